@@ -1,0 +1,166 @@
+//! The one place where actor wire documents and domain actors turn into each other.
+
+use crate::context::default_context;
+use crate::wire::helpers::first_url;
+use crate::wire::{ActorJson, Endpoints, PublicKeyJson};
+use crate::ApubError;
+use chrono::Utc;
+use enishi_core::{Actor, ActorId, ActorKind, InstanceSettings};
+use url::Url;
+
+/// Longest display name kept from a remote actor (longer ones are cut).
+const MAX_NAME_CHARS: usize = 200;
+/// Longest bio kept from a remote actor, in bytes of sanitised HTML.
+const MAX_SUMMARY_BYTES: usize = 20_000;
+/// Longest remote `preferredUsername` accepted.
+const MAX_REMOTE_USERNAME_CHARS: usize = 200;
+
+/// `host[:port]` of a URL, the form actor domains are stored in.
+pub fn authority(url: &Url) -> Option<String> {
+    let host = url.host_str()?;
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
+}
+
+/// Whether two URLs share scheme, host and port. The federation crate's own check compares
+/// host names only, which would let `localhost:8081` speak for `localhost:8080`.
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.origin() == b.origin()
+}
+
+fn cut_chars(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+/// Cleans remote HTML with an allow-list before it is stored or shown.
+pub fn sanitize_html(html: &str) -> String {
+    ammonia::Builder::default()
+        .url_schemes(["http", "https"].into_iter().collect())
+        .link_rel(Some("nofollow noopener noreferrer"))
+        .clean(html)
+        .to_string()
+}
+
+/// Serialises a local actor as ActivityStreams JSON.
+pub fn actor_to_wire(actor: &Actor, settings: &InstanceSettings) -> ActorJson {
+    let kind = match actor.kind {
+        ActorKind::Application => "Application",
+        ActorKind::Service => "Service",
+        ActorKind::Group => "Group",
+        ActorKind::Organization => "Organization",
+        ActorKind::Person => "Person",
+    };
+    let is_person = actor.kind == ActorKind::Person;
+    ActorJson {
+        context: default_context(),
+        id: actor.ap_id.clone(),
+        kind: vec![kind.to_owned()],
+        preferred_username: actor.username.clone(),
+        name: actor.display_name.clone().or_else(|| is_person.then(|| actor.username.clone())),
+        summary: actor.summary.clone(),
+        url: actor.url.as_ref().map(|u| serde_json::Value::String(u.to_string())),
+        icon: actor.avatar_url.as_ref().map(|u| {
+            serde_json::json!({ "type": "Image", "url": u.as_str() })
+        }),
+        inbox: actor.inbox.clone(),
+        outbox: actor.outbox.clone(),
+        followers: actor.followers.clone(),
+        following: actor.following.clone(),
+        introductions: is_person.then(|| settings.url(&format!("/users/{}/introductions", actor.username))),
+        endpoints: actor.shared_inbox.clone().map(|shared_inbox| Endpoints {
+            shared_inbox: Some(shared_inbox),
+        }),
+        public_key: PublicKeyJson {
+            id: Url::parse(&actor.public_key_id).unwrap_or_else(|_| actor.ap_id.clone()),
+            owner: actor.ap_id.clone(),
+            public_key_pem: actor.public_key_pem.clone(),
+        },
+        manually_approves_followers: actor.manually_approves_followers,
+        discoverable: Some(actor.discoverable),
+        indexable: Some(actor.indexable),
+        published: Some(actor.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+    }
+}
+
+/// Turns a remote actor document into a domain actor, refusing anything inconsistent: the
+/// document must come from the origin of its id, and its key and inbox must belong to it.
+pub fn actor_from_wire(json: ActorJson, fetched_from: &Url) -> Result<Actor, ApubError> {
+    let id = json.id.clone();
+    let invalid_err = move |m: String| ApubError::Invalid(format!("actor {id}: {m}"));
+    let invalid = |m: String| Err(invalid_err(m));
+    if !matches!(json.id.scheme(), "https" | "http") {
+        return invalid("id is not an http(s) URL".into());
+    }
+    if !same_origin(&json.id, fetched_from) {
+        return invalid(format!("served from another origin ({fetched_from})"));
+    }
+    if json.public_key.owner != json.id {
+        return invalid(format!("publicKey belongs to {}", json.public_key.owner));
+    }
+    if !same_origin(&json.public_key.id, &json.id) {
+        return invalid(format!("publicKey id {} is on another origin", json.public_key.id));
+    }
+    if !json.public_key.public_key_pem.contains("-----BEGIN") {
+        return invalid("publicKeyPem is not PEM".into());
+    }
+    for (what, url) in [("inbox", Some(&json.inbox)), ("outbox", json.outbox.as_ref())] {
+        if let Some(url) = url
+            && !same_origin(url, &json.id)
+        {
+            return invalid(format!("{what} {url} is on another origin"));
+        }
+    }
+    let kind = json
+        .kind
+        .iter()
+        .find_map(|t| t.parse::<ActorKind>().ok())
+        .ok_or_else(|| invalid_err(format!("type {:?} is not an actor type", json.kind)))?;
+    let username = json.preferred_username.trim();
+    if username.is_empty() || username.chars().count() > MAX_REMOTE_USERNAME_CHARS || username.contains(['@', '/', ' ']) {
+        return invalid(format!("unusable preferredUsername {username:?}"));
+    }
+    let domain = authority(&json.id).ok_or_else(|| invalid_err("id has no host".into()))?;
+    let shared_inbox = json
+        .endpoints
+        .as_ref()
+        .and_then(|e| e.shared_inbox.clone())
+        .filter(|u| same_origin(u, &json.id));
+    let summary = json
+        .summary
+        .as_deref()
+        .map(sanitize_html)
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| if s.len() > MAX_SUMMARY_BYTES { sanitize_html(&cut_chars(&s, MAX_SUMMARY_BYTES / 4)) } else { s });
+    let now = Utc::now();
+    Ok(Actor {
+        id: ActorId(0),
+        kind,
+        username: username.to_owned(),
+        domain,
+        is_local: false,
+        display_name: json
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(|n| cut_chars(n, MAX_NAME_CHARS)),
+        summary,
+        url: json.url.as_ref().and_then(first_url),
+        avatar_url: json.icon.as_ref().and_then(first_url),
+        inbox: json.inbox,
+        shared_inbox,
+        outbox: json.outbox,
+        followers: json.followers,
+        following: json.following,
+        public_key_id: json.public_key.id.to_string(),
+        public_key_pem: json.public_key.public_key_pem,
+        manually_approves_followers: json.manually_approves_followers,
+        discoverable: json.discoverable.unwrap_or(false),
+        indexable: json.indexable.unwrap_or(false),
+        created_at: now,
+        fetched_at: Some(now),
+        ap_id: json.id,
+    })
+}

@@ -1,0 +1,5 @@
+//! The federation crate's `Object`/`Actor` impls for Enishi's domain types.
+
+pub mod actor;
+
+pub use actor::ApActor;

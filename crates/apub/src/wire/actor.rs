@@ -1,0 +1,86 @@
+//! Actor documents (`Person`, `Application`, `Service`, …).
+
+use super::helpers::one_or_many_strings;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+
+/// An actor document, ours or a remote one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActorJson {
+    /// JSON-LD context; ignored on input (peers' contexts are not fetched).
+    #[serde(rename = "@context", default, skip_serializing_if = "Value::is_null")]
+    pub context: Value,
+    /// Actor id.
+    pub id: Url,
+    /// ActivityStreams types, first the actor type.
+    #[serde(rename = "type", deserialize_with = "one_or_many_strings")]
+    pub kind: Vec<String>,
+    /// Handle name.
+    pub preferred_username: String,
+    /// Display name (nickname).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Bio, HTML.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// Profile page: a URL, a Link, or an array of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<Value>,
+    /// Avatar: an Image, a URL, or an array of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon: Option<Value>,
+    /// Personal inbox.
+    pub inbox: Url,
+    /// Outbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbox: Option<Url>,
+    /// Followers collection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub followers: Option<Url>,
+    /// Following collection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub following: Option<Url>,
+    /// Enishi's introductions collection (`enishi:introductions`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introductions: Option<Url>,
+    /// Shared inbox and friends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoints: Option<Endpoints>,
+    /// The key that signs the actor's requests.
+    pub public_key: PublicKeyJson,
+    /// Whether follows need approval.
+    #[serde(default)]
+    pub manually_approves_followers: bool,
+    /// Listed in directories.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discoverable: Option<bool>,
+    /// Posts may be indexed for search.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indexable: Option<bool>,
+    /// When the account was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+}
+
+/// `endpoints` of an actor.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoints {
+    /// Shared inbox of the actor's server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_inbox: Option<Url>,
+}
+
+/// An actor's `publicKey`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicKeyJson {
+    /// Key id (`…#main-key`, `…/main-key`, or the actor URL itself).
+    pub id: Url,
+    /// The actor owning the key.
+    pub owner: Url,
+    /// SubjectPublicKeyInfo (or PKCS#1) PEM.
+    pub public_key_pem: String,
+}

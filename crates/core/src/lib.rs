@@ -1,0 +1,32 @@
+//! Domain types and rules of Enishi, free of I/O so that every other crate can share them.
+
+pub mod actor;
+pub mod audience;
+pub mod instance;
+pub mod username;
+
+pub use actor::{Actor, ActorId, ActorKind, Member};
+pub use audience::Audience;
+pub use instance::{ContentLimits, InstanceSettings, RegistrationMode, Scheme};
+pub use username::Username;
+
+/// A rule of the domain was broken by some input; names the offending field so that
+/// callers (CLI, API) can tell the person exactly what to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ValidationError {
+    /// The input field at fault, in the words the API uses (`username`, `audience`, …).
+    pub field: &'static str,
+    /// What is wrong with it, readable by a person.
+    pub message: String,
+}
+
+impl ValidationError {
+    /// A validation error on `field`.
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Local member accounts.
+
+use crate::entity::{account, actor};
+use crate::{ActorKeys, Db, actors, is_unique_violation, password};
+use chrono::Utc;
+use enishi_core::{ActorKind, InstanceSettings, Member, Username, ValidationError};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+
+/// Why a member could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateMemberError {
+    /// The username or password breaks a rule.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// Someone already has this username (compared case-insensitively).
+    #[error("the username {0:?} is already taken")]
+    UsernameTaken(String),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// What a new member is made of.
+pub struct NewMember<'a> {
+    /// Requested username; validated and lower-cased here.
+    pub username: &'a str,
+    /// Plain password; validated and hashed here.
+    pub password: &'a str,
+    /// Whether the member administers the instance.
+    pub is_admin: bool,
+    /// The key pair of the member's actor.
+    pub keys: ActorKeys,
+}
+
+fn to_domain(account: account::Model, actor: actor::Model) -> Result<Member, DbErr> {
+    Ok(Member {
+        account_id: account.id,
+        actor: actors::to_domain(actor)?,
+        is_admin: account.is_admin,
+        suspended_at: account.suspended_at,
+        created_at: account.created_at,
+    })
+}
+
+/// Creates a member: their Person actor and their account, in one transaction.
+pub async fn create(
+    db: &Db,
+    settings: &InstanceSettings,
+    new: NewMember<'_>,
+) -> Result<Member, CreateMemberError> {
+    let username = Username::parse(new.username)?;
+    password::validate(new.password)?;
+    let hash = password::hash(new.password);
+    let taken = || CreateMemberError::UsernameTaken(username.to_string());
+
+    let txn = db.conn.begin().await?;
+    let ap_id = settings.actor_url(username.as_str());
+    let row = actors::new_local(settings, ActorKind::Person, username.as_str(), &ap_id, &new.keys);
+    let actor_row = match row.insert(&txn).await {
+        Ok(row) => row,
+        Err(e) if is_unique_violation(&e) => return Err(taken()),
+        Err(e) => return Err(e.into()),
+    };
+    let now = Utc::now();
+    let account_row = account::ActiveModel {
+        actor_id: Set(actor_row.id),
+        username: Set(username.to_string()),
+        password_hash: Set(hash),
+        is_admin: Set(new.is_admin),
+        suspended_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    let account_row = match account_row.insert(&txn).await {
+        Ok(row) => row,
+        Err(e) if is_unique_violation(&e) => return Err(taken()),
+        Err(e) => return Err(e.into()),
+    };
+    txn.commit().await?;
+    Ok(to_domain(account_row, actor_row)?)
+}
+
+/// A member by username (case-insensitive).
+pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<Member>, DbErr> {
+    let found = account::Entity::find()
+        .filter(account::Column::Username.eq(username.to_ascii_lowercase()))
+        .find_also_related(actor::Entity)
+        .one(&db.conn)
+        .await?;
+    match found {
+        Some((account, Some(actor))) => Ok(Some(to_domain(account, actor)?)),
+        Some((account, None)) => Err(DbErr::Custom(format!(
+            "account {} has no actor",
+            account.id
+        ))),
+        None => Ok(None),
+    }
+}
+
+/// Checks a username and password; `None` when either is wrong or the member is suspended.
+pub async fn authenticate(db: &Db, username: &str, password: &str) -> Result<Option<Member>, DbErr> {
+    let row = account::Entity::find()
+        .filter(account::Column::Username.eq(username.trim().to_ascii_lowercase()))
+        .one(&db.conn)
+        .await?;
+    let Some(row) = row else {
+        // Spend the same time as a real check so that timing does not reveal who exists.
+        let _ = password::verify(password, &DUMMY_HASH);
+        return Ok(None);
+    };
+    if !password::verify(password, &row.password_hash) || row.suspended_at.is_some() {
+        return Ok(None);
+    }
+    find_by_username(db, &row.username).await
+}
+
+/// A real argon2id hash, checked against for unknown users to equalise timing.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| password::hash("no such member"));
+
+/// Every member, oldest first.
+pub async fn list(db: &Db) -> Result<Vec<Member>, DbErr> {
+    account::Entity::find()
+        .find_also_related(actor::Entity)
+        .order_by_asc(account::Column::Id)
+        .all(&db.conn)
+        .await?
+        .into_iter()
+        .map(|(account, actor)| {
+            let actor = actor.ok_or_else(|| DbErr::Custom(format!("account {} has no actor", account.id)))?;
+            to_domain(account, actor)
+        })
+        .collect()
+}

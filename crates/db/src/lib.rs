@@ -1,0 +1,42 @@
+//! Enishi's database layer over sea-orm: one code path for SQLite and PostgreSQL.
+//!
+//! Entities mirror the tables; the query modules speak in the domain's words and are the only
+//! place that knows how rows are laid out.
+
+pub mod accounts;
+pub mod actors;
+mod connection;
+pub mod entity;
+pub mod instance;
+pub mod invites;
+pub mod password;
+pub mod stats;
+
+pub use connection::{Backend, Db, connect, migrate};
+pub use sea_orm::DbErr;
+
+/// A freshly generated RSA key pair, PEM-encoded, for a new local actor.
+#[derive(Clone)]
+pub struct ActorKeys {
+    /// SubjectPublicKeyInfo PEM (`-----BEGIN PUBLIC KEY-----`).
+    pub public_pem: String,
+    /// PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`); never leaves the database.
+    pub private_pem: String,
+}
+
+impl std::fmt::Debug for ActorKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActorKeys")
+            .field("public_pem", &self.public_pem)
+            .field("private_pem", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Whether a database error is a unique-constraint violation (the same on both backends).
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}

@@ -1,0 +1,16 @@
+//! Enishi's schema as ordered migrations. The same migrations run on SQLite and PostgreSQL;
+//! `enishi serve` and `enishi migrate` apply whatever is pending.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_foundation;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_foundation::Migration)]
+    }
+}
