@@ -1,9 +1,9 @@
 //! The one place where actor wire documents and domain actors turn into each other.
 
+use crate::ApubError;
 use crate::context::default_context;
 use crate::wire::helpers::first_url;
 use crate::wire::{ActorJson, Endpoints, PublicKeyJson};
-use crate::ApubError;
 use chrono::Utc;
 use enishi_core::{Actor, ActorId, ActorKind, InstanceSettings};
 use url::Url;
@@ -58,17 +58,25 @@ pub fn actor_to_wire(actor: &Actor, settings: &InstanceSettings) -> ActorJson {
         id: actor.ap_id.clone(),
         kind: vec![kind.to_owned()],
         preferred_username: actor.username.clone(),
-        name: actor.display_name.clone().or_else(|| is_person.then(|| actor.username.clone())),
+        name: actor
+            .display_name
+            .clone()
+            .or_else(|| is_person.then(|| actor.username.clone())),
         summary: actor.summary.clone(),
-        url: actor.url.as_ref().map(|u| serde_json::Value::String(u.to_string())),
-        icon: actor.avatar_url.as_ref().map(|u| {
-            serde_json::json!({ "type": "Image", "url": u.as_str() })
-        }),
+        url: actor
+            .url
+            .as_ref()
+            .map(|u| serde_json::Value::String(u.to_string())),
+        icon: actor
+            .avatar_url
+            .as_ref()
+            .map(|u| serde_json::json!({ "type": "Image", "url": u.as_str() })),
         inbox: actor.inbox.clone(),
         outbox: actor.outbox.clone(),
         followers: actor.followers.clone(),
         following: actor.following.clone(),
-        introductions: is_person.then(|| settings.url(&format!("/users/{}/introductions", actor.username))),
+        introductions: is_person
+            .then(|| settings.url(&format!("/users/{}/introductions", actor.username))),
         endpoints: actor.shared_inbox.clone().map(|shared_inbox| Endpoints {
             shared_inbox: Some(shared_inbox),
         }),
@@ -80,7 +88,11 @@ pub fn actor_to_wire(actor: &Actor, settings: &InstanceSettings) -> ActorJson {
         manually_approves_followers: actor.manually_approves_followers,
         discoverable: Some(actor.discoverable),
         indexable: Some(actor.indexable),
-        published: Some(actor.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        published: Some(
+            actor
+                .created_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        ),
     }
 }
 
@@ -100,12 +112,18 @@ pub fn actor_from_wire(json: ActorJson, fetched_from: &Url) -> Result<Actor, Apu
         return invalid(format!("publicKey belongs to {}", json.public_key.owner));
     }
     if !same_origin(&json.public_key.id, &json.id) {
-        return invalid(format!("publicKey id {} is on another origin", json.public_key.id));
+        return invalid(format!(
+            "publicKey id {} is on another origin",
+            json.public_key.id
+        ));
     }
     if !json.public_key.public_key_pem.contains("-----BEGIN") {
         return invalid("publicKeyPem is not PEM".into());
     }
-    for (what, url) in [("inbox", Some(&json.inbox)), ("outbox", json.outbox.as_ref())] {
+    for (what, url) in [
+        ("inbox", Some(&json.inbox)),
+        ("outbox", json.outbox.as_ref()),
+    ] {
         if let Some(url) = url
             && !same_origin(url, &json.id)
         {
@@ -118,7 +136,10 @@ pub fn actor_from_wire(json: ActorJson, fetched_from: &Url) -> Result<Actor, Apu
         .find_map(|t| t.parse::<ActorKind>().ok())
         .ok_or_else(|| invalid_err(format!("type {:?} is not an actor type", json.kind)))?;
     let username = json.preferred_username.trim();
-    if username.is_empty() || username.chars().count() > MAX_REMOTE_USERNAME_CHARS || username.contains(['@', '/', ' ']) {
+    if username.is_empty()
+        || username.chars().count() > MAX_REMOTE_USERNAME_CHARS
+        || username.contains(['@', '/', ' '])
+    {
         return invalid(format!("unusable preferredUsername {username:?}"));
     }
     let domain = authority(&json.id).ok_or_else(|| invalid_err("id has no host".into()))?;
@@ -132,7 +153,13 @@ pub fn actor_from_wire(json: ActorJson, fetched_from: &Url) -> Result<Actor, Apu
         .as_deref()
         .map(sanitize_html)
         .filter(|s| !s.trim().is_empty())
-        .map(|s| if s.len() > MAX_SUMMARY_BYTES { sanitize_html(&cut_chars(&s, MAX_SUMMARY_BYTES / 4)) } else { s });
+        .map(|s| {
+            if s.len() > MAX_SUMMARY_BYTES {
+                sanitize_html(&cut_chars(&s, MAX_SUMMARY_BYTES / 4))
+            } else {
+                s
+            }
+        });
     let now = Utc::now();
     Ok(Actor {
         id: ActorId(0),

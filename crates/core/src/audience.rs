@@ -80,7 +80,10 @@ mod tests {
         for a in Audience::ALL {
             assert_eq!(a.as_str().parse::<Audience>().unwrap(), a);
         }
-        assert_eq!("everyone".parse::<Audience>().unwrap_err().field, "audience");
+        assert_eq!(
+            "everyone".parse::<Audience>().unwrap_err().field,
+            "audience"
+        );
     }
 
     #[test]

@@ -242,7 +242,12 @@ mod tests {
 
     #[test]
     fn domains() {
-        for ok in ["localhost:8080", "social.example", "a-b.example.org:443", "localhost"] {
+        for ok in [
+            "localhost:8080",
+            "social.example",
+            "a-b.example.org:443",
+            "localhost",
+        ] {
             InstanceSettings::validate_domain(ok).unwrap();
         }
         for bad in [
@@ -264,7 +269,10 @@ mod tests {
     #[test]
     fn urls() {
         let s = settings("localhost:8080");
-        assert_eq!(s.actor_url("alice").as_str(), "http://localhost:8080/users/alice");
+        assert_eq!(
+            s.actor_url("alice").as_str(),
+            "http://localhost:8080/users/alice"
+        );
         assert!(s.is_local_url(&"http://localhost:8080/x".parse().unwrap()));
         assert!(!s.is_local_url(&"http://localhost:8081/x".parse().unwrap()));
         assert!(!s.is_local_url(&"https://localhost:8080/x".parse().unwrap()));
@@ -274,8 +282,18 @@ mod tests {
 
     #[test]
     fn parses_modes() {
-        assert_eq!("Open".parse::<RegistrationMode>().unwrap(), RegistrationMode::Open);
+        assert_eq!(
+            "Open".parse::<RegistrationMode>().unwrap(),
+            RegistrationMode::Open
+        );
         assert!("maybe".parse::<RegistrationMode>().is_err());
-        assert!(ContentLimits { voice: 0, ..Default::default() }.validate().is_err());
+        assert!(
+            ContentLimits {
+                voice: 0,
+                ..Default::default()
+            }
+            .validate()
+            .is_err()
+        );
     }
 }

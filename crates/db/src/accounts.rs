@@ -58,7 +58,13 @@ pub async fn create(
 
     let txn = db.conn.begin().await?;
     let ap_id = settings.actor_url(username.as_str());
-    let row = actors::new_local(settings, ActorKind::Person, username.as_str(), &ap_id, &new.keys);
+    let row = actors::new_local(
+        settings,
+        ActorKind::Person,
+        username.as_str(),
+        &ap_id,
+        &new.keys,
+    );
     let actor_row = match row.insert(&txn).await {
         Ok(row) => row,
         Err(e) if is_unique_violation(&e) => return Err(taken()),
@@ -101,7 +107,11 @@ pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<Member>,
 }
 
 /// Checks a username and password; `None` when either is wrong or the member is suspended.
-pub async fn authenticate(db: &Db, username: &str, password: &str) -> Result<Option<Member>, DbErr> {
+pub async fn authenticate(
+    db: &Db,
+    username: &str,
+    password: &str,
+) -> Result<Option<Member>, DbErr> {
     let row = account::Entity::find()
         .filter(account::Column::Username.eq(username.trim().to_ascii_lowercase()))
         .one(&db.conn)
@@ -130,7 +140,8 @@ pub async fn list(db: &Db) -> Result<Vec<Member>, DbErr> {
         .await?
         .into_iter()
         .map(|(account, actor)| {
-            let actor = actor.ok_or_else(|| DbErr::Custom(format!("account {} has no actor", account.id)))?;
+            let actor = actor
+                .ok_or_else(|| DbErr::Custom(format!("account {} has no actor", account.id)))?;
             to_domain(account, actor)
         })
         .collect()

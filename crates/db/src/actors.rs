@@ -4,11 +4,15 @@ use crate::entity::actor;
 use crate::{ActorKeys, Db};
 use chrono::Utc;
 use enishi_core::{Actor, ActorId, ActorKind, InstanceSettings};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, TryIntoModel};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    TryIntoModel,
+};
 use url::Url;
 
 fn parse_url(field: &str, value: &str) -> Result<Url, DbErr> {
-    Url::parse(value).map_err(|e| DbErr::Custom(format!("stored actor {field} {value:?} is not a URL: {e}")))
+    Url::parse(value)
+        .map_err(|e| DbErr::Custom(format!("stored actor {field} {value:?} is not a URL: {e}")))
 }
 
 fn parse_opt_url(field: &str, value: Option<&str>) -> Result<Option<Url>, DbErr> {
@@ -126,7 +130,10 @@ pub async fn private_key_pem(db: &Db, id: ActorId) -> Result<Option<String>, DbE
 /// actor's `id` and `created_at` are ignored.
 pub async fn upsert_remote(db: &Db, a: Actor) -> Result<Actor, DbErr> {
     if a.is_local {
-        return Err(DbErr::Custom(format!("refusing to store {} as a remote actor", a.ap_id)));
+        return Err(DbErr::Custom(format!(
+            "refusing to store {} as a remote actor",
+            a.ap_id
+        )));
     }
     let now = Utc::now();
     let existing = actor::Entity::find()

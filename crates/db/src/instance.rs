@@ -74,7 +74,13 @@ pub async fn ensure_instance_actor(
     // Mastodon names its instance actor after the domain; the same name cannot clash with a
     // member, whose names have no '.' or ':'... except a bare `localhost` domain, which the
     // kind column in the unique index keeps apart.
-    let row = actors::new_local(settings, ActorKind::Application, &settings.domain, &ap_id, &keys());
+    let row = actors::new_local(
+        settings,
+        ActorKind::Application,
+        &settings.domain,
+        &ap_id,
+        &keys(),
+    );
     match actors::insert_local(&db.conn, row).await {
         Ok(actor) => Ok(actor),
         // Another process created it at the same moment.

@@ -1,1 +1,120 @@
-//! placeholder
+//! The `enishi` binary's library half: configuration and start-up, shared with the tests
+//! (which start several instances in one process).
+
+pub mod config;
+
+pub use config::{Config, ConfigError};
+
+use activitypub_federation::config::FederationConfig;
+use anyhow::Context;
+use enishi_apub::FederationData;
+use enishi_apub::keys::generate_actor_keys;
+use enishi_db::Db;
+use enishi_web::AppState;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// Connects to the configured database (creating the SQLite directory), applies pending
+/// migrations and checks that the database belongs to this domain.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    if config.is_sqlite() {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!("cannot create data directory {}", config.data_dir.display())
+        })?;
+    }
+    let db = enishi_db::connect(&config.database_url, config.db_max_connections)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database at {}",
+                config::redact_database_url(&config.database_url)
+            )
+        })?;
+    let applied = enishi_db::migrate(&db)
+        .await
+        .context("database migration failed")?;
+    if applied > 0 {
+        tracing::info!(applied, "applied database migrations");
+    }
+    enishi_db::instance::claim_domain(&db, &config.instance).await?;
+    Ok(db)
+}
+
+/// A running instance.
+pub struct Running {
+    /// `scheme://domain`, e.g. `http://localhost:8080`.
+    pub base_url: String,
+    /// The database it uses.
+    pub db: Db,
+    /// The configuration it runs with.
+    pub config: Config,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting requests, finishes those in flight and waits for the server to end.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        (&mut self.task).await??;
+        Ok(())
+    }
+}
+
+/// Opens the database, makes sure the instance actor exists, and serves on `listener` until
+/// [`Running::stop`] (or until `shutdown_signal` completes, for the binary).
+pub async fn start(
+    config: Config,
+    listener: TcpListener,
+    shutdown_signal: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<Running> {
+    let db = open_database(&config).await?;
+    let settings = Arc::new(config.instance.clone());
+    enishi_db::instance::ensure_instance_actor(&db, &settings, generate_actor_keys).await?;
+
+    let federation = FederationConfig::builder()
+        .domain(settings.domain.clone())
+        .app_data(FederationData {
+            db: db.clone(),
+            settings: settings.clone(),
+        })
+        .debug(settings.scheme == enishi_core::Scheme::Http)
+        .build()
+        .await
+        .context("federation configuration")?;
+    let state = AppState {
+        db: db.clone(),
+        settings: settings.clone(),
+    };
+    let app = enishi_web::router(state, federation);
+
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    _ = rx => {},
+                    _ = shutdown_signal => {},
+                }
+            })
+            .await
+    });
+    Ok(Running {
+        base_url: settings.origin(),
+        db,
+        config,
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+/// Waits for the server task to end by itself (after a shutdown signal).
+pub async fn wait(running: Running) -> anyhow::Result<()> {
+    let Running { task, shutdown, .. } = running;
+    let _keep_channel_open = shutdown;
+    task.await??;
+    Ok(())
+}

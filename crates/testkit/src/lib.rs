@@ -72,7 +72,9 @@ impl TestDb {
                 let base = postgres_base_url();
                 let name = format!("enishi_t_{id}");
                 let admin = Database::connect(&base).await?;
-                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await?;
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await?;
                 admin.close().await?;
                 Ok(TestDb {
                     kind,
@@ -138,11 +140,20 @@ fn failed(e: anyhow::Error) -> Failed {
 
 /// Runs database tests on both engines, plus plain tests, with libtest's command line and
 /// output. Call it from `main` of a `harness = false` test target.
-pub fn run(db_tests: &[(&'static str, DbTest)], plain_tests: &[(&'static str, PlainTest)]) -> ExitCode {
+pub fn run(
+    db_tests: &[(&'static str, DbTest)],
+    plain_tests: &[(&'static str, PlainTest)],
+) -> ExitCode {
     let args = Arguments::from_args();
-    let pg = if args.list { Ok(()) } else { postgres_available() };
+    let pg = if args.list {
+        Ok(())
+    } else {
+        postgres_available()
+    };
     if let Err(reason) = &pg {
-        eprintln!("note: PostgreSQL is not reachable ({reason}); the postgres variants are reported as ignored");
+        eprintln!(
+            "note: PostgreSQL is not reachable ({reason}); the postgres variants are reported as ignored"
+        );
     }
     let mut trials = Vec::new();
     for &(name, test) in plain_tests {
@@ -160,7 +171,15 @@ pub fn run(db_tests: &[(&'static str, DbTest)], plain_tests: &[(&'static str, Pl
                     let outcome = test(db).await;
                     // Keep a failed test's database for inspection.
                     if outcome.is_ok() {
-                        TestDb { kind, url, dir, pg_name }.destroy().await.map_err(failed)?;
+                        TestDb {
+                            kind,
+                            url,
+                            dir,
+                            pg_name,
+                        }
+                        .destroy()
+                        .await
+                        .map_err(failed)?;
                     } else {
                         eprintln!("kept the database of the failed test: {url}");
                     }

@@ -36,14 +36,20 @@ impl Object for ApActor {
         Ok(actor_to_wire(&self.0, &data.settings))
     }
 
-    async fn verify(json: &ActorJson, expected: &Url, _data: &Data<FederationData>) -> Result<(), ApubError> {
+    async fn verify(
+        json: &ActorJson,
+        expected: &Url,
+        _data: &Data<FederationData>,
+    ) -> Result<(), ApubError> {
         actor_from_wire(json.clone(), expected).map(drop)
     }
 
     async fn from_json(json: ActorJson, data: &Data<FederationData>) -> Result<Self, ApubError> {
         let fetched_from = json.id.clone();
         if data.settings.is_local_url(&fetched_from) {
-            return Err(ApubError::Invalid(format!("{fetched_from} claims to be local")));
+            return Err(ApubError::Invalid(format!(
+                "{fetched_from} claims to be local"
+            )));
         }
         let actor = actor_from_wire(json, &fetched_from)?;
         Ok(ApActor(actors::upsert_remote(&data.db, actor).await?))

@@ -1,6 +1,6 @@
 //! Actor documents (`Person`, `Application`, `Service`, …).
 
-use super::helpers::one_or_many_strings;
+use super::helpers::{one_or_many_strings, serialize_one_or_many};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
@@ -15,7 +15,11 @@ pub struct ActorJson {
     /// Actor id.
     pub id: Url,
     /// ActivityStreams types, first the actor type.
-    #[serde(rename = "type", deserialize_with = "one_or_many_strings")]
+    #[serde(
+        rename = "type",
+        deserialize_with = "one_or_many_strings",
+        serialize_with = "serialize_one_or_many"
+    )]
     pub kind: Vec<String>,
     /// Handle name.
     pub preferred_username: String,

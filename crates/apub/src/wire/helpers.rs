@@ -23,12 +23,27 @@ pub fn one_or_many_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String
 /// whole document: these fields are decoration.
 pub fn first_url(value: &Value) -> Option<Url> {
     match value {
-        Value::String(s) => Url::parse(s).ok().filter(|u| matches!(u.scheme(), "https" | "http")),
+        Value::String(s) => Url::parse(s)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "https" | "http")),
         Value::Array(items) => items.iter().find_map(first_url),
         Value::Object(map) => map
             .get("href")
             .or_else(|| map.get("url"))
             .and_then(first_url),
         _ => None,
+    }
+}
+
+/// Serialises a one-element list as a bare string (as Mastodon writes `type`), a longer one
+/// as an array.
+pub fn serialize_one_or_many<S: serde::Serializer>(
+    items: &[String],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    match items {
+        [one] => one.serialize(s),
+        many => many.serialize(s),
     }
 }

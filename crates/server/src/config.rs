@@ -1,0 +1,412 @@
+//! Configuration: parsed once from an optional TOML file and `ENISHI_*` environment variables
+//! (the environment wins), validated, then passed around as state.
+
+use enishi_core::{ContentLimits, InstanceSettings, RegistrationMode, Scheme, ValidationError};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Everything the `enishi` binary needs to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// What the instance is (domain, scheme, policies, limits).
+    pub instance: InstanceSettings,
+    /// Address the HTTP server listens on.
+    pub bind: SocketAddr,
+    /// Database URL (`sqlite://…` or `postgres://…`).
+    pub database_url: String,
+    /// Directory for the SQLite file and other local data.
+    pub data_dir: PathBuf,
+    /// Size of the database connection pool.
+    pub db_max_connections: u32,
+}
+
+/// A configuration value that cannot be used; names the setting and says what is expected.
+#[derive(Debug, thiserror::Error)]
+#[error("{setting}: {message}")]
+pub struct ConfigError {
+    /// Where the value came from (`ENISHI_BIND`, or `bind` in the TOML file).
+    pub setting: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+fn err(setting: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        setting: setting.into(),
+        message: message.into(),
+    }
+}
+
+/// The TOML file's shape; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    domain: Option<String>,
+    bind: Option<String>,
+    scheme: Option<String>,
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    registration: Option<String>,
+    name: Option<String>,
+    db_max_connections: Option<u32>,
+    #[serde(default)]
+    limits: Option<ContentLimits>,
+}
+
+/// Environment variables that configure Enishi, with what they set.
+pub const ENV_VARS: &[(&str, &str)] = &[
+    (
+        "ENISHI_DOMAIN",
+        "host[:port] in every id (default localhost:8080)",
+    ),
+    ("ENISHI_BIND", "listen address (default 127.0.0.1:8080)"),
+    (
+        "ENISHI_SCHEME",
+        "https or http (default http for localhost domains, else https)",
+    ),
+    (
+        "ENISHI_DATABASE_URL",
+        "sqlite://… or postgres://… (default SQLite in the data dir)",
+    ),
+    (
+        "ENISHI_DATA_DIR",
+        "local data directory (default ./enishi-data)",
+    ),
+    (
+        "ENISHI_REGISTRATION",
+        "open, invite or closed (default invite)",
+    ),
+    (
+        "ENISHI_NAME",
+        "instance name shown on pages and in NodeInfo (default Enishi)",
+    ),
+    (
+        "ENISHI_DB_MAX_CONNECTIONS",
+        "database pool size (default 16)",
+    ),
+    (
+        "ENISHI_LIMIT_DIARY_TITLE",
+        "longest diary title in characters (default 100)",
+    ),
+    (
+        "ENISHI_LIMIT_DIARY_BODY",
+        "longest diary body in characters (default 10000)",
+    ),
+    (
+        "ENISHI_LIMIT_VOICE",
+        "longest voice post in characters (default 150)",
+    ),
+    (
+        "ENISHI_LIMIT_COMMENT",
+        "longest comment in characters (default 1000)",
+    ),
+    (
+        "ENISHI_LIMIT_INTRODUCTION",
+        "longest introduction in characters (default 1000)",
+    ),
+    (
+        "ENISHI_LIMIT_FRIENDS",
+        "most friends per member (default 1000)",
+    ),
+    (
+        "ENISHI_CONFIG",
+        "path of the TOML configuration file (same as --config)",
+    ),
+    (
+        "ENISHI_LOG",
+        "log filter, e.g. info or enishi=debug (default info)",
+    ),
+];
+
+impl Config {
+    /// Builds the configuration from environment variables (`ENISHI_*` only are read) and the
+    /// text of an optional TOML file.
+    pub fn from_sources(
+        env: &BTreeMap<String, String>,
+        toml_text: Option<&str>,
+    ) -> Result<Config, ConfigError> {
+        for key in env.keys() {
+            let known = ENV_VARS.iter().any(|(k, _)| k == key);
+            if key.starts_with("ENISHI_") && !key.starts_with("ENISHI_TEST_") && !known {
+                return Err(err(
+                    key.clone(),
+                    "unknown setting; see `enishi config check --help` for the list",
+                ));
+            }
+        }
+        let file: FileConfig = match toml_text {
+            Some(text) => {
+                toml::from_str(text).map_err(|e| err("configuration file", e.to_string()))?
+            }
+            None => FileConfig::default(),
+        };
+        // Each value: environment first, then file, with the name to blame if it is bad.
+        let pick =
+            |env_key: &str, file_key: &str, file_val: Option<String>| -> Option<(String, String)> {
+                env.get(env_key)
+                    .map(|v| (env_key.to_owned(), v.clone()))
+                    .or_else(|| file_val.map(|v| (format!("{file_key} (configuration file)"), v)))
+            };
+        let number = |env_key: &str, default: usize| -> Result<usize, ConfigError> {
+            match env.get(env_key) {
+                Some(v) => v
+                    .trim()
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| err(env_key, format!("{v:?} is not a positive whole number"))),
+                None => Ok(default),
+            }
+        };
+
+        let (domain_src, domain) = pick("ENISHI_DOMAIN", "domain", file.domain)
+            .unwrap_or(("ENISHI_DOMAIN".into(), "localhost:8080".into()));
+        let domain = domain.trim().to_owned();
+        InstanceSettings::validate_domain(&domain).map_err(|e| err(&domain_src, e.message))?;
+
+        let scheme = match pick("ENISHI_SCHEME", "scheme", file.scheme) {
+            Some((src, v)) => v.parse::<Scheme>().map_err(|e| err(src, e.message))?,
+            None if InstanceSettings::is_localhost(&domain) => Scheme::Http,
+            None => Scheme::Https,
+        };
+
+        let bind = match pick("ENISHI_BIND", "bind", file.bind) {
+            Some((src, v)) => v.trim().parse::<SocketAddr>().map_err(|_| {
+                err(src, format!("{v:?} is not a socket address (expected ip:port such as 127.0.0.1:8080 or [::]:8080)"))
+            })?,
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+
+        let data_dir = env
+            .get("ENISHI_DATA_DIR")
+            .map(PathBuf::from)
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("enishi-data"));
+        if data_dir.as_os_str().is_empty() {
+            return Err(err("ENISHI_DATA_DIR", "must not be empty"));
+        }
+
+        let database_url = match pick("ENISHI_DATABASE_URL", "database_url", file.database_url) {
+            Some((src, v)) => {
+                let v = v.trim().to_owned();
+                validate_database_url(&v).map_err(|m| err(src, m))?;
+                v
+            }
+            None => format!("sqlite://{}?mode=rwc", data_dir.join("enishi.db").display()),
+        };
+
+        let registration = match pick("ENISHI_REGISTRATION", "registration", file.registration) {
+            Some((src, v)) => v
+                .parse::<RegistrationMode>()
+                .map_err(|e| err(src, e.message))?,
+            None => RegistrationMode::Invite,
+        };
+
+        let name = pick("ENISHI_NAME", "name", file.name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_else(|| "Enishi".into());
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(err("ENISHI_NAME", "must be 1 to 100 characters"));
+        }
+
+        let base = file.limits.unwrap_or_default();
+        let limits = ContentLimits {
+            diary_title: number("ENISHI_LIMIT_DIARY_TITLE", base.diary_title)?,
+            diary_body: number("ENISHI_LIMIT_DIARY_BODY", base.diary_body)?,
+            voice: number("ENISHI_LIMIT_VOICE", base.voice)?,
+            comment: number("ENISHI_LIMIT_COMMENT", base.comment)?,
+            introduction: number("ENISHI_LIMIT_INTRODUCTION", base.introduction)?,
+            friends: number("ENISHI_LIMIT_FRIENDS", base.friends)?,
+        };
+        limits
+            .validate()
+            .map_err(|ValidationError { field, message }| err(field, message))?;
+
+        let db_max_connections = match env.get("ENISHI_DB_MAX_CONNECTIONS") {
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| {
+                    err(
+                        "ENISHI_DB_MAX_CONNECTIONS",
+                        format!("{v:?} is not a number from 1 to 1000"),
+                    )
+                })?,
+            None => file.db_max_connections.unwrap_or(16),
+        };
+
+        Ok(Config {
+            instance: InstanceSettings {
+                domain,
+                scheme,
+                registration,
+                limits,
+                name,
+            },
+            bind,
+            database_url,
+            data_dir,
+            db_max_connections,
+        })
+    }
+
+    /// Reads the process environment and the TOML file at `path` (if given).
+    pub fn load(path: Option<&std::path::Path>) -> Result<Config, ConfigError> {
+        let env: BTreeMap<String, String> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("ENISHI_"))
+            .collect();
+        let text = match path {
+            Some(p) => Some(std::fs::read_to_string(p).map_err(|e| {
+                err(
+                    "configuration file",
+                    format!("cannot read {}: {e}", p.display()),
+                )
+            })?),
+            None => None,
+        };
+        Config::from_sources(&env, text.as_deref())
+    }
+
+    /// The effective configuration as TOML, with secrets (database password) redacted.
+    pub fn describe(&self) -> String {
+        let i = &self.instance;
+        let l = &i.limits;
+        let mut out = String::new();
+        let _ = writeln!(out, "domain = {:?}", i.domain);
+        let _ = writeln!(out, "scheme = {:?}", i.scheme.as_str());
+        let _ = writeln!(out, "bind = {:?}", self.bind.to_string());
+        let _ = writeln!(
+            out,
+            "database_url = {:?}",
+            redact_database_url(&self.database_url)
+        );
+        let _ = writeln!(out, "data_dir = {:?}", self.data_dir.display().to_string());
+        let _ = writeln!(out, "registration = {:?}", i.registration.as_str());
+        let _ = writeln!(out, "name = {:?}", i.name);
+        let _ = writeln!(out, "db_max_connections = {}", self.db_max_connections);
+        let _ = writeln!(out, "\n[limits]");
+        let _ = writeln!(out, "diary_title = {}", l.diary_title);
+        let _ = writeln!(out, "diary_body = {}", l.diary_body);
+        let _ = writeln!(out, "voice = {}", l.voice);
+        let _ = writeln!(out, "comment = {}", l.comment);
+        let _ = writeln!(out, "introduction = {}", l.introduction);
+        let _ = writeln!(out, "friends = {}", l.friends);
+        out
+    }
+
+    /// Whether the database is an SQLite file (whose directory must exist before connecting).
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn validate_database_url(url: &str) -> Result<(), String> {
+    if url.starts_with("sqlite:") {
+        return Ok(());
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return url::Url::parse(url).map(drop).map_err(|e| {
+            format!(
+                "{:?} is not a valid PostgreSQL URL: {e}",
+                redact_database_url(url)
+            )
+        });
+    }
+    Err(format!(
+        "{:?} is not supported; use sqlite://PATH?mode=rwc or postgres://USER@HOST:PORT/DB",
+        redact_database_url(url)
+    ))
+}
+
+/// The URL with any password replaced by `***`.
+pub fn redact_database_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults() {
+        let c = Config::from_sources(&env(&[]), None).unwrap();
+        assert_eq!(c.instance.domain, "localhost:8080");
+        assert_eq!(c.instance.scheme, Scheme::Http);
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://enishi-data/enishi.db?mode=rwc");
+        assert_eq!(c.instance.registration, RegistrationMode::Invite);
+        assert_eq!(c.instance.limits, ContentLimits::default());
+    }
+
+    #[test]
+    fn env_beats_file_and_https_for_real_domains() {
+        let toml = "domain = \"social.example\"\nregistration = \"open\"\n[limits]\nvoice = 300\n";
+        let c =
+            Config::from_sources(&env(&[("ENISHI_REGISTRATION", "closed")]), Some(toml)).unwrap();
+        assert_eq!(c.instance.domain, "social.example");
+        assert_eq!(c.instance.scheme, Scheme::Https);
+        assert_eq!(c.instance.registration, RegistrationMode::Closed);
+        assert_eq!(c.instance.limits.voice, 300);
+        assert_eq!(c.instance.limits.diary_title, 100);
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        for (pairs, setting) in [
+            (vec![("ENISHI_BIND", "nowhere")], "ENISHI_BIND"),
+            (vec![("ENISHI_DOMAIN", "http://x.example")], "ENISHI_DOMAIN"),
+            (vec![("ENISHI_SCHEME", "gopher")], "ENISHI_SCHEME"),
+            (
+                vec![("ENISHI_REGISTRATION", "sometimes")],
+                "ENISHI_REGISTRATION",
+            ),
+            (
+                vec![("ENISHI_DATABASE_URL", "mysql://x/y")],
+                "ENISHI_DATABASE_URL",
+            ),
+            (vec![("ENISHI_LIMIT_VOICE", "0")], "ENISHI_LIMIT_VOICE"),
+            (vec![("ENISHI_DOMIAN", "x.example")], "ENISHI_DOMIAN"),
+        ] {
+            let e = Config::from_sources(&env(&pairs), None).unwrap_err();
+            assert_eq!(e.setting, setting, "{e}");
+        }
+        let e = Config::from_sources(&env(&[]), Some("colour = \"red\"")).unwrap_err();
+        assert!(e.message.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        let c = Config::from_sources(
+            &env(&[(
+                "ENISHI_DATABASE_URL",
+                "postgres://enishi:hunter2@db:5432/enishi",
+            )]),
+            None,
+        )
+        .unwrap();
+        let shown = c.describe();
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(
+            shown.contains("postgres://enishi:***@db:5432/enishi"),
+            "{shown}"
+        );
+    }
+}
