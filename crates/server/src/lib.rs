@@ -49,6 +49,8 @@ pub struct Running {
     pub db: Db,
     /// The configuration it runs with.
     pub config: Config,
+    /// The federation crate's configuration (fetching remote objects, signing).
+    pub federation: FederationConfig<FederationData>,
     shutdown: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -89,7 +91,7 @@ pub async fn start(
         db: db.clone(),
         settings: settings.clone(),
     };
-    let app = enishi_web::router(state, federation);
+    let app = enishi_web::router(state, federation.clone());
 
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -106,6 +108,7 @@ pub async fn start(
         base_url: settings.origin(),
         db,
         config,
+        federation,
         shutdown: Some(tx),
         task,
     })
@@ -117,4 +120,23 @@ pub async fn wait(running: Running) -> anyhow::Result<()> {
     let _keep_channel_open = shutdown;
     task.await??;
     Ok(())
+}
+
+/// Starts an instance on a free loopback port, named `localhost:PORT` (the federation crate
+/// refuses IP literals). Used by tests and local multi-instance setups.
+pub async fn start_on_free_port(mut config: Config) -> anyhow::Result<Running> {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    config.bind = addr;
+    config.instance.domain = format!("localhost:{}", addr.port());
+    config.instance.scheme = enishi_core::Scheme::Http;
+    start(config, listener, std::future::pending()).await
+}
+
+/// A configuration with every default, on the given database (for tests and tools).
+pub fn default_config(database_url: &str, data_dir: &std::path::Path) -> Config {
+    let mut config = Config::from_sources(&Default::default(), None).expect("defaults are valid");
+    config.database_url = database_url.to_owned();
+    config.data_dir = data_dir.to_owned();
+    config
 }

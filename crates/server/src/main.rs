@@ -241,16 +241,16 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let base = running.base_url.clone();
     let bind = running.config.bind;
     let members = accounts::list(&running.db).await?.len();
-    println!(
-        "Enishi is serving {base} (listening on {bind}, database: {:?})",
-        running.db.backend
-    );
     if members == 0 {
         println!("No members yet. Create the first one (an administrator) with:");
         println!("  enishi user create NAME --admin --generate-password");
     }
+    println!(
+        "Enishi is serving {base} (listening on {bind}, database: {:?})",
+        running.db.backend
+    );
     enishi_server::wait(running).await?;
-    println!("Enishi stopped.");
+    tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,9 +6,10 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use enishi_apub::wire::{Jrd, JrdLink};
 use enishi_core::{Actor, RegistrationMode};
 use enishi_db::{accounts, instance, stats};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
 /// NodeInfo 2.1 schema URI, used as `rel` and in the content type profile.
@@ -28,35 +29,6 @@ pub fn routes() -> Router<AppState> {
 #[derive(Debug, Deserialize)]
 pub struct WebfingerQuery {
     resource: Option<String>,
-}
-
-/// A JSON Resource Descriptor (RFC 7033).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Jrd {
-    /// The resource described.
-    pub subject: String,
-    /// Other names of the same resource.
-    #[serde(default)]
-    pub aliases: Vec<String>,
-    /// Links.
-    #[serde(default)]
-    pub links: Vec<JrdLink>,
-}
-
-/// One link of a JRD.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct JrdLink {
-    /// Relation.
-    pub rel: String,
-    /// Media type of the target.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    /// Target.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub href: Option<String>,
-    /// URI template (host-meta `lrdd`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub template: Option<String>,
 }
 
 /// What a WebFinger resource names, once parsed.

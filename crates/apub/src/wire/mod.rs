@@ -3,5 +3,7 @@
 
 pub mod actor;
 pub(crate) mod helpers;
+pub mod webfinger;
 
 pub use actor::{ActorJson, Endpoints, PublicKeyJson};
+pub use webfinger::{Jrd, JrdLink};

@@ -1,0 +1,160 @@
+//! Real actor and WebFinger documents from Mastodon, GoToSocial and Misskey (see
+//! `fixtures/SOURCES.tsv` for where each comes from) parse into Enishi's wire and domain types.
+
+use enishi_apub::convert::{actor_from_wire, actor_to_wire, authority};
+use enishi_apub::wire::{ActorJson, Jrd};
+use enishi_core::{ActorKind, ContentLimits, InstanceSettings, RegistrationMode, Scheme};
+use std::path::PathBuf;
+
+fn fixture(path: &str) -> String {
+    let full = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(path);
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}
+
+fn parse_actor(path: &str) -> enishi_core::Actor {
+    let json: ActorJson =
+        serde_json::from_str(&fixture(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let id = json.id.clone();
+    actor_from_wire(json, &id).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn every_actor_fixture_parses_into_the_remote_actor_type() {
+    let sources = fixture("SOURCES.tsv");
+    let mut seen = 0;
+    for line in sources.lines().skip(1) {
+        let path = line.split('\t').next().unwrap();
+        if !path.contains("/actor_") || path.contains("stub_minimal") {
+            continue;
+        }
+        let actor = parse_actor(path);
+        assert!(!actor.is_local, "{path}");
+        assert!(actor.public_key_pem.contains("BEGIN PUBLIC KEY"), "{path}");
+        assert_eq!(
+            Some(actor.domain.clone()),
+            authority(&actor.ap_id),
+            "{path}"
+        );
+        seen += 1;
+    }
+    assert!(seen >= 13, "only {seen} actor fixtures were checked");
+}
+
+#[test]
+fn mastodon_actor_details() {
+    let a = parse_actor("mastodon/actor_person.json");
+    assert_eq!(a.kind, ActorKind::Person);
+    assert_eq!(a.username, "foo");
+    assert_eq!(a.domain, "ap.example.com");
+    assert_eq!(a.display_name, None, "empty name counts as none");
+    assert_eq!(a.summary.as_deref(), Some("<p>test</p>"));
+    assert_eq!(
+        a.shared_inbox.as_ref().map(|u| u.as_str()),
+        Some("https://ap.example.com/inbox")
+    );
+    assert_eq!(a.public_key_id, "https://ap.example.com/users/foo#main-key");
+    assert_eq!(
+        a.avatar_url.as_ref().map(|u| u.as_str()),
+        Some("https://quitter.no/avatar/7477-300-20160211190340.png")
+    );
+    assert!(!a.manually_approves_followers);
+
+    // `type: ["Person", "vcard:individual"]`
+    let v = parse_actor("mastodon/actor_person_vcard_individual_type_array.json");
+    assert_eq!(v.kind, ActorKind::Person);
+
+    let live = parse_actor("mastodon/actor_person_live_mastodon_social.json");
+    assert!(live.discoverable && live.indexable);
+}
+
+#[test]
+fn gotosocial_and_misskey_details() {
+    let bot = parse_actor("gotosocial/actor_bot_application.json");
+    assert_eq!(bot.kind, ActorKind::Application);
+    assert_eq!(bot.domain, "localhost:8080");
+    // GoToSocial publishes its key as a separate document at /main-key.
+    assert_eq!(
+        bot.public_key_id,
+        "http://localhost:8080/users/the_mighty_zork/main-key"
+    );
+
+    let shared = parse_actor("gotosocial/actor_person_with_shared_inbox.json");
+    assert_eq!(
+        shared.shared_inbox.unwrap().as_str(),
+        "http://localhost:8080/sharedInbox"
+    );
+
+    let locked = parse_actor("misskey/actor_person_locked_4096bit_key.json");
+    assert!(locked.manually_approves_followers);
+    assert_eq!(locked.avatar_url, None, "icon: null");
+    assert_eq!(locked.display_name, None, "name: null");
+}
+
+#[test]
+fn an_actor_without_inbox_is_refused_with_a_reason() {
+    let err =
+        serde_json::from_str::<ActorJson>(&fixture("gotosocial/actor_stub_minimal_with_key.json"))
+            .unwrap_err();
+    assert!(err.to_string().contains("inbox"), "{err}");
+}
+
+#[test]
+fn an_actor_served_from_another_origin_is_refused() {
+    let json: ActorJson = serde_json::from_str(&fixture("mastodon/actor_person.json")).unwrap();
+    let elsewhere = "https://evil.example/users/foo".parse().unwrap();
+    let err = actor_from_wire(json.clone(), &elsewhere).unwrap_err();
+    assert!(err.to_string().contains("another origin"), "{err}");
+    // Same host, other port: a different server.
+    let other_port = "https://ap.example.com:8443/users/foo".parse().unwrap();
+    assert!(actor_from_wire(json, &other_port).is_err());
+}
+
+#[test]
+fn hostile_bios_are_sanitised() {
+    let mut json: ActorJson = serde_json::from_str(&fixture("mastodon/actor_person.json")).unwrap();
+    json.summary = Some(
+        "<p onclick=\"x()\">hi<script>alert(1)</script><a href=\"javascript:x\">l</a></p>".into(),
+    );
+    let id = json.id.clone();
+    let a = actor_from_wire(json, &id).unwrap();
+    let bio = a.summary.unwrap();
+    assert!(
+        !bio.contains("script") && !bio.contains("onclick") && !bio.contains("javascript"),
+        "{bio}"
+    );
+    assert!(bio.contains("hi"));
+}
+
+#[test]
+fn our_actor_document_reads_back_as_the_same_actor() {
+    let settings = InstanceSettings {
+        domain: "localhost:8080".into(),
+        scheme: Scheme::Http,
+        registration: RegistrationMode::Invite,
+        limits: ContentLimits::default(),
+        name: "t".into(),
+    };
+    let mut original = parse_actor("mastodon/actor_person.json");
+    original.is_local = true;
+    let wire = actor_to_wire(&original, &settings);
+    let text = serde_json::to_string(&wire).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(value["type"], "Person", "type is a bare string");
+    assert_eq!(value["manuallyApprovesFollowers"], false);
+    let back = actor_from_wire(serde_json::from_str(&text).unwrap(), &original.ap_id).unwrap();
+    assert_eq!(back.ap_id, original.ap_id);
+    assert_eq!(back.public_key_pem, original.public_key_pem);
+    assert_eq!(back.inbox, original.inbox);
+    assert_eq!(back.shared_inbox, original.shared_inbox);
+    assert_eq!(back.summary, original.summary);
+}
+
+#[test]
+fn webfinger_fixtures_parse() {
+    let masto: Jrd = serde_json::from_str(&fixture("mastodon/webfinger.json")).unwrap();
+    assert_eq!(masto.actor_url(), Some("https://ap.example.com/users/foo"));
+    let gts: Jrd = serde_json::from_str(&fixture("gotosocial/webfinger.json")).unwrap();
+    assert!(gts.actor_url().is_some());
+}
