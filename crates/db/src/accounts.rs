@@ -146,3 +146,18 @@ pub async fn list(db: &Db) -> Result<Vec<Member>, DbErr> {
         })
         .collect()
 }
+
+/// Suspends or reinstates a member; returns false when there is no such member.
+pub async fn set_suspended(db: &Db, username: &str, suspended: bool) -> Result<bool, DbErr> {
+    let Some(row) = account::Entity::find()
+        .filter(account::Column::Username.eq(username.trim().to_ascii_lowercase()))
+        .one(&db.conn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let mut row: account::ActiveModel = row.into();
+    row.suspended_at = Set(suspended.then(Utc::now));
+    row.update(&db.conn).await?;
+    Ok(true)
+}

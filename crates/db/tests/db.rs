@@ -59,6 +59,19 @@ async fn migrations_are_idempotent(t: TestDb) -> anyhow::Result<()> {
     );
     let second = enishi_db::migrate(&db).await?;
     anyhow::ensure!(second == 0, "nothing is pending afterwards ({second})");
+    if db.backend == enishi_db::Backend::Sqlite {
+        use sea_orm::ConnectionTrait;
+        let row = db
+            .conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.conn.get_database_backend(),
+                "PRAGMA journal_mode",
+            ))
+            .await?
+            .expect("a row");
+        let mode: String = row.try_get_by_index(0)?;
+        anyhow::ensure!(mode == "wal", "SQLite runs in WAL mode, not {mode}");
+    }
     Ok(())
 }
 

@@ -55,6 +55,16 @@ enum UserCommand {
     },
     /// List members.
     List,
+    /// Suspend a member: they can no longer log in, and their profile and actor disappear.
+    Suspend {
+        /// Username.
+        name: String,
+    },
+    /// Lift a member's suspension.
+    Unsuspend {
+        /// Username.
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -145,6 +155,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::User(UserCommand::Suspend { name }) => set_suspended(config, &name, true).await,
+        Command::User(UserCommand::Unsuspend { name }) => set_suspended(config, &name, false).await,
         Command::Invite(InviteCommand::Create {
             max_uses,
             expires_in_days,
@@ -164,6 +176,19 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+async fn set_suspended(config: Config, name: &str, suspended: bool) -> anyhow::Result<ExitCode> {
+    let db = enishi_server::open_database(&config).await?;
+    if !accounts::set_suspended(&db, name, suspended).await? {
+        eprintln!("error: no member named {name:?}");
+        return Ok(ExitCode::from(3));
+    }
+    println!(
+        "{} {name}",
+        if suspended { "suspended" } else { "reinstated" }
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn create_user(

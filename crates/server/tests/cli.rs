@@ -185,6 +185,25 @@ async fn user_commands_create_list_and_refuse(t: TestDb) -> anyhow::Result<()> {
     assert_eq!(names, ["alice", "bob"], "{listing}");
     assert!(listing.lines().next().unwrap().ends_with("admin"));
 
+    assert!(
+        run(&env, &["user", "suspend", "bob"], None)?
+            .status
+            .success()
+    );
+    let listing = text(&run(&env, &["user", "list"], None)?.stdout);
+    assert!(
+        listing.lines().nth(1).unwrap().ends_with("suspended"),
+        "{listing}"
+    );
+    assert!(
+        run(&env, &["user", "unsuspend", "bob"], None)?
+            .status
+            .success()
+    );
+    let missing = run(&env, &["user", "suspend", "zed"], None)?;
+    assert!(!missing.status.success());
+    assert!(text(&missing.stderr).contains("zed"));
+
     let invite = run(&env, &["invite", "create", "--max-uses", "5"], None)?;
     assert!(invite.status.success(), "{}", text(&invite.stderr));
     assert_eq!(text(&invite.stdout).trim().len(), 16);

@@ -118,6 +118,17 @@ async fn webfinger_finds_members_and_refuses_the_rest(t: TestDb) -> anyhow::Resu
     }
     let (status, _, _) = get(&format!("{base}/.well-known/webfinger"), "application/json").await?;
     assert_eq!(status, 400);
+
+    // A suspended member can no longer be found, nor their actor fetched.
+    enishi_db::accounts::set_suspended(&run.db, "alice", true).await?;
+    let (status, _, _) = get(
+        &format!("{base}/.well-known/webfinger?resource=acct:alice@{domain}"),
+        "*/*",
+    )
+    .await?;
+    assert_eq!(status, 404);
+    let (status, _, _) = get(&actor_url, "application/activity+json").await?;
+    assert_eq!(status, 404);
     run.stop().await
 }
 

@@ -31,6 +31,7 @@ pub fn router(state: AppState, federation: FederationConfig<FederationData>) -> 
         .layer(axum::middleware::from_fn(error::render_errors_for_browsers))
         .layer(FederationMiddleware::new(federation))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
