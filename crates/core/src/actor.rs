@@ -139,4 +139,6 @@ pub struct Member {
     pub suspended_at: Option<DateTime<Utc>>,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
+    /// The member's settings and profile audiences.
+    pub settings: crate::MemberSettings,
 }

@@ -2,13 +2,22 @@
 
 pub mod actor;
 pub mod audience;
+pub mod content;
 pub mod instance;
 pub mod username;
+pub mod visibility;
 
 pub use actor::{Actor, ActorId, ActorKind, Member};
 pub use audience::Audience;
+pub use content::{
+    Comment, FollowState, Introduction, IntroductionState, MemberSettings, NotificationKind, Post,
+    PostId, PostKind, ProfileField,
+};
 pub use instance::{ContentLimits, InstanceSettings, RegistrationMode, Scheme};
 pub use username::Username;
+pub use visibility::{
+    Relation, Viewer, ViewerKind, may_see, may_see_introduction, may_see_reaction,
+};
 
 /// A rule of the domain was broken by some input; names the offending field so that
 /// callers (CLI, API) can tell the person exactly what to fix.

@@ -3,7 +3,7 @@
 use crate::entity::{account, actor};
 use crate::{ActorKeys, Db, actors, is_unique_violation, password};
 use chrono::Utc;
-use enishi_core::{ActorKind, InstanceSettings, Member, Username, ValidationError};
+use enishi_core::{ActorKind, Audience, InstanceSettings, Member, MemberSettings, Username, ValidationError};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
@@ -35,8 +35,24 @@ pub struct NewMember<'a> {
     pub keys: ActorKeys,
 }
 
+/// A member's settings from their account row; unparsable values fall back to the defaults.
+pub(crate) fn settings_from_row(row: &account::Model) -> MemberSettings {
+    let d = MemberSettings::default();
+    let parse = |v: &str, fallback: Audience| v.parse().unwrap_or(fallback);
+    MemberSettings {
+        default_audience: parse(&row.default_audience, d.default_audience),
+        footprints_enabled: row.footprints_enabled,
+        nickname_audience: parse(&row.nickname_audience, d.nickname_audience),
+        bio_audience: parse(&row.bio_audience, d.bio_audience),
+        avatar_audience: parse(&row.avatar_audience, d.avatar_audience),
+        friends_audience: parse(&row.friends_audience, d.friends_audience),
+        introductions_audience: parse(&row.introductions_audience, d.introductions_audience),
+    }
+}
+
 fn to_domain(account: account::Model, actor: actor::Model) -> Result<Member, DbErr> {
     Ok(Member {
+        settings: settings_from_row(&account),
         account_id: account.id,
         actor: actors::to_domain(actor)?,
         is_admin: account.is_admin,
@@ -78,6 +94,13 @@ pub async fn create(
         is_admin: Set(new.is_admin),
         suspended_at: Set(None),
         created_at: Set(now),
+        default_audience: Set(MemberSettings::default().default_audience.as_str().into()),
+        nickname_audience: Set(MemberSettings::default().nickname_audience.as_str().into()),
+        bio_audience: Set(MemberSettings::default().bio_audience.as_str().into()),
+        avatar_audience: Set(MemberSettings::default().avatar_audience.as_str().into()),
+        friends_audience: Set(MemberSettings::default().friends_audience.as_str().into()),
+        introductions_audience: Set(MemberSettings::default().introductions_audience.as_str().into()),
+        footprints_enabled: Set(true),
         ..Default::default()
     };
     let account_row = match account_row.insert(&txn).await {

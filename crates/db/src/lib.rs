@@ -7,12 +7,24 @@ pub mod accounts;
 pub mod actors;
 mod connection;
 pub mod entity;
+pub mod error;
+pub mod footprints;
 pub mod instance;
+pub mod introductions;
 pub mod invites;
+pub mod notifications;
 pub mod password;
+pub mod posts;
+pub mod profiles;
+pub mod reactions;
+pub mod relations;
+pub mod social;
 pub mod stats;
+pub mod tokens;
+pub mod visibility;
 
 pub use connection::{Backend, Db, connect, migrate};
+pub use error::{OpError, OpResult};
 pub use sea_orm::DbErr;
 
 /// A freshly generated RSA key pair, PEM-encoded, for a new local actor.

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 pub struct Usage {
     /// Members who are not suspended.
     pub total_users: u64,
-    /// Posts written here (diaries and voice posts); none until content exists.
+    /// Posts written here (diaries and voice posts).
     pub local_posts: u64,
 }
 
@@ -21,6 +21,6 @@ pub async fn usage(db: &Db) -> Result<Usage, DbErr> {
         .await?;
     Ok(Usage {
         total_users,
-        local_posts: 0,
+        local_posts: crate::posts::count_local(db).await?,
     })
 }

@@ -13,6 +13,13 @@ pub struct Model {
     pub is_admin: bool,
     pub suspended_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    pub default_audience: String,
+    pub nickname_audience: String,
+    pub bio_audience: String,
+    pub avatar_audience: String,
+    pub friends_audience: String,
+    pub introductions_audience: String,
+    pub footprints_enabled: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,5 +3,16 @@
 
 pub mod account;
 pub mod actor;
+pub mod api_token;
+pub mod block;
+pub mod comment;
+pub mod follow;
+pub mod footprint;
+pub mod friendship;
 pub mod instance_setting;
+pub mod introduction;
 pub mod invite;
+pub mod notification;
+pub mod post;
+pub mod post_like;
+pub mod profile_field;

@@ -1,0 +1,376 @@
+//! Diaries, voice posts, comments, likes, introductions and the other social records, with the
+//! length rules they must satisfy.
+
+use crate::{ActorId, Audience, ContentLimits, ValidationError};
+use chrono::{DateTime, Utc};
+use std::str::FromStr;
+use url::Url;
+
+/// Database id of a diary or voice post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PostId(pub i64);
+
+/// Which kind of post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostKind {
+    /// A diary entry (日記): title and long body.
+    Diary,
+    /// A voice post (ボイス): short text.
+    Voice,
+}
+
+impl PostKind {
+    /// Storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostKind::Diary => "diary",
+            PostKind::Voice => "voice",
+        }
+    }
+
+    /// The path segment of this kind's URLs (`diaries`, `voices`).
+    pub fn path(self) -> &'static str {
+        match self {
+            PostKind::Diary => "diaries",
+            PostKind::Voice => "voices",
+        }
+    }
+}
+
+impl FromStr for PostKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "diary" => Ok(PostKind::Diary),
+            "voice" => Ok(PostKind::Voice),
+            other => Err(format!("unknown post kind {other:?}")),
+        }
+    }
+}
+
+/// A diary entry or a voice post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Post {
+    /// Database id.
+    pub id: PostId,
+    /// Unguessable public id (UUIDv7), used in URLs and the API.
+    pub public_id: String,
+    /// ActivityPub id.
+    pub ap_id: Url,
+    /// Diary or voice.
+    pub kind: PostKind,
+    /// Author.
+    pub author: ActorId,
+    /// Title (diaries only).
+    pub title: Option<String>,
+    /// Body (Markdown for diaries, plain text for voice posts).
+    pub body: String,
+    /// Who may see it.
+    pub audience: Audience,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+    /// When it was last edited (equal to `created_at` if never).
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A comment on a diary or voice post; it inherits the post's audience.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// Database id.
+    pub id: i64,
+    /// Unguessable public id.
+    pub public_id: String,
+    /// ActivityPub id.
+    pub ap_id: Url,
+    /// The post commented on.
+    pub post: PostId,
+    /// Author of the comment.
+    pub author: ActorId,
+    /// Text.
+    pub body: String,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+}
+
+/// State of an introduction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntroductionState {
+    /// Shown on the subject's profile.
+    Shown,
+    /// Hidden by the subject: only writer and subject see it.
+    Hidden,
+}
+
+impl IntroductionState {
+    /// Storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntroductionState::Shown => "shown",
+            IntroductionState::Hidden => "hidden",
+        }
+    }
+}
+
+impl FromStr for IntroductionState {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "shown" => Ok(IntroductionState::Shown),
+            "hidden" => Ok(IntroductionState::Hidden),
+            other => Err(format!("unknown introduction state {other:?}")),
+        }
+    }
+}
+
+/// An introduction (紹介文): what a friend wrote about a member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Introduction {
+    /// Database id.
+    pub id: i64,
+    /// Unguessable public id.
+    pub public_id: String,
+    /// ActivityPub id.
+    pub ap_id: Url,
+    /// Who wrote it.
+    pub writer: ActorId,
+    /// Whom it is about.
+    pub subject: ActorId,
+    /// Text.
+    pub body: String,
+    /// Shown or hidden.
+    pub state: IntroductionState,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+    /// When it was last edited.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// State of a follow (a friend request is a follow that awaits approval).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowState {
+    /// Awaiting approval.
+    Pending,
+    /// Approved.
+    Accepted,
+    /// Declined (silently, as on mixi).
+    Rejected,
+}
+
+impl FollowState {
+    /// Storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FollowState::Pending => "pending",
+            FollowState::Accepted => "accepted",
+            FollowState::Rejected => "rejected",
+        }
+    }
+}
+
+impl FromStr for FollowState {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pending" => Ok(FollowState::Pending),
+            "accepted" => Ok(FollowState::Accepted),
+            "rejected" => Ok(FollowState::Rejected),
+            other => Err(format!("unknown follow state {other:?}")),
+        }
+    }
+}
+
+/// What a notification is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// Someone asked to be friends.
+    FriendRequest,
+    /// A friend request was accepted: now friends.
+    FriendAccepted,
+    /// Someone commented on the recipient's post.
+    Comment,
+    /// Someone liked the recipient's post.
+    Like,
+    /// A friend wrote an introduction of the recipient.
+    Introduction,
+}
+
+impl NotificationKind {
+    /// Storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::FriendRequest => "friend_request",
+            NotificationKind::FriendAccepted => "friend_accepted",
+            NotificationKind::Comment => "comment",
+            NotificationKind::Like => "like",
+            NotificationKind::Introduction => "introduction",
+        }
+    }
+}
+
+impl FromStr for NotificationKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            NotificationKind::FriendRequest,
+            NotificationKind::FriendAccepted,
+            NotificationKind::Comment,
+            NotificationKind::Like,
+            NotificationKind::Introduction,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+        .ok_or_else(|| format!("unknown notification kind {s:?}"))
+    }
+}
+
+/// A member's own settings and the audiences of their profile parts (DESIGN §3 defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MemberSettings {
+    /// Audience given to new content when none is named.
+    pub default_audience: Audience,
+    /// Whether visits are recorded and left (足あと).
+    pub footprints_enabled: bool,
+    /// Who sees the nickname.
+    pub nickname_audience: Audience,
+    /// Who sees the bio.
+    pub bio_audience: Audience,
+    /// Who sees the avatar.
+    pub avatar_audience: Audience,
+    /// Who sees the friends list.
+    pub friends_audience: Audience,
+    /// Who sees the introductions section.
+    pub introductions_audience: Audience,
+}
+
+impl Default for MemberSettings {
+    fn default() -> Self {
+        Self {
+            default_audience: Audience::Friends,
+            footprints_enabled: true,
+            nickname_audience: Audience::Public,
+            bio_audience: Audience::Public,
+            avatar_audience: Audience::Public,
+            friends_audience: Audience::Friends,
+            introductions_audience: Audience::FriendsOfFriends,
+        }
+    }
+}
+
+/// One extra profile field ("hometown", "birthday", …) with its own audience.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProfileField {
+    /// Label.
+    pub name: String,
+    /// Value.
+    pub value: String,
+    /// Who may see it.
+    pub audience: Audience,
+}
+
+fn check_text(field: &'static str, text: &str, max: usize) -> Result<(), ValidationError> {
+    if text.trim().is_empty() {
+        return Err(ValidationError::new(field, "must not be empty"));
+    }
+    let n = text.chars().count();
+    if n > max {
+        return Err(ValidationError::new(
+            field,
+            format!("is {n} characters long; the limit is {max}"),
+        ));
+    }
+    Ok(())
+}
+
+impl ContentLimits {
+    /// Checks a diary's title and body.
+    pub fn check_diary(&self, title: &str, body: &str) -> Result<(), ValidationError> {
+        check_text("title", title, self.diary_title)?;
+        check_text("body", body, self.diary_body)
+    }
+
+    /// Checks a voice post's text.
+    pub fn check_voice(&self, text: &str) -> Result<(), ValidationError> {
+        check_text("text", text, self.voice)
+    }
+
+    /// Checks a comment's text.
+    pub fn check_comment(&self, text: &str) -> Result<(), ValidationError> {
+        check_text("text", text, self.comment)
+    }
+
+    /// Checks an introduction's text.
+    pub fn check_introduction(&self, text: &str) -> Result<(), ValidationError> {
+        check_text("text", text, self.introduction)
+    }
+}
+
+/// Profile limits that are not configurable.
+pub mod profile_limits {
+    /// Longest nickname.
+    pub const NICKNAME: usize = 50;
+    /// Longest bio.
+    pub const BIO: usize = 2_000;
+    /// Most extra fields.
+    pub const FIELDS: usize = 10;
+    /// Longest field label.
+    pub const FIELD_NAME: usize = 50;
+    /// Longest field value.
+    pub const FIELD_VALUE: usize = 500;
+    /// Longest friend-request message.
+    pub const REQUEST_MESSAGE: usize = 500;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_name_the_field() {
+        let l = ContentLimits::default();
+        assert!(l.check_diary(&"t".repeat(100), &"b".repeat(10_000)).is_ok());
+        assert_eq!(l.check_diary(&"t".repeat(101), "b").unwrap_err().field, "title");
+        assert_eq!(l.check_diary("t", &"b".repeat(10_001)).unwrap_err().field, "body");
+        assert_eq!(l.check_diary("  ", "b").unwrap_err().field, "title");
+        // Characters, not bytes: 150 kana are fine.
+        assert!(l.check_voice(&"あ".repeat(150)).is_ok());
+        assert_eq!(l.check_voice(&"あ".repeat(151)).unwrap_err().field, "text");
+        assert!(l.check_introduction(&"x".repeat(1_001)).is_err());
+    }
+}
+
+/// Plain text as safe HTML: escaped, blank-line-separated paragraphs, line breaks kept.
+pub fn text_to_html(text: &str) -> String {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#39;")
+    };
+    text.replace("\r\n", "\n")
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", escape(p).replace('\n', "<br>")))
+        .collect()
+}
+
+#[cfg(test)]
+mod html_tests {
+    #[test]
+    fn text_becomes_escaped_paragraphs() {
+        assert_eq!(
+            super::text_to_html("Hi <b>&\nthere\n\nbye"),
+            "<p>Hi &lt;b&gt;&amp;<br>there</p><p>bye</p>"
+        );
+        assert_eq!(super::text_to_html("  \n\n "), "");
+    }
+}

@@ -1,0 +1,204 @@
+//! Introductions (紹介文): what a friend writes about a member, shown on the member's profile.
+
+use crate::entity::{account, introduction};
+use crate::error::{OpError, OpResult};
+use crate::{Db, actors, notifications, relations};
+use chrono::Utc;
+use enishi_core::{
+    Actor, ActorId, Audience, InstanceSettings, Introduction, IntroductionState, NotificationKind, Viewer, ViewerKind,
+    may_see, may_see_introduction,
+};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use url::Url;
+
+/// Converts a row into the domain introduction.
+fn to_domain(row: introduction::Model) -> Result<Introduction, DbErr> {
+    Ok(Introduction {
+        id: row.id,
+        ap_id: Url::parse(&row.ap_id).map_err(|e| DbErr::Custom(format!("introduction {} ap_id: {e}", row.id)))?,
+        public_id: row.public_id,
+        writer: ActorId(row.writer_id),
+        subject: ActorId(row.subject_id),
+        body: row.body,
+        state: row.state.parse().map_err(DbErr::Custom)?,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// An introduction with its writer and subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntroductionView {
+    /// The introduction.
+    pub introduction: Introduction,
+    /// Who wrote it.
+    pub writer: Actor,
+    /// Whom it is about.
+    pub subject: Actor,
+}
+
+/// The audience of a subject's introductions section (remote subjects: friends of friends).
+pub async fn section_audience(db: &Db, subject: ActorId) -> Result<Audience, DbErr> {
+    let row = account::Entity::find().filter(account::Column::ActorId.eq(subject.0)).one(&db.conn).await?;
+    Ok(row
+        .and_then(|r| r.introductions_audience.parse().ok())
+        .unwrap_or(Audience::FriendsOfFriends))
+}
+
+async fn view(db: &Db, intro: Introduction) -> OpResult<IntroductionView> {
+    let writer = actors::find_by_id(&db.conn, intro.writer).await?.ok_or_else(|| OpError::not_found("writer gone"))?;
+    let subject = actors::find_by_id(&db.conn, intro.subject).await?.ok_or_else(|| OpError::not_found("subject gone"))?;
+    Ok(IntroductionView { introduction: intro, writer, subject })
+}
+
+/// `viewer` writes an introduction of `subject`; only friends may, once per subject.
+pub async fn write(db: &Db, settings: &InstanceSettings, viewer: &Viewer, subject: &Actor, text: &str) -> OpResult<IntroductionView> {
+    let me = match (viewer.actor, viewer.kind) {
+        (Some(a), ViewerKind::Member) => a,
+        _ => return Err(OpError::Forbidden("log in to write an introduction".into())),
+    };
+    if me == subject.id {
+        return Err(enishi_core::ValidationError::new("subject", "you cannot introduce yourself").into());
+    }
+    let rel = relations::relation(db, viewer, subject.id).await?;
+    if rel.blocked {
+        return Err(OpError::not_found(format!("no member {}", subject.api_handle())));
+    }
+    if !rel.friend {
+        return Err(OpError::Forbidden("only friends may write an introduction".into()));
+    }
+    settings.limits.check_introduction(text)?;
+    let txn = db.conn.begin().await?;
+    let exists = introduction::Entity::find()
+        .filter(introduction::Column::WriterId.eq(me.0))
+        .filter(introduction::Column::SubjectId.eq(subject.id.0))
+        .one(&txn)
+        .await?;
+    if let Some(existing) = exists {
+        return Err(OpError::Conflict(
+            "introduction_exists",
+            format!("you already wrote an introduction of {} ({}); edit that one", subject.api_handle(), existing.public_id),
+        ));
+    }
+    let public_id = uuid::Uuid::now_v7().to_string();
+    let now = Utc::now();
+    let row = introduction::ActiveModel {
+        ap_id: Set(settings.url(&format!("/introductions/{public_id}")).to_string()),
+        public_id: Set(public_id),
+        writer_id: Set(me.0),
+        subject_id: Set(subject.id.0),
+        body: Set(text.to_owned()),
+        state: Set(IntroductionState::Shown.as_str().into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    notifications::create(
+        &txn,
+        subject.id,
+        NotificationKind::Introduction,
+        me,
+        notifications::Refs { introduction: Some(row.id), ..Default::default() },
+    )
+    .await?;
+    txn.commit().await?;
+    view(db, to_domain(row)?).await
+}
+
+/// An introduction `viewer` may see (404 otherwise).
+pub async fn get_visible(db: &Db, viewer: &Viewer, public_id: &str) -> OpResult<IntroductionView> {
+    let missing = || OpError::not_found(format!("no introduction {public_id:?}"));
+    let row = introduction::Entity::find()
+        .filter(introduction::Column::PublicId.eq(public_id))
+        .one(&db.conn)
+        .await?
+        .ok_or_else(missing)?;
+    let intro = to_domain(row)?;
+    let section = section_audience(db, intro.subject).await?;
+    let to_subject = relations::relation(db, viewer, intro.subject).await?;
+    let to_writer = relations::relation(db, viewer, intro.writer).await?;
+    let hidden = intro.state == IntroductionState::Hidden;
+    if !may_see_introduction(section, viewer.kind, to_subject, to_writer, hidden) {
+        return Err(missing());
+    }
+    view(db, intro).await
+}
+
+/// The writer edits their introduction.
+pub async fn edit(db: &Db, settings: &InstanceSettings, viewer: &Viewer, public_id: &str, text: &str) -> OpResult<IntroductionView> {
+    let v = get_visible(db, viewer, public_id).await?;
+    if viewer.actor != Some(v.introduction.writer) {
+        return Err(OpError::Forbidden("only the writer may edit an introduction".into()));
+    }
+    settings.limits.check_introduction(text)?;
+    let mut row: introduction::ActiveModel = introduction::Entity::find_by_id(v.introduction.id)
+        .one(&db.conn)
+        .await?
+        .ok_or_else(|| OpError::not_found("gone"))?
+        .into();
+    row.body = Set(text.to_owned());
+    row.updated_at = Set(Utc::now());
+    let row = row.update(&db.conn).await?;
+    view(db, to_domain(row)?).await
+}
+
+/// The writer or the subject deletes an introduction.
+pub async fn delete(db: &Db, viewer: &Viewer, public_id: &str) -> OpResult<()> {
+    let v = get_visible(db, viewer, public_id).await?;
+    if viewer.actor != Some(v.introduction.writer) && viewer.actor != Some(v.introduction.subject) {
+        return Err(OpError::Forbidden("only the writer or the subject may delete an introduction".into()));
+    }
+    introduction::Entity::delete_by_id(v.introduction.id).exec(&db.conn).await?;
+    Ok(())
+}
+
+/// The subject hides (or shows again) an introduction of them.
+pub async fn set_hidden(db: &Db, viewer: &Viewer, public_id: &str, hidden: bool) -> OpResult<IntroductionView> {
+    let v = get_visible(db, viewer, public_id).await?;
+    if viewer.actor != Some(v.introduction.subject) {
+        return Err(OpError::Forbidden("only the subject may hide or show an introduction".into()));
+    }
+    let state = if hidden { IntroductionState::Hidden } else { IntroductionState::Shown };
+    let mut row: introduction::ActiveModel = introduction::Entity::find_by_id(v.introduction.id)
+        .one(&db.conn)
+        .await?
+        .ok_or_else(|| OpError::not_found("gone"))?
+        .into();
+    row.state = Set(state.as_str().into());
+    let row = row.update(&db.conn).await?;
+    view(db, to_domain(row)?).await
+}
+
+/// Introductions of `subject` that `viewer` may see, newest first.
+pub async fn list_for_subject(db: &Db, viewer: &Viewer, subject: ActorId) -> OpResult<Vec<IntroductionView>> {
+    let section = section_audience(db, subject).await?;
+    let to_subject = relations::relation(db, viewer, subject).await?;
+    let section_visible = may_see(section, viewer.kind, to_subject);
+    let mut q = introduction::Entity::find().filter(introduction::Column::SubjectId.eq(subject.0));
+    // Mirrors `may_see_introduction`: writer and subject see all theirs; others need the
+    // section, a shown introduction and no block with its writer.
+    q = match viewer.actor {
+        Some(v) if v == subject => q,
+        Some(v) => {
+            let others = if section_visible {
+                Expr::col(introduction::Column::State)
+                    .eq(IntroductionState::Shown.as_str())
+                    .and(crate::visibility::reaction_author_visible("introduction.writer_id", viewer))
+            } else {
+                Expr::cust("1 = 0")
+            };
+            q.filter(Expr::col(introduction::Column::WriterId).eq(v.0).or(others))
+        }
+        None if section_visible => q.filter(introduction::Column::State.eq(IntroductionState::Shown.as_str())),
+        None => return Ok(Vec::new()),
+    };
+    let rows = q.order_by_desc(introduction::Column::Id).all(&db.conn).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.push(view(db, to_domain(row)?).await?);
+    }
+    Ok(out)
+}

@@ -1,0 +1,246 @@
+//! Diaries and voice posts: writing, reading through the audience rule, lists and timeline.
+
+use crate::entity::post;
+use crate::error::{OpError, OpResult};
+use crate::{Db, actors, relations, visibility};
+use chrono::Utc;
+use enishi_core::{Actor, ActorId, Audience, FollowState, InstanceSettings, Post, PostId, PostKind, Viewer, ViewerKind, may_see};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+use url::Url;
+
+/// Converts a row into the domain post.
+pub(crate) fn to_domain(row: post::Model) -> Result<Post, DbErr> {
+    Ok(Post {
+        id: PostId(row.id),
+        ap_id: Url::parse(&row.ap_id).map_err(|e| DbErr::Custom(format!("post {} ap_id: {e}", row.id)))?,
+        public_id: row.public_id,
+        kind: row.kind.parse().map_err(DbErr::Custom)?,
+        author: ActorId(row.author_id),
+        title: row.title,
+        body: row.body,
+        audience: row.audience.parse().map_err(|e: enishi_core::ValidationError| DbErr::Custom(e.to_string()))?,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// A post with its author, as lists and reads return it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostView {
+    /// The post.
+    pub post: Post,
+    /// Its author.
+    pub author: Actor,
+}
+
+/// What a new post consists of.
+#[derive(Debug, Clone)]
+pub struct NewPost<'a> {
+    /// Diary or voice.
+    pub kind: PostKind,
+    /// Title (diaries; ignored for voice posts).
+    pub title: Option<&'a str>,
+    /// Body or text.
+    pub body: &'a str,
+    /// Audience; the author's default when `None`.
+    pub audience: Option<Audience>,
+}
+
+fn check(settings: &InstanceSettings, kind: PostKind, title: Option<&str>, body: &str) -> OpResult<()> {
+    match kind {
+        PostKind::Diary => settings.limits.check_diary(title.unwrap_or(""), body)?,
+        PostKind::Voice => settings.limits.check_voice(body)?,
+    }
+    Ok(())
+}
+
+/// Writes a post by a local member.
+pub async fn create(
+    db: &Db,
+    settings: &InstanceSettings,
+    author: &enishi_core::Member,
+    new: NewPost<'_>,
+) -> OpResult<PostView> {
+    let title = match new.kind {
+        PostKind::Diary => new.title,
+        PostKind::Voice => None,
+    };
+    check(settings, new.kind, title, new.body)?;
+    let audience = new.audience.unwrap_or(author.settings.default_audience);
+    let public_id = uuid::Uuid::now_v7().to_string();
+    let ap_id = settings.url(&format!("/{}/{public_id}", new.kind.path()));
+    let now = Utc::now();
+    let row = post::ActiveModel {
+        public_id: Set(public_id),
+        ap_id: Set(ap_id.to_string()),
+        kind: Set(new.kind.as_str().into()),
+        author_id: Set(author.actor.id.0),
+        title: Set(title.map(|t| t.trim().to_owned())),
+        body: Set(new.body.to_owned()),
+        audience: Set(audience.as_str().into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&db.conn)
+    .await?;
+    Ok(PostView { post: to_domain(row)?, author: author.actor.clone() })
+}
+
+async fn find(db: &Db, kind: PostKind, public_id: &str) -> OpResult<Option<PostView>> {
+    let Some(row) = post::Entity::find()
+        .filter(post::Column::PublicId.eq(public_id))
+        .filter(post::Column::Kind.eq(kind.as_str()))
+        .one(&db.conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let post = to_domain(row)?;
+    let author = actors::find_by_id(&db.conn, post.author)
+        .await?
+        .ok_or_else(|| DbErr::Custom(format!("post {} has no author", post.public_id)))?;
+    Ok(Some(PostView { post, author }))
+}
+
+fn not_found(kind: PostKind, public_id: &str) -> OpError {
+    let what = match kind {
+        PostKind::Diary => "diary",
+        PostKind::Voice => "voice post",
+    };
+    OpError::not_found(format!("no {what} {public_id:?}"))
+}
+
+/// A post the viewer may see (404 otherwise, whether it exists or not).
+pub async fn get_visible(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -> OpResult<PostView> {
+    let view = find(db, kind, public_id).await?.ok_or_else(|| not_found(kind, public_id))?;
+    let rel = relations::relation(db, viewer, view.post.author).await?;
+    if !may_see(view.post.audience, viewer.kind, rel) {
+        return Err(not_found(kind, public_id));
+    }
+    Ok(view)
+}
+
+/// A post the viewer may change: 404 if they may not see it, 403 if they may see it but are
+/// not its author.
+async fn get_own(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -> OpResult<PostView> {
+    let view = get_visible(db, viewer, kind, public_id).await?;
+    if viewer.actor != Some(view.post.author) {
+        return Err(OpError::Forbidden("only the author may change this".into()));
+    }
+    Ok(view)
+}
+
+/// Changes to a post; `None` leaves a part as it is.
+#[derive(Debug, Clone, Default)]
+pub struct PostEdit<'a> {
+    /// New title (diaries).
+    pub title: Option<&'a str>,
+    /// New body or text.
+    pub body: Option<&'a str>,
+    /// New audience.
+    pub audience: Option<Audience>,
+}
+
+/// Edits a post (its author only).
+pub async fn edit(db: &Db, settings: &InstanceSettings, viewer: &Viewer, kind: PostKind, public_id: &str, edit: PostEdit<'_>) -> OpResult<PostView> {
+    let view = get_own(db, viewer, kind, public_id).await?;
+    if kind == PostKind::Voice && edit.title.is_some() {
+        return Err(enishi_core::ValidationError::new("title", "voice posts have no title").into());
+    }
+    let title = edit.title.map(str::to_owned).or(view.post.title.clone());
+    let body = edit.body.unwrap_or(&view.post.body).to_owned();
+    check(settings, kind, title.as_deref(), &body)?;
+    let txn = db.conn.begin().await?;
+    let mut row: post::ActiveModel = post::Entity::find_by_id(view.post.id.0)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| not_found(kind, public_id))?
+        .into();
+    row.title = Set(title.map(|t| t.trim().to_owned()));
+    row.body = Set(body);
+    if let Some(audience) = edit.audience {
+        row.audience = Set(audience.as_str().into());
+    }
+    row.updated_at = Set(Utc::now());
+    let row = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(PostView { post: to_domain(row)?, author: view.author })
+}
+
+/// Deletes a post with its comments and likes (its author only).
+pub async fn delete(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -> OpResult<()> {
+    let view = get_own(db, viewer, kind, public_id).await?;
+    post::Entity::delete_by_id(view.post.id.0).exec(&db.conn).await?;
+    Ok(())
+}
+
+async fn load_views(db: &Db, rows: Vec<post::Model>) -> OpResult<Vec<PostView>> {
+    let mut ids: Vec<i64> = rows.iter().map(|r| r.author_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let authors = actors::by_ids_in_order(&db.conn, &ids).await?;
+    rows.into_iter()
+        .map(|row| {
+            let post = to_domain(row)?;
+            let author = authors
+                .iter()
+                .find(|a| a.id == post.author)
+                .cloned()
+                .ok_or_else(|| DbErr::Custom(format!("post {} has no author", post.public_id)))?;
+            Ok(PostView { post, author })
+        })
+        .collect()
+}
+
+/// `author`'s posts of `kind` that `viewer` may see, newest first, before cursor `before`.
+pub async fn list_by_author(
+    db: &Db,
+    viewer: &Viewer,
+    author: ActorId,
+    kind: PostKind,
+    before: Option<i64>,
+    limit: u64,
+) -> OpResult<Vec<PostView>> {
+    let mut q = post::Entity::find()
+        .filter(post::Column::AuthorId.eq(author.0))
+        .filter(post::Column::Kind.eq(kind.as_str()))
+        .filter(visibility::may_see("post.author_id", "post.audience", viewer));
+    if let Some(before) = before {
+        q = q.filter(post::Column::Id.lt(before));
+    }
+    let rows = q.order_by_desc(post::Column::Id).limit(limit).all(&db.conn).await?;
+    load_views(db, rows).await
+}
+
+/// The home timeline of a member: their own posts and those of their friends and of the
+/// accounts they follow, as far as they may see them, newest first.
+pub async fn timeline(db: &Db, viewer: &Viewer, before: Option<i64>, limit: u64) -> OpResult<Vec<PostView>> {
+    let Some(me) = viewer.actor.filter(|_| viewer.kind == ViewerKind::Member) else {
+        return Ok(Vec::new());
+    };
+    let mut q = post::Entity::find()
+        .filter(Expr::cust_with_values(
+            "(post.author_id = $1 \
+              OR post.author_id IN (SELECT friend_id FROM friendship WHERE owner_id = $1) \
+              OR post.author_id IN (SELECT followee_id FROM follow WHERE follower_id = $1 AND state = $2))",
+            [sea_orm::Value::from(me.0), sea_orm::Value::from(FollowState::Accepted.as_str())],
+        ))
+        .filter(visibility::may_see("post.author_id", "post.audience", viewer));
+    if let Some(before) = before {
+        q = q.filter(post::Column::Id.lt(before));
+    }
+    let rows = q.order_by_desc(post::Column::Id).limit(limit).all(&db.conn).await?;
+    load_views(db, rows).await
+}
+
+/// Counts posts written here (NodeInfo).
+pub async fn count_local(db: &Db) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    post::Entity::find()
+        .filter(Expr::cust("post.author_id IN (SELECT id FROM actor WHERE is_local = TRUE)"))
+        .count(&db.conn)
+        .await
+}
+

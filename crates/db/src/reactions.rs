@@ -1,0 +1,222 @@
+//! Comments and likes (イイネ!) on diaries and voice posts. Both follow their parent's
+//! audience: only someone who may see the post may see, write or give them.
+
+use crate::entity::{comment, post_like};
+use crate::error::{OpError, OpResult};
+use crate::posts::{self, PostView};
+use crate::{Db, actors, notifications, relations, visibility};
+use chrono::Utc;
+use enishi_core::{Actor, ActorId, Comment, InstanceSettings, NotificationKind, PostId, PostKind, Viewer, ViewerKind, may_see_reaction};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+use url::Url;
+
+/// Converts a row into the domain comment.
+pub(crate) fn comment_to_domain(row: comment::Model) -> Result<Comment, DbErr> {
+    Ok(Comment {
+        id: row.id,
+        ap_id: Url::parse(&row.ap_id).map_err(|e| DbErr::Custom(format!("comment {} ap_id: {e}", row.id)))?,
+        public_id: row.public_id,
+        post: PostId(row.post_id),
+        author: ActorId(row.author_id),
+        body: row.body,
+        created_at: row.created_at,
+    })
+}
+
+/// A comment with its author and the post it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentView {
+    /// The comment.
+    pub comment: Comment,
+    /// Its author.
+    pub author: Actor,
+    /// Public id of the post.
+    pub post_public_id: String,
+    /// Kind of the post.
+    pub post_kind: PostKind,
+}
+
+fn member_of(viewer: &Viewer) -> OpResult<ActorId> {
+    match (viewer.actor, viewer.kind) {
+        (Some(a), ViewerKind::Member) => Ok(a),
+        _ => Err(OpError::Forbidden("log in to do this".into())),
+    }
+}
+
+/// `viewer` comments on a post they may see.
+pub async fn comment(
+    db: &Db,
+    settings: &InstanceSettings,
+    viewer: &Viewer,
+    kind: PostKind,
+    public_id: &str,
+    text: &str,
+) -> OpResult<CommentView> {
+    let me = member_of(viewer)?;
+    let parent = posts::get_visible(db, viewer, kind, public_id).await?;
+    settings.limits.check_comment(text)?;
+    let comment_id = uuid::Uuid::now_v7().to_string();
+    let ap_id = settings.url(&format!("/comments/{comment_id}"));
+    let now = Utc::now();
+    let txn = db.conn.begin().await?;
+    let row = comment::ActiveModel {
+        public_id: Set(comment_id),
+        ap_id: Set(ap_id.to_string()),
+        post_id: Set(parent.post.id.0),
+        author_id: Set(me.0),
+        body: Set(text.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    notifications::create(
+        &txn,
+        parent.post.author,
+        NotificationKind::Comment,
+        me,
+        notifications::Refs { post: Some(parent.post.id.0), comment: Some(row.id), introduction: None },
+    )
+    .await?;
+    txn.commit().await?;
+    let author = actors::find_by_id(&db.conn, me).await?.ok_or_else(|| OpError::not_found("no such member"))?;
+    Ok(CommentView { comment: comment_to_domain(row)?, author, post_public_id: parent.post.public_id, post_kind: kind })
+}
+
+/// Comments on a post, oldest first, after cursor `after`, as `viewer` may see them.
+pub async fn comments(
+    db: &Db,
+    viewer: &Viewer,
+    kind: PostKind,
+    public_id: &str,
+    after: Option<i64>,
+    limit: u64,
+) -> OpResult<Vec<CommentView>> {
+    let parent = posts::get_visible(db, viewer, kind, public_id).await?;
+    comments_of(db, viewer, &parent, after, limit).await
+}
+
+/// Comments on an already-visible post.
+pub async fn comments_of(db: &Db, viewer: &Viewer, parent: &PostView, after: Option<i64>, limit: u64) -> OpResult<Vec<CommentView>> {
+    let mut q = comment::Entity::find()
+        .filter(comment::Column::PostId.eq(parent.post.id.0))
+        .filter(visibility::reaction_author_visible("comment.author_id", viewer));
+    if let Some(after) = after {
+        q = q.filter(comment::Column::Id.gt(after));
+    }
+    let rows = q.order_by_asc(comment::Column::Id).limit(limit).all(&db.conn).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.author_id).collect();
+    let authors = actors::by_ids_in_order(&db.conn, &ids).await?;
+    rows.into_iter()
+        .zip(authors)
+        .map(|(row, author)| {
+            Ok(CommentView {
+                comment: comment_to_domain(row)?,
+                author,
+                post_public_id: parent.post.public_id.clone(),
+                post_kind: parent.post.kind,
+            })
+        })
+        .collect()
+}
+
+/// Deletes a comment: its author or the post's author may; others who can see it get 403.
+pub async fn delete_comment(db: &Db, viewer: &Viewer, comment_public_id: &str) -> OpResult<()> {
+    let missing = || OpError::not_found(format!("no comment {comment_public_id:?}"));
+    let row = comment::Entity::find()
+        .filter(comment::Column::PublicId.eq(comment_public_id))
+        .one(&db.conn)
+        .await?
+        .ok_or_else(missing)?;
+    let post_row = crate::entity::post::Entity::find_by_id(row.post_id).one(&db.conn).await?.ok_or_else(missing)?;
+    let parent = posts::to_domain(post_row)?;
+    let to_parent = relations::relation(db, viewer, parent.author).await?;
+    let to_author = relations::relation(db, viewer, ActorId(row.author_id)).await?;
+    if !may_see_reaction(parent.audience, viewer.kind, to_parent, to_author) {
+        return Err(missing());
+    }
+    if viewer.actor != Some(ActorId(row.author_id)) && viewer.actor != Some(parent.author) {
+        return Err(OpError::Forbidden("only the comment's author or the post's author may delete it".into()));
+    }
+    comment::Entity::delete_by_id(row.id).exec(&db.conn).await?;
+    Ok(())
+}
+
+/// `viewer` likes a post they may see; liking twice changes nothing.
+pub async fn like(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -> OpResult<()> {
+    let me = member_of(viewer)?;
+    let parent = posts::get_visible(db, viewer, kind, public_id).await?;
+    let txn = db.conn.begin().await?;
+    let inserted = post_like::Entity::insert(post_like::ActiveModel {
+        post_id: Set(parent.post.id.0),
+        actor_id: Set(me.0),
+        ap_id: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict(OnConflict::columns([post_like::Column::PostId, post_like::Column::ActorId]).do_nothing().to_owned())
+    .exec_without_returning(&txn)
+    .await?;
+    if inserted > 0 {
+        notifications::create(
+            &txn,
+            parent.post.author,
+            NotificationKind::Like,
+            me,
+            notifications::Refs { post: Some(parent.post.id.0), ..Default::default() },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Withdraws `viewer`'s like.
+pub async fn unlike(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -> OpResult<()> {
+    let me = member_of(viewer)?;
+    let parent = posts::get_visible(db, viewer, kind, public_id).await?;
+    let txn = db.conn.begin().await?;
+    let gone = post_like::Entity::delete_many()
+        .filter(post_like::Column::PostId.eq(parent.post.id.0))
+        .filter(post_like::Column::ActorId.eq(me.0))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if gone == 0 {
+        return Err(OpError::not_found("you have not liked this"));
+    }
+    notifications::clear_like(&txn, parent.post.id.0, me).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Who liked a post, oldest first, as `viewer` may see them.
+pub async fn likers(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -> OpResult<Vec<Actor>> {
+    let parent = posts::get_visible(db, viewer, kind, public_id).await?;
+    likers_of(db, viewer, parent.post.id).await
+}
+
+/// Likers of an already-visible post.
+pub async fn likers_of(db: &Db, viewer: &Viewer, post: PostId) -> OpResult<Vec<Actor>> {
+    let rows = post_like::Entity::find()
+        .filter(post_like::Column::PostId.eq(post.0))
+        .filter(visibility::reaction_author_visible("post_like.actor_id", viewer))
+        .order_by_asc(post_like::Column::Id)
+        .all(&db.conn)
+        .await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.actor_id).collect();
+    actors::by_ids_in_order(&db.conn, &ids).await
+}
+
+/// Whether `viewer` has liked `post`.
+pub async fn has_liked(db: &Db, viewer: &Viewer, post: PostId) -> OpResult<bool> {
+    let Some(me) = viewer.actor else { return Ok(false) };
+    Ok(post_like::Entity::find()
+        .filter(post_like::Column::PostId.eq(post.0))
+        .filter(post_like::Column::ActorId.eq(me.0))
+        .one(&db.conn)
+        .await?
+        .is_some())
+}

@@ -1,0 +1,76 @@
+//! Relationship facts between a viewer and an owner, for the pure audience rule.
+
+use crate::Db;
+use crate::entity::{block, follow, friendship};
+use enishi_core::{ActorId, FollowState, Relation, Viewer};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Statement};
+
+/// Whether `a` and `b` are friends.
+pub async fn are_friends(conn: &impl ConnectionTrait, a: ActorId, b: ActorId) -> Result<bool, DbErr> {
+    Ok(friendship::Entity::find_by_id((a.0, b.0)).one(conn).await?.is_some())
+}
+
+/// Whether either of `a` and `b` blocks the other.
+pub async fn blocked_either_way(conn: &impl ConnectionTrait, a: ActorId, b: ActorId) -> Result<bool, DbErr> {
+    let n = block::Entity::find()
+        .filter(
+            Expr::col(block::Column::BlockerId)
+                .eq(a.0)
+                .and(Expr::col(block::Column::BlockedId).eq(b.0))
+                .or(Expr::col(block::Column::BlockerId).eq(b.0).and(Expr::col(block::Column::BlockedId).eq(a.0))),
+        )
+        .count(conn)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Whether `a` has blocked `b`.
+pub async fn blocks(conn: &impl ConnectionTrait, a: ActorId, b: ActorId) -> Result<bool, DbErr> {
+    Ok(block::Entity::find_by_id((a.0, b.0)).one(conn).await?.is_some())
+}
+
+/// Whether `viewer` is a friend of one of `owner`'s friends.
+pub async fn friend_of_friend(conn: &impl ConnectionTrait, owner: ActorId, viewer: ActorId) -> Result<bool, DbErr> {
+    let backend = conn.get_database_backend();
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT 1 AS hit FROM friendship f1 JOIN friendship f2 ON f2.owner_id = f1.friend_id \
+             WHERE f1.owner_id = $1 AND f2.friend_id = $2 LIMIT 1",
+            [owner.0.into(), viewer.0.into()],
+        ))
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Everything the audience rule needs to know about `viewer` and `owner`.
+pub async fn relation(db: &Db, viewer: &Viewer, owner: ActorId) -> Result<Relation, DbErr> {
+    let Some(v) = viewer.actor else {
+        return Ok(Relation::default());
+    };
+    if v == owner {
+        return Ok(Relation::SELF);
+    }
+    let friend = are_friends(&db.conn, owner, v).await?;
+    Ok(Relation {
+        is_self: false,
+        friend,
+        friend_of_friend: !friend && friend_of_friend(&db.conn, owner, v).await?,
+        blocked: blocked_either_way(&db.conn, owner, v).await?,
+    })
+}
+
+/// The state of `follower`'s follow of `followee`, if any.
+pub async fn follow_state(
+    conn: &impl ConnectionTrait,
+    follower: ActorId,
+    followee: ActorId,
+) -> Result<Option<FollowState>, DbErr> {
+    let row = follow::Entity::find()
+        .filter(follow::Column::FollowerId.eq(follower.0))
+        .filter(follow::Column::FolloweeId.eq(followee.0))
+        .one(conn)
+        .await?;
+    row.map(|r| r.state.parse().map_err(DbErr::Custom)).transpose()
+}

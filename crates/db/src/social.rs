@@ -1,0 +1,407 @@
+//! Friend requests, friendships, one-way follows and blocks (DESIGN §4 friendship protocol).
+//!
+//! A friend request is a pending follow; a friendship is both follows accepted, kept as two
+//! `friendship` rows (one per direction) written in the same transaction as the follows.
+
+use crate::entity::{actor, block, follow, friendship, introduction, notification};
+use crate::error::{OpError, OpResult};
+use crate::{Db, actors, notifications};
+use chrono::{DateTime, Utc};
+use enishi_core::{Actor, ActorId, FollowState, InstanceSettings, NotificationKind, ValidationError, content::profile_limits};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+
+/// A pending friend request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FriendRequest {
+    /// Id of the request (the follow row).
+    pub id: i64,
+    /// Who asked.
+    pub from: Actor,
+    /// Who was asked.
+    pub to: Actor,
+    /// Optional message from the requester.
+    pub message: Option<String>,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a friend request led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestOutcome {
+    /// The request waits for the other's approval.
+    Requested,
+    /// The other had asked first: now friends.
+    Friends,
+}
+
+/// How the caller stands with another actor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Relationship {
+    /// Mutual, approved friends.
+    pub friend: bool,
+    /// The caller follows them (accepted, one-way or as part of a friendship).
+    pub following: bool,
+    /// They follow the caller.
+    pub followed_by: bool,
+    /// The caller's request to them is pending.
+    pub requested: bool,
+    /// Their request to the caller is pending.
+    pub requested_by: bool,
+    /// The caller blocks them. (Whether they block the caller is not revealed.)
+    pub blocking: bool,
+}
+
+/// Direction of a request listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Requests others made to the caller.
+    Incoming,
+    /// Requests the caller made.
+    Outgoing,
+}
+
+async fn friend_count(conn: &impl ConnectionTrait, who: ActorId) -> Result<u64, sea_orm::DbErr> {
+    friendship::Entity::find()
+        .filter(friendship::Column::OwnerId.eq(who.0))
+        .count(conn)
+        .await
+}
+
+async fn check_capacity(conn: &impl ConnectionTrait, who: &Actor, limit: usize) -> OpResult<()> {
+    if who.is_local && friend_count(conn, who.id).await? >= limit as u64 {
+        return Err(ValidationError::new(
+            "friends",
+            format!("{} already has the maximum of {limit} friends", who.handle()),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+async fn find_follow(conn: &impl ConnectionTrait, from: ActorId, to: ActorId) -> OpResult<Option<follow::Model>> {
+    Ok(follow::Entity::find()
+        .filter(follow::Column::FollowerId.eq(from.0))
+        .filter(follow::Column::FolloweeId.eq(to.0))
+        .one(conn)
+        .await?)
+}
+
+/// Sets the follow `from → to` to `state`, creating it if needed.
+async fn set_follow(
+    txn: &DatabaseTransaction,
+    from: ActorId,
+    to: ActorId,
+    state: FollowState,
+    message: Option<String>,
+) -> OpResult<follow::Model> {
+    let now = Utc::now();
+    match find_follow(txn, from, to).await? {
+        Some(row) => {
+            let mut row: follow::ActiveModel = row.into();
+            row.state = Set(state.as_str().into());
+            if message.is_some() {
+                row.message = Set(message);
+            }
+            row.updated_at = Set(now);
+            Ok(row.update(txn).await?)
+        }
+        None => Ok(follow::ActiveModel {
+            follower_id: Set(from.0),
+            followee_id: Set(to.0),
+            state: Set(state.as_str().into()),
+            ap_id: Set(None),
+            message: Set(message),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?),
+    }
+}
+
+async fn make_friends(txn: &DatabaseTransaction, a: ActorId, b: ActorId) -> OpResult<()> {
+    let now = Utc::now();
+    for (owner, friend) in [(a, b), (b, a)] {
+        friendship::Entity::insert(friendship::ActiveModel {
+            owner_id: Set(owner.0),
+            friend_id: Set(friend.0),
+            created_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::columns([friendship::Column::OwnerId, friendship::Column::FriendId])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Removes friendship, follows both ways and introductions between `a` and `b`.
+async fn sever(txn: &DatabaseTransaction, a: ActorId, b: ActorId) -> OpResult<bool> {
+    let pair = |ca: friendship::Column, cb: friendship::Column| {
+        Condition::any()
+            .add(Condition::all().add(ca.eq(a.0)).add(cb.eq(b.0)))
+            .add(Condition::all().add(ca.eq(b.0)).add(cb.eq(a.0)))
+    };
+    let mut changed = friendship::Entity::delete_many()
+        .filter(pair(friendship::Column::OwnerId, friendship::Column::FriendId))
+        .exec(txn)
+        .await?
+        .rows_affected
+        > 0;
+    let follows = Condition::any()
+        .add(Condition::all().add(follow::Column::FollowerId.eq(a.0)).add(follow::Column::FolloweeId.eq(b.0)))
+        .add(Condition::all().add(follow::Column::FollowerId.eq(b.0)).add(follow::Column::FolloweeId.eq(a.0)));
+    changed |= follow::Entity::delete_many().filter(follows).exec(txn).await?.rows_affected > 0;
+    let intros = Condition::any()
+        .add(Condition::all().add(introduction::Column::WriterId.eq(a.0)).add(introduction::Column::SubjectId.eq(b.0)))
+        .add(Condition::all().add(introduction::Column::WriterId.eq(b.0)).add(introduction::Column::SubjectId.eq(a.0)));
+    introduction::Entity::delete_many().filter(intros).exec(txn).await?;
+    // Requests and acceptances between them are history now.
+    let notes = Condition::any()
+        .add(Condition::all().add(notification::Column::RecipientId.eq(a.0)).add(notification::Column::ActorId.eq(b.0)))
+        .add(Condition::all().add(notification::Column::RecipientId.eq(b.0)).add(notification::Column::ActorId.eq(a.0)));
+    notification::Entity::delete_many()
+        .filter(notes)
+        .filter(notification::Column::Kind.is_in([
+            NotificationKind::FriendRequest.as_str(),
+            NotificationKind::FriendAccepted.as_str(),
+        ]))
+        .exec(txn)
+        .await?;
+    Ok(changed)
+}
+
+/// `requester` asks `target` (local or remote) to be friends (DESIGN §4 step 3).
+pub async fn request_friendship(
+    db: &Db,
+    settings: &InstanceSettings,
+    requester: &Actor,
+    target: &Actor,
+    message: Option<&str>,
+) -> OpResult<RequestOutcome> {
+    if requester.id == target.id {
+        return Err(ValidationError::new("target", "you cannot befriend yourself").into());
+    }
+    if let Some(m) = message
+        && m.chars().count() > profile_limits::REQUEST_MESSAGE
+    {
+        return Err(ValidationError::new(
+            "message",
+            format!("must be at most {} characters", profile_limits::REQUEST_MESSAGE),
+        )
+        .into());
+    }
+    let txn = db.conn.begin().await?;
+    if crate::relations::blocked_either_way(&txn, requester.id, target.id).await? {
+        // Never reveal a block: the blocker simply cannot be found.
+        return Err(OpError::not_found(format!("no member {}", target.api_handle())));
+    }
+    if crate::relations::are_friends(&txn, requester.id, target.id).await? {
+        return Err(OpError::Conflict("already_friends", format!("you are already friends with {}", target.api_handle())));
+    }
+    check_capacity(&txn, requester, settings.limits.friends).await?;
+    let theirs = find_follow(&txn, target.id, requester.id).await?;
+    let they_asked = theirs.as_ref().is_some_and(|f| f.state == FollowState::Pending.as_str());
+    if they_asked && target.is_local {
+        check_capacity(&txn, target, settings.limits.friends).await?;
+        set_follow(&txn, target.id, requester.id, FollowState::Accepted, None).await?;
+        set_follow(&txn, requester.id, target.id, FollowState::Accepted, message.map(str::to_owned)).await?;
+        make_friends(&txn, requester.id, target.id).await?;
+        notifications::clear_friend_request(&txn, requester.id, target.id).await?;
+        notifications::create(&txn, target.id, NotificationKind::FriendAccepted, requester.id, notifications::Refs::default()).await?;
+        txn.commit().await?;
+        return Ok(RequestOutcome::Friends);
+    }
+    let mine = find_follow(&txn, requester.id, target.id).await?;
+    if mine.as_ref().is_some_and(|f| f.state == FollowState::Pending.as_str()) {
+        return Err(OpError::Conflict("already_requested", format!("your request to {} is still pending", target.api_handle())));
+    }
+    // An accepted one-way follow of a remote account stays accepted; the request is theirs to
+    // answer by following back.
+    if !mine.as_ref().is_some_and(|f| f.state == FollowState::Accepted.as_str()) {
+        set_follow(&txn, requester.id, target.id, FollowState::Pending, message.map(str::to_owned)).await?;
+    }
+    if target.is_local {
+        notifications::create(&txn, target.id, NotificationKind::FriendRequest, requester.id, notifications::Refs::default()).await?;
+    }
+    txn.commit().await?;
+    Ok(RequestOutcome::Requested)
+}
+
+async fn incoming_request(txn: &DatabaseTransaction, member: ActorId, request_id: i64) -> OpResult<follow::Model> {
+    follow::Entity::find_by_id(request_id)
+        .filter(follow::Column::FolloweeId.eq(member.0))
+        .filter(follow::Column::State.eq(FollowState::Pending.as_str()))
+        .one(txn)
+        .await?
+        .ok_or_else(|| OpError::not_found(format!("no pending friend request {request_id}")))
+}
+
+/// `member` approves request `request_id` made to them (DESIGN §4 step 2).
+pub async fn accept_request(db: &Db, settings: &InstanceSettings, member: &Actor, request_id: i64) -> OpResult<Actor> {
+    let txn = db.conn.begin().await?;
+    let request = incoming_request(&txn, member.id, request_id).await?;
+    let requester = actors::find_by_id(&txn, ActorId(request.follower_id))
+        .await?
+        .ok_or_else(|| OpError::not_found("the requester no longer exists"))?;
+    check_capacity(&txn, member, settings.limits.friends).await?;
+    check_capacity(&txn, &requester, settings.limits.friends).await?;
+    if requester.is_local {
+        set_follow(&txn, requester.id, member.id, FollowState::Accepted, None).await?;
+        set_follow(&txn, member.id, requester.id, FollowState::Accepted, None).await?;
+        make_friends(&txn, member.id, requester.id).await?;
+        notifications::create(&txn, requester.id, NotificationKind::FriendAccepted, member.id, notifications::Refs::default()).await?;
+    } else {
+        // Follow back; the friendship forms when their server accepts (federation).
+        set_follow(&txn, member.id, requester.id, FollowState::Pending, None).await?;
+    }
+    notifications::clear_friend_request(&txn, member.id, requester.id).await?;
+    txn.commit().await?;
+    Ok(requester)
+}
+
+/// `member` declines request `request_id`; the requester is not told.
+pub async fn reject_request(db: &Db, member: &Actor, request_id: i64) -> OpResult<()> {
+    let txn = db.conn.begin().await?;
+    let request = incoming_request(&txn, member.id, request_id).await?;
+    let mut row: follow::ActiveModel = request.clone().into();
+    row.state = Set(FollowState::Rejected.as_str().into());
+    row.updated_at = Set(Utc::now());
+    row.update(&txn).await?;
+    notifications::clear_friend_request(&txn, member.id, ActorId(request.follower_id)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Ends a friendship, or cancels a one-way follow or a pending request, in both directions;
+/// introductions between the two vanish.
+pub async fn unfriend(db: &Db, member: &Actor, other: &Actor) -> OpResult<()> {
+    let txn = db.conn.begin().await?;
+    if !sever(&txn, member.id, other.id).await? {
+        return Err(OpError::not_found(format!("you are not friends with {}", other.api_handle())));
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// `member` blocks `target`: any friendship, follow, request and introduction between them
+/// ends, and from now on neither sees the other.
+pub async fn block(db: &Db, member: &Actor, target: &Actor) -> OpResult<()> {
+    if member.id == target.id {
+        return Err(ValidationError::new("target", "you cannot block yourself").into());
+    }
+    let txn = db.conn.begin().await?;
+    sever(&txn, member.id, target.id).await?;
+    block::Entity::insert(block::ActiveModel {
+        blocker_id: Set(member.id.0),
+        blocked_id: Set(target.id.0),
+        ap_id: Set(None),
+        created_at: Set(Utc::now()),
+    })
+    .on_conflict(OnConflict::columns([block::Column::BlockerId, block::Column::BlockedId]).do_nothing().to_owned())
+    .exec_without_returning(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Lifts `member`'s block of `target`.
+pub async fn unblock(db: &Db, member: &Actor, target: &Actor) -> OpResult<()> {
+    let gone = block::Entity::delete_by_id((member.id.0, target.id.0)).exec(&db.conn).await?.rows_affected;
+    if gone == 0 {
+        return Err(OpError::not_found(format!("you are not blocking {}", target.api_handle())));
+    }
+    Ok(())
+}
+
+/// Actors `member` blocks, newest first.
+pub async fn blocked_by(db: &Db, member: ActorId) -> OpResult<Vec<Actor>> {
+    let rows = block::Entity::find()
+        .filter(block::Column::BlockerId.eq(member.0))
+        .order_by_desc(block::Column::CreatedAt)
+        .all(&db.conn)
+        .await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.blocked_id).collect();
+    actors::by_ids_in_order(&db.conn, &ids).await
+}
+
+/// Pending requests to (`Incoming`) or from (`Outgoing`) `member`, newest first. Requests
+/// involving someone blocked either way are left out.
+pub async fn requests(db: &Db, member: ActorId, direction: Direction) -> OpResult<Vec<FriendRequest>> {
+    let (mine, theirs) = match direction {
+        Direction::Incoming => (follow::Column::FolloweeId, "follower_id"),
+        Direction::Outgoing => (follow::Column::FollowerId, "followee_id"),
+    };
+    let rows = follow::Entity::find()
+        .filter(mine.eq(member.0))
+        .filter(follow::Column::State.eq(FollowState::Pending.as_str()))
+        .filter(Expr::cust_with_values(
+            format!(
+                "NOT EXISTS (SELECT 1 FROM block b WHERE (b.blocker_id = $1 AND b.blocked_id = follow.{theirs}) \
+                 OR (b.blocked_id = $1 AND b.blocker_id = follow.{theirs}))"
+            ),
+            [member.0],
+        ))
+        .order_by_desc(follow::Column::Id)
+        .all(&db.conn)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let from = actors::find_by_id(&db.conn, ActorId(row.follower_id)).await?;
+        let to = actors::find_by_id(&db.conn, ActorId(row.followee_id)).await?;
+        if let (Some(from), Some(to)) = (from, to) {
+            out.push(FriendRequest { id: row.id, from, to, message: row.message, created_at: row.created_at });
+        }
+    }
+    Ok(out)
+}
+
+/// Friends of `owner`, oldest friendship first, after `after` (an actor id cursor), as far as
+/// `viewer` may see each of them (blocks hide people). The section's own audience is checked
+/// by the caller with the pure rule.
+pub async fn friends(
+    db: &Db,
+    viewer: &enishi_core::Viewer,
+    owner: ActorId,
+    after: Option<i64>,
+    limit: u64,
+) -> OpResult<Vec<Actor>> {
+    let mut q = actor::Entity::find()
+        .filter(Expr::cust_with_values(
+            "actor.id IN (SELECT friend_id FROM friendship WHERE owner_id = $1)",
+            [owner.0],
+        ))
+        .filter(crate::visibility::listed_actor_visible("actor.id", viewer));
+    if let Some(after) = after {
+        q = q.filter(actor::Column::Id.gt(after));
+    }
+    q.order_by_asc(actor::Column::Id)
+        .limit(limit)
+        .all(&db.conn)
+        .await?
+        .into_iter()
+        .map(|r| actors::to_domain(r).map_err(OpError::from))
+        .collect()
+}
+
+/// How `viewer` stands with `other`.
+pub async fn relationship(db: &Db, viewer: ActorId, other: ActorId) -> OpResult<Relationship> {
+    let mine = crate::relations::follow_state(&db.conn, viewer, other).await?;
+    let theirs = crate::relations::follow_state(&db.conn, other, viewer).await?;
+    Ok(Relationship {
+        friend: crate::relations::are_friends(&db.conn, viewer, other).await?,
+        following: mine == Some(FollowState::Accepted),
+        followed_by: theirs == Some(FollowState::Accepted),
+        requested: mine == Some(FollowState::Pending),
+        requested_by: theirs == Some(FollowState::Pending),
+        blocking: crate::relations::blocks(&db.conn, viewer, other).await?,
+    })
+}
