@@ -155,7 +155,11 @@ enum ProfileField {
     Audience,
 }
 
-fn actor_fk(table: impl IntoIden + 'static, column: impl IntoIden + 'static, name: &str) -> ForeignKeyCreateStatement {
+fn actor_fk(
+    table: impl IntoIden + 'static,
+    column: impl IntoIden + 'static,
+    name: &str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(name)
         .from(table, column)
@@ -164,7 +168,12 @@ fn actor_fk(table: impl IntoIden + 'static, column: impl IntoIden + 'static, nam
         .to_owned()
 }
 
-fn index(name: &str, table: impl IntoIden + 'static, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
+fn index(
+    name: &str,
+    table: impl IntoIden + 'static,
+    cols: &[&'static str],
+    unique: bool,
+) -> IndexCreateStatement {
     let mut idx = Index::create();
     idx.name(name).table(table);
     for col in cols {
@@ -215,13 +224,33 @@ impl MigrationTrait for Migration {
                 .col(text_null(Follow::Message))
                 .col(timestamp_with_time_zone(Follow::CreatedAt))
                 .col(timestamp_with_time_zone(Follow::UpdatedAt))
-                .foreign_key(&mut actor_fk(Follow::Table, Follow::FollowerId, "follow_follower"))
-                .foreign_key(&mut actor_fk(Follow::Table, Follow::FolloweeId, "follow_followee"))
+                .foreign_key(&mut actor_fk(
+                    Follow::Table,
+                    Follow::FollowerId,
+                    "follow_follower",
+                ))
+                .foreign_key(&mut actor_fk(
+                    Follow::Table,
+                    Follow::FolloweeId,
+                    "follow_followee",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("follow_pair", Follow::Table, &["follower_id", "followee_id"], true)).await?;
-        m.create_index(index("follow_followee", Follow::Table, &["followee_id", "state"], false)).await?;
+        m.create_index(index(
+            "follow_pair",
+            Follow::Table,
+            &["follower_id", "followee_id"],
+            true,
+        ))
+        .await?;
+        m.create_index(index(
+            "follow_followee",
+            Follow::Table,
+            &["followee_id", "state"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -229,13 +258,31 @@ impl MigrationTrait for Migration {
                 .col(big_integer(Friendship::OwnerId))
                 .col(big_integer(Friendship::FriendId))
                 .col(timestamp_with_time_zone(Friendship::CreatedAt))
-                .primary_key(Index::create().col(Friendship::OwnerId).col(Friendship::FriendId))
-                .foreign_key(&mut actor_fk(Friendship::Table, Friendship::OwnerId, "friendship_owner"))
-                .foreign_key(&mut actor_fk(Friendship::Table, Friendship::FriendId, "friendship_friend"))
+                .primary_key(
+                    Index::create()
+                        .col(Friendship::OwnerId)
+                        .col(Friendship::FriendId),
+                )
+                .foreign_key(&mut actor_fk(
+                    Friendship::Table,
+                    Friendship::OwnerId,
+                    "friendship_owner",
+                ))
+                .foreign_key(&mut actor_fk(
+                    Friendship::Table,
+                    Friendship::FriendId,
+                    "friendship_friend",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("friendship_friend", Friendship::Table, &["friend_id", "owner_id"], false)).await?;
+        m.create_index(index(
+            "friendship_friend",
+            Friendship::Table,
+            &["friend_id", "owner_id"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -245,12 +292,26 @@ impl MigrationTrait for Migration {
                 .col(text_null(Block::ApId))
                 .col(timestamp_with_time_zone(Block::CreatedAt))
                 .primary_key(Index::create().col(Block::BlockerId).col(Block::BlockedId))
-                .foreign_key(&mut actor_fk(Block::Table, Block::BlockerId, "block_blocker"))
-                .foreign_key(&mut actor_fk(Block::Table, Block::BlockedId, "block_blocked"))
+                .foreign_key(&mut actor_fk(
+                    Block::Table,
+                    Block::BlockerId,
+                    "block_blocker",
+                ))
+                .foreign_key(&mut actor_fk(
+                    Block::Table,
+                    Block::BlockedId,
+                    "block_blocked",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("block_blocked", Block::Table, &["blocked_id", "blocker_id"], false)).await?;
+        m.create_index(index(
+            "block_blocked",
+            Block::Table,
+            &["blocked_id", "blocker_id"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -269,8 +330,20 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("post_author", Post::Table, &["author_id", "kind", "id"], false)).await?;
-        m.create_index(index("post_author_id", Post::Table, &["author_id", "id"], false)).await?;
+        m.create_index(index(
+            "post_author",
+            Post::Table,
+            &["author_id", "kind", "id"],
+            false,
+        ))
+        .await?;
+        m.create_index(index(
+            "post_author_id",
+            Post::Table,
+            &["author_id", "id"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -290,11 +363,21 @@ impl MigrationTrait for Migration {
                         .to(Post::Table, Post::Id)
                         .on_delete(ForeignKeyAction::Cascade),
                 )
-                .foreign_key(&mut actor_fk(Comment::Table, Comment::AuthorId, "comment_author"))
+                .foreign_key(&mut actor_fk(
+                    Comment::Table,
+                    Comment::AuthorId,
+                    "comment_author",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("comment_post", Comment::Table, &["post_id", "id"], false)).await?;
+        m.create_index(index(
+            "comment_post",
+            Comment::Table,
+            &["post_id", "id"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -311,11 +394,21 @@ impl MigrationTrait for Migration {
                         .to(Post::Table, Post::Id)
                         .on_delete(ForeignKeyAction::Cascade),
                 )
-                .foreign_key(&mut actor_fk(PostLike::Table, PostLike::ActorId, "like_actor"))
+                .foreign_key(&mut actor_fk(
+                    PostLike::Table,
+                    PostLike::ActorId,
+                    "like_actor",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("like_pair", PostLike::Table, &["post_id", "actor_id"], true)).await?;
+        m.create_index(index(
+            "like_pair",
+            PostLike::Table,
+            &["post_id", "actor_id"],
+            true,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -329,13 +422,33 @@ impl MigrationTrait for Migration {
                 .col(string(Introduction::State))
                 .col(timestamp_with_time_zone(Introduction::CreatedAt))
                 .col(timestamp_with_time_zone(Introduction::UpdatedAt))
-                .foreign_key(&mut actor_fk(Introduction::Table, Introduction::WriterId, "introduction_writer"))
-                .foreign_key(&mut actor_fk(Introduction::Table, Introduction::SubjectId, "introduction_subject"))
+                .foreign_key(&mut actor_fk(
+                    Introduction::Table,
+                    Introduction::WriterId,
+                    "introduction_writer",
+                ))
+                .foreign_key(&mut actor_fk(
+                    Introduction::Table,
+                    Introduction::SubjectId,
+                    "introduction_subject",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("introduction_pair", Introduction::Table, &["writer_id", "subject_id"], true)).await?;
-        m.create_index(index("introduction_subject", Introduction::Table, &["subject_id", "id"], false)).await?;
+        m.create_index(index(
+            "introduction_pair",
+            Introduction::Table,
+            &["writer_id", "subject_id"],
+            true,
+        ))
+        .await?;
+        m.create_index(index(
+            "introduction_subject",
+            Introduction::Table,
+            &["subject_id", "id"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -346,8 +459,16 @@ impl MigrationTrait for Migration {
                 .col(string(Footprint::Target))
                 .col(big_integer_null(Footprint::PostId))
                 .col(timestamp_with_time_zone(Footprint::VisitedAt))
-                .foreign_key(&mut actor_fk(Footprint::Table, Footprint::OwnerId, "footprint_owner"))
-                .foreign_key(&mut actor_fk(Footprint::Table, Footprint::VisitorId, "footprint_visitor"))
+                .foreign_key(&mut actor_fk(
+                    Footprint::Table,
+                    Footprint::OwnerId,
+                    "footprint_owner",
+                ))
+                .foreign_key(&mut actor_fk(
+                    Footprint::Table,
+                    Footprint::VisitorId,
+                    "footprint_visitor",
+                ))
                 .foreign_key(
                     ForeignKey::create()
                         .name("footprint_post")
@@ -358,8 +479,20 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("footprint_visit", Footprint::Table, &["owner_id", "visitor_id", "target"], true)).await?;
-        m.create_index(index("footprint_recent", Footprint::Table, &["owner_id", "visited_at"], false)).await?;
+        m.create_index(index(
+            "footprint_visit",
+            Footprint::Table,
+            &["owner_id", "visitor_id", "target"],
+            true,
+        ))
+        .await?;
+        m.create_index(index(
+            "footprint_recent",
+            Footprint::Table,
+            &["owner_id", "visited_at"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -373,8 +506,16 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null(Notification::IntroductionId))
                 .col(timestamp_with_time_zone(Notification::CreatedAt))
                 .col(timestamp_with_time_zone_null(Notification::ReadAt))
-                .foreign_key(&mut actor_fk(Notification::Table, Notification::RecipientId, "notification_recipient"))
-                .foreign_key(&mut actor_fk(Notification::Table, Notification::ActorId, "notification_actor"))
+                .foreign_key(&mut actor_fk(
+                    Notification::Table,
+                    Notification::RecipientId,
+                    "notification_recipient",
+                ))
+                .foreign_key(&mut actor_fk(
+                    Notification::Table,
+                    Notification::ActorId,
+                    "notification_actor",
+                ))
                 .foreign_key(
                     ForeignKey::create()
                         .name("notification_post")
@@ -399,7 +540,13 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("notification_recipient", Notification::Table, &["recipient_id", "id"], false)).await?;
+        m.create_index(index(
+            "notification_recipient",
+            Notification::Table,
+            &["recipient_id", "id"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -430,11 +577,21 @@ impl MigrationTrait for Migration {
                 .col(string(ProfileField::Name))
                 .col(text(ProfileField::Value))
                 .col(string(ProfileField::Audience))
-                .foreign_key(&mut actor_fk(ProfileField::Table, ProfileField::ActorId, "profile_field_actor"))
+                .foreign_key(&mut actor_fk(
+                    ProfileField::Table,
+                    ProfileField::ActorId,
+                    "profile_field_actor",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("profile_field_actor", ProfileField::Table, &["actor_id", "position"], false)).await?;
+        m.create_index(index(
+            "profile_field_actor",
+            ProfileField::Table,
+            &["actor_id", "position"],
+            false,
+        ))
+        .await?;
         Ok(())
     }
 }

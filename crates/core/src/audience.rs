@@ -5,7 +5,9 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The audience of a diary, voice post, profile field or list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Audience {
     /// Everyone, logged out and remote included.

@@ -11,7 +11,9 @@ use url::Url;
 pub struct PostId(pub i64);
 
 /// Which kind of post.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PostKind {
     /// A diary entry (日記): title and long body.
@@ -95,7 +97,9 @@ pub struct Comment {
 }
 
 /// State of an introduction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum IntroductionState {
     /// Shown on the subject's profile.
@@ -150,7 +154,9 @@ pub struct Introduction {
 }
 
 /// State of a follow (a friend request is a follow that awaits approval).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FollowState {
     /// Awaiting approval.
@@ -186,7 +192,9 @@ impl FromStr for FollowState {
 }
 
 /// What a notification is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationKind {
     /// Someone asked to be friends.
@@ -336,8 +344,14 @@ mod tests {
     fn limits_name_the_field() {
         let l = ContentLimits::default();
         assert!(l.check_diary(&"t".repeat(100), &"b".repeat(10_000)).is_ok());
-        assert_eq!(l.check_diary(&"t".repeat(101), "b").unwrap_err().field, "title");
-        assert_eq!(l.check_diary("t", &"b".repeat(10_001)).unwrap_err().field, "body");
+        assert_eq!(
+            l.check_diary(&"t".repeat(101), "b").unwrap_err().field,
+            "title"
+        );
+        assert_eq!(
+            l.check_diary("t", &"b".repeat(10_001)).unwrap_err().field,
+            "body"
+        );
         assert_eq!(l.check_diary("  ", "b").unwrap_err().field, "title");
         // Characters, not bytes: 150 kana are fine.
         assert!(l.check_voice(&"あ".repeat(150)).is_ok());

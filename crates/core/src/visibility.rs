@@ -185,13 +185,23 @@ mod tests {
         let blocked_friend = rel(false, true, false, true);
         assert!(may_see(Audience::Public, ViewerKind::Anonymous, stranger));
         assert!(!may_see(Audience::Members, ViewerKind::Anonymous, stranger));
-        assert!(!may_see(Audience::Members, ViewerKind::Remote, friend), "members never leave");
+        assert!(
+            !may_see(Audience::Members, ViewerKind::Remote, friend),
+            "members never leave"
+        );
         assert!(may_see(Audience::Members, ViewerKind::Member, stranger));
         assert!(may_see(Audience::FriendsOfFriends, ViewerKind::Remote, fof));
         assert!(!may_see(Audience::Friends, ViewerKind::Member, fof));
-        assert!(!may_see(Audience::Public, ViewerKind::Member, blocked_friend), "blocks override");
+        assert!(
+            !may_see(Audience::Public, ViewerKind::Member, blocked_friend),
+            "blocks override"
+        );
         assert!(!may_see(Audience::Private, ViewerKind::Member, friend));
-        assert!(may_see(Audience::Private, ViewerKind::Member, Relation::SELF));
+        assert!(may_see(
+            Audience::Private,
+            ViewerKind::Member,
+            Relation::SELF
+        ));
     }
 
     #[test]
@@ -200,12 +210,45 @@ mod tests {
         let stranger = Relation::default();
         let blocked = rel(false, false, false, true);
         let fof = Audience::FriendsOfFriends;
-        assert!(may_see_introduction(fof, ViewerKind::Member, friend, stranger, false));
-        assert!(!may_see_introduction(fof, ViewerKind::Member, friend, stranger, true), "hidden");
-        assert!(may_see_introduction(fof, ViewerKind::Member, Relation::SELF, stranger, true), "subject");
-        assert!(may_see_introduction(Audience::Private, ViewerKind::Member, stranger, Relation::SELF, true), "writer");
-        assert!(!may_see_introduction(fof, ViewerKind::Member, stranger, stranger, false));
-        assert!(!may_see_introduction(Audience::Public, ViewerKind::Member, friend, blocked, false));
+        assert!(may_see_introduction(
+            fof,
+            ViewerKind::Member,
+            friend,
+            stranger,
+            false
+        ));
+        assert!(
+            !may_see_introduction(fof, ViewerKind::Member, friend, stranger, true),
+            "hidden"
+        );
+        assert!(
+            may_see_introduction(fof, ViewerKind::Member, Relation::SELF, stranger, true),
+            "subject"
+        );
+        assert!(
+            may_see_introduction(
+                Audience::Private,
+                ViewerKind::Member,
+                stranger,
+                Relation::SELF,
+                true
+            ),
+            "writer"
+        );
+        assert!(!may_see_introduction(
+            fof,
+            ViewerKind::Member,
+            stranger,
+            stranger,
+            false
+        ));
+        assert!(!may_see_introduction(
+            Audience::Public,
+            ViewerKind::Member,
+            friend,
+            blocked,
+            false
+        ));
     }
 
     #[test]
@@ -213,9 +256,29 @@ mod tests {
         let friend = rel(false, true, false, false);
         let stranger = Relation::default();
         let blocked = rel(false, false, false, true);
-        assert!(may_see_reaction(Audience::Friends, ViewerKind::Member, friend, stranger));
-        assert!(!may_see_reaction(Audience::Friends, ViewerKind::Member, stranger, stranger));
-        assert!(!may_see_reaction(Audience::Public, ViewerKind::Member, friend, blocked));
-        assert!(may_see_reaction(Audience::Public, ViewerKind::Member, friend, Relation::SELF));
+        assert!(may_see_reaction(
+            Audience::Friends,
+            ViewerKind::Member,
+            friend,
+            stranger
+        ));
+        assert!(!may_see_reaction(
+            Audience::Friends,
+            ViewerKind::Member,
+            stranger,
+            stranger
+        ));
+        assert!(!may_see_reaction(
+            Audience::Public,
+            ViewerKind::Member,
+            friend,
+            blocked
+        ));
+        assert!(may_see_reaction(
+            Audience::Public,
+            ViewerKind::Member,
+            friend,
+            Relation::SELF
+        ));
     }
 }

@@ -3,7 +3,9 @@
 use crate::entity::{account, actor};
 use crate::{ActorKeys, Db, actors, is_unique_violation, password};
 use chrono::Utc;
-use enishi_core::{ActorKind, Audience, InstanceSettings, Member, MemberSettings, Username, ValidationError};
+use enishi_core::{
+    ActorKind, Audience, InstanceSettings, Member, MemberSettings, Username, ValidationError,
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
@@ -99,7 +101,10 @@ pub async fn create(
         bio_audience: Set(MemberSettings::default().bio_audience.as_str().into()),
         avatar_audience: Set(MemberSettings::default().avatar_audience.as_str().into()),
         friends_audience: Set(MemberSettings::default().friends_audience.as_str().into()),
-        introductions_audience: Set(MemberSettings::default().introductions_audience.as_str().into()),
+        introductions_audience: Set(MemberSettings::default()
+            .introductions_audience
+            .as_str()
+            .into()),
         footprints_enabled: Set(true),
         ..Default::default()
     };

@@ -180,11 +180,18 @@ pub async fn upsert_remote(db: &Db, a: Actor) -> Result<Actor, DbErr> {
 
 /// Any actor by database id.
 pub async fn find_by_id(conn: &impl ConnectionTrait, id: ActorId) -> Result<Option<Actor>, DbErr> {
-    actor::Entity::find_by_id(id.0).one(conn).await?.map(to_domain).transpose()
+    actor::Entity::find_by_id(id.0)
+        .one(conn)
+        .await?
+        .map(to_domain)
+        .transpose()
 }
 
 /// Actors by id, in the order of `ids` (missing ones skipped).
-pub async fn by_ids_in_order(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Actor>, crate::error::OpError> {
+pub async fn by_ids_in_order(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<Vec<Actor>, crate::error::OpError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -192,7 +199,8 @@ pub async fn by_ids_in_order(conn: &impl ConnectionTrait, ids: &[i64]) -> Result
         .filter(actor::Column::Id.is_in(ids.iter().copied()))
         .all(conn)
         .await?;
-    let by_id: std::collections::HashMap<i64, actor::Model> = rows.into_iter().map(|r| (r.id, r)).collect();
+    let by_id: std::collections::HashMap<i64, actor::Model> =
+        rows.into_iter().map(|r| (r.id, r)).collect();
     ids.iter()
         .filter_map(|id| by_id.get(id).cloned())
         .map(|r| to_domain(r).map_err(Into::into))
@@ -200,7 +208,11 @@ pub async fn by_ids_in_order(conn: &impl ConnectionTrait, ids: &[i64]) -> Result
 }
 
 /// A remote actor by `name@domain` handle, if known here.
-pub async fn find_remote_by_handle(db: &Db, username: &str, domain: &str) -> Result<Option<Actor>, DbErr> {
+pub async fn find_remote_by_handle(
+    db: &Db,
+    username: &str,
+    domain: &str,
+) -> Result<Option<Actor>, DbErr> {
     actor::Entity::find()
         .filter(actor::Column::IsLocal.eq(false))
         .filter(actor::Column::UsernameKey.eq(username.to_lowercase()))

@@ -59,9 +59,13 @@ pub async fn record(db: &Db, visitor: ActorId, owner: ActorId, target: Target) -
         ..Default::default()
     })
     .on_conflict(
-        OnConflict::columns([footprint::Column::OwnerId, footprint::Column::VisitorId, footprint::Column::Target])
-            .update_column(footprint::Column::VisitedAt)
-            .to_owned(),
+        OnConflict::columns([
+            footprint::Column::OwnerId,
+            footprint::Column::VisitorId,
+            footprint::Column::Target,
+        ])
+        .update_column(footprint::Column::VisitedAt)
+        .to_owned(),
     )
     .exec_without_returning(&db.conn)
     .await?;
@@ -76,7 +80,10 @@ pub async fn list(db: &Db, owner: ActorId) -> OpResult<Vec<Footprint>> {
     let rows = footprint::Entity::find()
         .filter(footprint::Column::OwnerId.eq(owner.0))
         .filter(footprint::Column::VisitedAt.gte(since))
-        .filter(crate::visibility::listed_actor_visible("footprint.visitor_id", &viewer))
+        .filter(crate::visibility::listed_actor_visible(
+            "footprint.visitor_id",
+            &viewer,
+        ))
         .order_by_desc(footprint::Column::VisitedAt)
         .all(&db.conn)
         .await?;
@@ -91,7 +98,11 @@ pub async fn list(db: &Db, owner: ActorId) -> OpResult<Vec<Footprint>> {
                 None => continue,
             },
         };
-        out.push(Footprint { visitor, target, visited_at: row.visited_at });
+        out.push(Footprint {
+            visitor,
+            target,
+            visited_at: row.visited_at,
+        });
     }
     Ok(out)
 }

@@ -5,18 +5,22 @@ use crate::error::{OpError, OpResult};
 use crate::{Db, actors, notifications, relations};
 use chrono::Utc;
 use enishi_core::{
-    Actor, ActorId, Audience, InstanceSettings, Introduction, IntroductionState, NotificationKind, Viewer, ViewerKind,
-    may_see, may_see_introduction,
+    Actor, ActorId, Audience, InstanceSettings, Introduction, IntroductionState, NotificationKind,
+    Viewer, ViewerKind, may_see, may_see_introduction,
 };
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
 use url::Url;
 
 /// Converts a row into the domain introduction.
 fn to_domain(row: introduction::Model) -> Result<Introduction, DbErr> {
     Ok(Introduction {
         id: row.id,
-        ap_id: Url::parse(&row.ap_id).map_err(|e| DbErr::Custom(format!("introduction {} ap_id: {e}", row.id)))?,
+        ap_id: Url::parse(&row.ap_id)
+            .map_err(|e| DbErr::Custom(format!("introduction {} ap_id: {e}", row.id)))?,
         public_id: row.public_id,
         writer: ActorId(row.writer_id),
         subject: ActorId(row.subject_id),
@@ -40,33 +44,57 @@ pub struct IntroductionView {
 
 /// The audience of a subject's introductions section (remote subjects: friends of friends).
 pub async fn section_audience(db: &Db, subject: ActorId) -> Result<Audience, DbErr> {
-    let row = account::Entity::find().filter(account::Column::ActorId.eq(subject.0)).one(&db.conn).await?;
+    let row = account::Entity::find()
+        .filter(account::Column::ActorId.eq(subject.0))
+        .one(&db.conn)
+        .await?;
     Ok(row
         .and_then(|r| r.introductions_audience.parse().ok())
         .unwrap_or(Audience::FriendsOfFriends))
 }
 
 async fn view(db: &Db, intro: Introduction) -> OpResult<IntroductionView> {
-    let writer = actors::find_by_id(&db.conn, intro.writer).await?.ok_or_else(|| OpError::not_found("writer gone"))?;
-    let subject = actors::find_by_id(&db.conn, intro.subject).await?.ok_or_else(|| OpError::not_found("subject gone"))?;
-    Ok(IntroductionView { introduction: intro, writer, subject })
+    let writer = actors::find_by_id(&db.conn, intro.writer)
+        .await?
+        .ok_or_else(|| OpError::not_found("writer gone"))?;
+    let subject = actors::find_by_id(&db.conn, intro.subject)
+        .await?
+        .ok_or_else(|| OpError::not_found("subject gone"))?;
+    Ok(IntroductionView {
+        introduction: intro,
+        writer,
+        subject,
+    })
 }
 
 /// `viewer` writes an introduction of `subject`; only friends may, once per subject.
-pub async fn write(db: &Db, settings: &InstanceSettings, viewer: &Viewer, subject: &Actor, text: &str) -> OpResult<IntroductionView> {
+pub async fn write(
+    db: &Db,
+    settings: &InstanceSettings,
+    viewer: &Viewer,
+    subject: &Actor,
+    text: &str,
+) -> OpResult<IntroductionView> {
     let me = match (viewer.actor, viewer.kind) {
         (Some(a), ViewerKind::Member) => a,
         _ => return Err(OpError::Forbidden("log in to write an introduction".into())),
     };
     if me == subject.id {
-        return Err(enishi_core::ValidationError::new("subject", "you cannot introduce yourself").into());
+        return Err(
+            enishi_core::ValidationError::new("subject", "you cannot introduce yourself").into(),
+        );
     }
     let rel = relations::relation(db, viewer, subject.id).await?;
     if rel.blocked {
-        return Err(OpError::not_found(format!("no member {}", subject.api_handle())));
+        return Err(OpError::not_found(format!(
+            "no member {}",
+            subject.api_handle()
+        )));
     }
     if !rel.friend {
-        return Err(OpError::Forbidden("only friends may write an introduction".into()));
+        return Err(OpError::Forbidden(
+            "only friends may write an introduction".into(),
+        ));
     }
     settings.limits.check_introduction(text)?;
     let txn = db.conn.begin().await?;
@@ -78,13 +106,19 @@ pub async fn write(db: &Db, settings: &InstanceSettings, viewer: &Viewer, subjec
     if let Some(existing) = exists {
         return Err(OpError::Conflict(
             "introduction_exists",
-            format!("you already wrote an introduction of {} ({}); edit that one", subject.api_handle(), existing.public_id),
+            format!(
+                "you already wrote an introduction of {} ({}); edit that one",
+                subject.api_handle(),
+                existing.public_id
+            ),
         ));
     }
     let public_id = uuid::Uuid::now_v7().to_string();
     let now = Utc::now();
     let row = introduction::ActiveModel {
-        ap_id: Set(settings.url(&format!("/introductions/{public_id}")).to_string()),
+        ap_id: Set(settings
+            .url(&format!("/introductions/{public_id}"))
+            .to_string()),
         public_id: Set(public_id),
         writer_id: Set(me.0),
         subject_id: Set(subject.id.0),
@@ -101,7 +135,10 @@ pub async fn write(db: &Db, settings: &InstanceSettings, viewer: &Viewer, subjec
         subject.id,
         NotificationKind::Introduction,
         me,
-        notifications::Refs { introduction: Some(row.id), ..Default::default() },
+        notifications::Refs {
+            introduction: Some(row.id),
+            ..Default::default()
+        },
     )
     .await?;
     txn.commit().await?;
@@ -128,10 +165,18 @@ pub async fn get_visible(db: &Db, viewer: &Viewer, public_id: &str) -> OpResult<
 }
 
 /// The writer edits their introduction.
-pub async fn edit(db: &Db, settings: &InstanceSettings, viewer: &Viewer, public_id: &str, text: &str) -> OpResult<IntroductionView> {
+pub async fn edit(
+    db: &Db,
+    settings: &InstanceSettings,
+    viewer: &Viewer,
+    public_id: &str,
+    text: &str,
+) -> OpResult<IntroductionView> {
     let v = get_visible(db, viewer, public_id).await?;
     if viewer.actor != Some(v.introduction.writer) {
-        return Err(OpError::Forbidden("only the writer may edit an introduction".into()));
+        return Err(OpError::Forbidden(
+            "only the writer may edit an introduction".into(),
+        ));
     }
     settings.limits.check_introduction(text)?;
     let mut row: introduction::ActiveModel = introduction::Entity::find_by_id(v.introduction.id)
@@ -149,19 +194,34 @@ pub async fn edit(db: &Db, settings: &InstanceSettings, viewer: &Viewer, public_
 pub async fn delete(db: &Db, viewer: &Viewer, public_id: &str) -> OpResult<()> {
     let v = get_visible(db, viewer, public_id).await?;
     if viewer.actor != Some(v.introduction.writer) && viewer.actor != Some(v.introduction.subject) {
-        return Err(OpError::Forbidden("only the writer or the subject may delete an introduction".into()));
+        return Err(OpError::Forbidden(
+            "only the writer or the subject may delete an introduction".into(),
+        ));
     }
-    introduction::Entity::delete_by_id(v.introduction.id).exec(&db.conn).await?;
+    introduction::Entity::delete_by_id(v.introduction.id)
+        .exec(&db.conn)
+        .await?;
     Ok(())
 }
 
 /// The subject hides (or shows again) an introduction of them.
-pub async fn set_hidden(db: &Db, viewer: &Viewer, public_id: &str, hidden: bool) -> OpResult<IntroductionView> {
+pub async fn set_hidden(
+    db: &Db,
+    viewer: &Viewer,
+    public_id: &str,
+    hidden: bool,
+) -> OpResult<IntroductionView> {
     let v = get_visible(db, viewer, public_id).await?;
     if viewer.actor != Some(v.introduction.subject) {
-        return Err(OpError::Forbidden("only the subject may hide or show an introduction".into()));
+        return Err(OpError::Forbidden(
+            "only the subject may hide or show an introduction".into(),
+        ));
     }
-    let state = if hidden { IntroductionState::Hidden } else { IntroductionState::Shown };
+    let state = if hidden {
+        IntroductionState::Hidden
+    } else {
+        IntroductionState::Shown
+    };
     let mut row: introduction::ActiveModel = introduction::Entity::find_by_id(v.introduction.id)
         .one(&db.conn)
         .await?
@@ -173,7 +233,11 @@ pub async fn set_hidden(db: &Db, viewer: &Viewer, public_id: &str, hidden: bool)
 }
 
 /// Introductions of `subject` that `viewer` may see, newest first.
-pub async fn list_for_subject(db: &Db, viewer: &Viewer, subject: ActorId) -> OpResult<Vec<IntroductionView>> {
+pub async fn list_for_subject(
+    db: &Db,
+    viewer: &Viewer,
+    subject: ActorId,
+) -> OpResult<Vec<IntroductionView>> {
     let section = section_audience(db, subject).await?;
     let to_subject = relations::relation(db, viewer, subject).await?;
     let section_visible = may_see(section, viewer.kind, to_subject);
@@ -186,16 +250,24 @@ pub async fn list_for_subject(db: &Db, viewer: &Viewer, subject: ActorId) -> OpR
             let others = if section_visible {
                 Expr::col(introduction::Column::State)
                     .eq(IntroductionState::Shown.as_str())
-                    .and(crate::visibility::reaction_author_visible("introduction.writer_id", viewer))
+                    .and(crate::visibility::reaction_author_visible(
+                        "introduction.writer_id",
+                        viewer,
+                    ))
             } else {
                 Expr::cust("1 = 0")
             };
             q.filter(Expr::col(introduction::Column::WriterId).eq(v.0).or(others))
         }
-        None if section_visible => q.filter(introduction::Column::State.eq(IntroductionState::Shown.as_str())),
+        None if section_visible => {
+            q.filter(introduction::Column::State.eq(IntroductionState::Shown.as_str()))
+        }
         None => return Ok(Vec::new()),
     };
-    let rows = q.order_by_desc(introduction::Column::Id).all(&db.conn).await?;
+    let rows = q
+        .order_by_desc(introduction::Column::Id)
+        .all(&db.conn)
+        .await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         out.push(view(db, to_domain(row)?).await?);

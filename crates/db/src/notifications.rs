@@ -6,7 +6,8 @@ use crate::{Db, actors};
 use chrono::{DateTime, Utc};
 use enishi_core::{Actor, ActorId, NotificationKind, Viewer};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 /// What a notification points at.
@@ -69,7 +70,11 @@ pub async fn create(
 }
 
 /// Removes the friend-request notification `recipient` got from `requester`.
-pub async fn clear_friend_request(conn: &impl ConnectionTrait, recipient: ActorId, requester: ActorId) -> Result<(), DbErr> {
+pub async fn clear_friend_request(
+    conn: &impl ConnectionTrait,
+    recipient: ActorId,
+    requester: ActorId,
+) -> Result<(), DbErr> {
     notification::Entity::delete_many()
         .filter(notification::Column::RecipientId.eq(recipient.0))
         .filter(notification::Column::ActorId.eq(requester.0))
@@ -80,7 +85,11 @@ pub async fn clear_friend_request(conn: &impl ConnectionTrait, recipient: ActorI
 }
 
 /// Removes a like notification when the like is withdrawn.
-pub async fn clear_like(conn: &impl ConnectionTrait, post_id: i64, liker: ActorId) -> Result<(), DbErr> {
+pub async fn clear_like(
+    conn: &impl ConnectionTrait,
+    post_id: i64,
+    liker: ActorId,
+) -> Result<(), DbErr> {
     notification::Entity::delete_many()
         .filter(notification::Column::PostId.eq(post_id))
         .filter(notification::Column::ActorId.eq(liker.0))
@@ -92,17 +101,29 @@ pub async fn clear_like(conn: &impl ConnectionTrait, post_id: i64, liker: ActorI
 
 /// The viewer's notifications, newest first, before cursor `before`. Only the recipient ever
 /// sees a notification, and one from someone blocked either way is left out.
-pub async fn list(db: &Db, viewer: &Viewer, before: Option<i64>, limit: u64) -> OpResult<Vec<Notification>> {
+pub async fn list(
+    db: &Db,
+    viewer: &Viewer,
+    before: Option<i64>,
+    limit: u64,
+) -> OpResult<Vec<Notification>> {
     let Some(me) = viewer.actor else {
         return Ok(Vec::new());
     };
     let mut q = notification::Entity::find()
         .filter(notification::Column::RecipientId.eq(me.0))
-        .filter(crate::visibility::reaction_author_visible("notification.actor_id", viewer));
+        .filter(crate::visibility::reaction_author_visible(
+            "notification.actor_id",
+            viewer,
+        ));
     if let Some(before) = before {
         q = q.filter(notification::Column::Id.lt(before));
     }
-    let rows = q.order_by_desc(notification::Column::Id).limit(limit).all(&db.conn).await?;
+    let rows = q
+        .order_by_desc(notification::Column::Id)
+        .limit(limit)
+        .all(&db.conn)
+        .await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let Some(actor) = actors::find_by_id(&db.conn, ActorId(row.actor_id)).await? else {
@@ -116,11 +137,17 @@ pub async fn list(db: &Db, viewer: &Viewer, before: Option<i64>, limit: u64) -> 
             None => None,
         };
         let comment = match row.comment_id {
-            Some(id) => comment::Entity::find_by_id(id).one(&db.conn).await?.map(|c| c.public_id),
+            Some(id) => comment::Entity::find_by_id(id)
+                .one(&db.conn)
+                .await?
+                .map(|c| c.public_id),
             None => None,
         };
         let introduction = match row.introduction_id {
-            Some(id) => introduction::Entity::find_by_id(id).one(&db.conn).await?.map(|i| i.public_id),
+            Some(id) => introduction::Entity::find_by_id(id)
+                .one(&db.conn)
+                .await?
+                .map(|i| i.public_id),
             None => None,
         };
         out.push(Notification {
@@ -140,7 +167,10 @@ pub async fn list(db: &Db, viewer: &Viewer, before: Option<i64>, limit: u64) -> 
 /// Marks all of the viewer's notifications read.
 pub async fn mark_all_read(db: &Db, me: ActorId) -> OpResult<u64> {
     let res = notification::Entity::update_many()
-        .col_expr(notification::Column::ReadAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .col_expr(
+            notification::Column::ReadAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
         .filter(notification::Column::RecipientId.eq(me.0))
         .filter(notification::Column::ReadAt.is_null())
         .exec(&db.conn)

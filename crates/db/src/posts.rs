@@ -4,22 +4,32 @@ use crate::entity::post;
 use crate::error::{OpError, OpResult};
 use crate::{Db, actors, relations, visibility};
 use chrono::Utc;
-use enishi_core::{Actor, ActorId, Audience, FollowState, InstanceSettings, Post, PostId, PostKind, Viewer, ViewerKind, may_see};
+use enishi_core::{
+    Actor, ActorId, Audience, FollowState, InstanceSettings, Post, PostId, PostKind, Viewer,
+    ViewerKind, may_see,
+};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
 use url::Url;
 
 /// Converts a row into the domain post.
 pub(crate) fn to_domain(row: post::Model) -> Result<Post, DbErr> {
     Ok(Post {
         id: PostId(row.id),
-        ap_id: Url::parse(&row.ap_id).map_err(|e| DbErr::Custom(format!("post {} ap_id: {e}", row.id)))?,
+        ap_id: Url::parse(&row.ap_id)
+            .map_err(|e| DbErr::Custom(format!("post {} ap_id: {e}", row.id)))?,
         public_id: row.public_id,
         kind: row.kind.parse().map_err(DbErr::Custom)?,
         author: ActorId(row.author_id),
         title: row.title,
         body: row.body,
-        audience: row.audience.parse().map_err(|e: enishi_core::ValidationError| DbErr::Custom(e.to_string()))?,
+        audience: row
+            .audience
+            .parse()
+            .map_err(|e: enishi_core::ValidationError| DbErr::Custom(e.to_string()))?,
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
@@ -47,7 +57,12 @@ pub struct NewPost<'a> {
     pub audience: Option<Audience>,
 }
 
-fn check(settings: &InstanceSettings, kind: PostKind, title: Option<&str>, body: &str) -> OpResult<()> {
+fn check(
+    settings: &InstanceSettings,
+    kind: PostKind,
+    title: Option<&str>,
+    body: &str,
+) -> OpResult<()> {
     match kind {
         PostKind::Diary => settings.limits.check_diary(title.unwrap_or(""), body)?,
         PostKind::Voice => settings.limits.check_voice(body)?,
@@ -85,7 +100,10 @@ pub async fn create(
     }
     .insert(&db.conn)
     .await?;
-    Ok(PostView { post: to_domain(row)?, author: author.actor.clone() })
+    Ok(PostView {
+        post: to_domain(row)?,
+        author: author.actor.clone(),
+    })
 }
 
 async fn find(db: &Db, kind: PostKind, public_id: &str) -> OpResult<Option<PostView>> {
@@ -113,8 +131,15 @@ fn not_found(kind: PostKind, public_id: &str) -> OpError {
 }
 
 /// A post the viewer may see (404 otherwise, whether it exists or not).
-pub async fn get_visible(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -> OpResult<PostView> {
-    let view = find(db, kind, public_id).await?.ok_or_else(|| not_found(kind, public_id))?;
+pub async fn get_visible(
+    db: &Db,
+    viewer: &Viewer,
+    kind: PostKind,
+    public_id: &str,
+) -> OpResult<PostView> {
+    let view = find(db, kind, public_id)
+        .await?
+        .ok_or_else(|| not_found(kind, public_id))?;
     let rel = relations::relation(db, viewer, view.post.author).await?;
     if !may_see(view.post.audience, viewer.kind, rel) {
         return Err(not_found(kind, public_id));
@@ -144,7 +169,14 @@ pub struct PostEdit<'a> {
 }
 
 /// Edits a post (its author only).
-pub async fn edit(db: &Db, settings: &InstanceSettings, viewer: &Viewer, kind: PostKind, public_id: &str, edit: PostEdit<'_>) -> OpResult<PostView> {
+pub async fn edit(
+    db: &Db,
+    settings: &InstanceSettings,
+    viewer: &Viewer,
+    kind: PostKind,
+    public_id: &str,
+    edit: PostEdit<'_>,
+) -> OpResult<PostView> {
     let view = get_own(db, viewer, kind, public_id).await?;
     if kind == PostKind::Voice && edit.title.is_some() {
         return Err(enishi_core::ValidationError::new("title", "voice posts have no title").into());
@@ -166,13 +198,18 @@ pub async fn edit(db: &Db, settings: &InstanceSettings, viewer: &Viewer, kind: P
     row.updated_at = Set(Utc::now());
     let row = row.update(&txn).await?;
     txn.commit().await?;
-    Ok(PostView { post: to_domain(row)?, author: view.author })
+    Ok(PostView {
+        post: to_domain(row)?,
+        author: view.author,
+    })
 }
 
 /// Deletes a post with its comments and likes (its author only).
 pub async fn delete(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -> OpResult<()> {
     let view = get_own(db, viewer, kind, public_id).await?;
-    post::Entity::delete_by_id(view.post.id.0).exec(&db.conn).await?;
+    post::Entity::delete_by_id(view.post.id.0)
+        .exec(&db.conn)
+        .await?;
     Ok(())
 }
 
@@ -206,17 +243,30 @@ pub async fn list_by_author(
     let mut q = post::Entity::find()
         .filter(post::Column::AuthorId.eq(author.0))
         .filter(post::Column::Kind.eq(kind.as_str()))
-        .filter(visibility::may_see("post.author_id", "post.audience", viewer));
+        .filter(visibility::may_see(
+            "post.author_id",
+            "post.audience",
+            viewer,
+        ));
     if let Some(before) = before {
         q = q.filter(post::Column::Id.lt(before));
     }
-    let rows = q.order_by_desc(post::Column::Id).limit(limit).all(&db.conn).await?;
+    let rows = q
+        .order_by_desc(post::Column::Id)
+        .limit(limit)
+        .all(&db.conn)
+        .await?;
     load_views(db, rows).await
 }
 
 /// The home timeline of a member: their own posts and those of their friends and of the
 /// accounts they follow, as far as they may see them, newest first.
-pub async fn timeline(db: &Db, viewer: &Viewer, before: Option<i64>, limit: u64) -> OpResult<Vec<PostView>> {
+pub async fn timeline(
+    db: &Db,
+    viewer: &Viewer,
+    before: Option<i64>,
+    limit: u64,
+) -> OpResult<Vec<PostView>> {
     let Some(me) = viewer.actor.filter(|_| viewer.kind == ViewerKind::Member) else {
         return Ok(Vec::new());
     };
@@ -231,7 +281,11 @@ pub async fn timeline(db: &Db, viewer: &Viewer, before: Option<i64>, limit: u64)
     if let Some(before) = before {
         q = q.filter(post::Column::Id.lt(before));
     }
-    let rows = q.order_by_desc(post::Column::Id).limit(limit).all(&db.conn).await?;
+    let rows = q
+        .order_by_desc(post::Column::Id)
+        .limit(limit)
+        .all(&db.conn)
+        .await?;
     load_views(db, rows).await
 }
 
@@ -239,8 +293,9 @@ pub async fn timeline(db: &Db, viewer: &Viewer, before: Option<i64>, limit: u64)
 pub async fn count_local(db: &Db) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
     post::Entity::find()
-        .filter(Expr::cust("post.author_id IN (SELECT id FROM actor WHERE is_local = TRUE)"))
+        .filter(Expr::cust(
+            "post.author_id IN (SELECT id FROM actor WHERE is_local = TRUE)",
+        ))
         .count(&db.conn)
         .await
 }
-

@@ -5,8 +5,12 @@ use crate::error::{OpError, OpResult};
 use crate::{Db, relations};
 use chrono::Utc;
 use enishi_core::content::profile_limits as limits;
-use enishi_core::{Actor, ActorId, Audience, MemberSettings, ProfileField, ValidationError, Viewer, may_see};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use enishi_core::{
+    Actor, ActorId, Audience, MemberSettings, ProfileField, ValidationError, Viewer, may_see,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
 
 /// A profile with each part present only if the viewer may see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,15 +27,23 @@ pub struct ProfileView {
 
 /// The settings of a local member, or the defaults for a remote actor.
 pub async fn settings_of(db: &Db, actor: ActorId) -> OpResult<MemberSettings> {
-    let row = account::Entity::find().filter(account::Column::ActorId.eq(actor.0)).one(&db.conn).await?;
-    Ok(row.map(|r| crate::accounts::settings_from_row(&r)).unwrap_or_default())
+    let row = account::Entity::find()
+        .filter(account::Column::ActorId.eq(actor.0))
+        .one(&db.conn)
+        .await?;
+    Ok(row
+        .map(|r| crate::accounts::settings_from_row(&r))
+        .unwrap_or_default())
 }
 
 /// `owner`'s profile as `viewer` may see it.
 pub async fn view(db: &Db, viewer: &Viewer, owner: &Actor) -> OpResult<ProfileView> {
     let rel = relations::relation(db, viewer, owner.id).await?;
     if rel.blocked {
-        return Err(OpError::not_found(format!("no member {}", owner.api_handle())));
+        return Err(OpError::not_found(format!(
+            "no member {}",
+            owner.api_handle()
+        )));
     }
     let s = settings_of(db, owner.id).await?;
     let sees = |a: Audience| may_see(a, viewer.kind, rel);
@@ -53,7 +65,11 @@ pub async fn view(db: &Db, viewer: &Viewer, owner: &Actor) -> OpResult<ProfileVi
         .into_iter()
         .filter_map(|f| {
             let audience: Audience = f.audience.parse().ok()?;
-            sees(audience).then_some(ProfileField { name: f.name, value: f.value, audience })
+            sees(audience).then_some(ProfileField {
+                name: f.name,
+                value: f.value,
+                audience,
+            })
         })
         .collect();
     Ok(ProfileView {
@@ -79,7 +95,10 @@ pub struct ProfileEdit {
 
 fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), ValidationError> {
     if value.chars().count() > max {
-        return Err(ValidationError::new(field, format!("must be at most {max} characters")));
+        return Err(ValidationError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     Ok(())
 }
@@ -96,16 +115,23 @@ pub async fn update(db: &Db, me: ActorId, edit: ProfileEdit) -> OpResult<()> {
         None => None,
         Some("") => Some(None),
         Some(u) => {
-            let url = url::Url::parse(u).map_err(|_| ValidationError::new("avatar_url", "is not a URL"))?;
+            let url = url::Url::parse(u)
+                .map_err(|_| ValidationError::new("avatar_url", "is not a URL"))?;
             if !matches!(url.scheme(), "https" | "http") {
-                return Err(ValidationError::new("avatar_url", "must be an http or https URL").into());
+                return Err(
+                    ValidationError::new("avatar_url", "must be an http or https URL").into(),
+                );
             }
             Some(Some(url.to_string()))
         }
     };
     if let Some(fields) = &edit.fields {
         if fields.len() > limits::FIELDS {
-            return Err(ValidationError::new("fields", format!("at most {} fields", limits::FIELDS)).into());
+            return Err(ValidationError::new(
+                "fields",
+                format!("at most {} fields", limits::FIELDS),
+            )
+            .into());
         }
         for f in fields {
             if f.name.trim().is_empty() {
@@ -116,7 +142,10 @@ pub async fn update(db: &Db, me: ActorId, edit: ProfileEdit) -> OpResult<()> {
         }
     }
     let txn = db.conn.begin().await?;
-    let row = actor::Entity::find_by_id(me.0).one(&txn).await?.ok_or_else(|| OpError::not_found("no such member"))?;
+    let row = actor::Entity::find_by_id(me.0)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| OpError::not_found("no such member"))?;
     let mut row: actor::ActiveModel = row.into();
     if let Some(n) = edit.nickname {
         let n = n.trim().to_owned();
@@ -132,7 +161,10 @@ pub async fn update(db: &Db, me: ActorId, edit: ProfileEdit) -> OpResult<()> {
     row.updated_at = Set(Utc::now());
     row.update(&txn).await?;
     if let Some(fields) = edit.fields {
-        profile_field::Entity::delete_many().filter(profile_field::Column::ActorId.eq(me.0)).exec(&txn).await?;
+        profile_field::Entity::delete_many()
+            .filter(profile_field::Column::ActorId.eq(me.0))
+            .exec(&txn)
+            .await?;
         for (i, f) in fields.into_iter().enumerate() {
             profile_field::ActiveModel {
                 actor_id: Set(me.0),
@@ -170,8 +202,15 @@ pub struct SettingsEdit {
 }
 
 /// Applies a member's settings edit and returns the new settings.
-pub async fn update_settings(db: &Db, account_id: i64, edit: SettingsEdit) -> OpResult<MemberSettings> {
-    let row = account::Entity::find_by_id(account_id).one(&db.conn).await?.ok_or_else(|| OpError::not_found("no such account"))?;
+pub async fn update_settings(
+    db: &Db,
+    account_id: i64,
+    edit: SettingsEdit,
+) -> OpResult<MemberSettings> {
+    let row = account::Entity::find_by_id(account_id)
+        .one(&db.conn)
+        .await?
+        .ok_or_else(|| OpError::not_found("no such account"))?;
     let mut row: account::ActiveModel = row.into();
     let set = |col: &mut sea_orm::ActiveValue<String>, v: Option<Audience>| {
         if let Some(v) = v {

@@ -6,16 +6,23 @@ use crate::error::{OpError, OpResult};
 use crate::posts::{self, PostView};
 use crate::{Db, actors, notifications, relations, visibility};
 use chrono::Utc;
-use enishi_core::{Actor, ActorId, Comment, InstanceSettings, NotificationKind, PostId, PostKind, Viewer, ViewerKind, may_see_reaction};
+use enishi_core::{
+    Actor, ActorId, Comment, InstanceSettings, NotificationKind, PostId, PostKind, Viewer,
+    ViewerKind, may_see_reaction,
+};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
 use url::Url;
 
 /// Converts a row into the domain comment.
 pub(crate) fn comment_to_domain(row: comment::Model) -> Result<Comment, DbErr> {
     Ok(Comment {
         id: row.id,
-        ap_id: Url::parse(&row.ap_id).map_err(|e| DbErr::Custom(format!("comment {} ap_id: {e}", row.id)))?,
+        ap_id: Url::parse(&row.ap_id)
+            .map_err(|e| DbErr::Custom(format!("comment {} ap_id: {e}", row.id)))?,
         public_id: row.public_id,
         post: PostId(row.post_id),
         author: ActorId(row.author_id),
@@ -77,12 +84,23 @@ pub async fn comment(
         parent.post.author,
         NotificationKind::Comment,
         me,
-        notifications::Refs { post: Some(parent.post.id.0), comment: Some(row.id), introduction: None },
+        notifications::Refs {
+            post: Some(parent.post.id.0),
+            comment: Some(row.id),
+            introduction: None,
+        },
     )
     .await?;
     txn.commit().await?;
-    let author = actors::find_by_id(&db.conn, me).await?.ok_or_else(|| OpError::not_found("no such member"))?;
-    Ok(CommentView { comment: comment_to_domain(row)?, author, post_public_id: parent.post.public_id, post_kind: kind })
+    let author = actors::find_by_id(&db.conn, me)
+        .await?
+        .ok_or_else(|| OpError::not_found("no such member"))?;
+    Ok(CommentView {
+        comment: comment_to_domain(row)?,
+        author,
+        post_public_id: parent.post.public_id,
+        post_kind: kind,
+    })
 }
 
 /// Comments on a post, oldest first, after cursor `after`, as `viewer` may see them.
@@ -99,14 +117,27 @@ pub async fn comments(
 }
 
 /// Comments on an already-visible post.
-pub async fn comments_of(db: &Db, viewer: &Viewer, parent: &PostView, after: Option<i64>, limit: u64) -> OpResult<Vec<CommentView>> {
+pub async fn comments_of(
+    db: &Db,
+    viewer: &Viewer,
+    parent: &PostView,
+    after: Option<i64>,
+    limit: u64,
+) -> OpResult<Vec<CommentView>> {
     let mut q = comment::Entity::find()
         .filter(comment::Column::PostId.eq(parent.post.id.0))
-        .filter(visibility::reaction_author_visible("comment.author_id", viewer));
+        .filter(visibility::reaction_author_visible(
+            "comment.author_id",
+            viewer,
+        ));
     if let Some(after) = after {
         q = q.filter(comment::Column::Id.gt(after));
     }
-    let rows = q.order_by_asc(comment::Column::Id).limit(limit).all(&db.conn).await?;
+    let rows = q
+        .order_by_asc(comment::Column::Id)
+        .limit(limit)
+        .all(&db.conn)
+        .await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.author_id).collect();
     let authors = actors::by_ids_in_order(&db.conn, &ids).await?;
     rows.into_iter()
@@ -130,7 +161,10 @@ pub async fn delete_comment(db: &Db, viewer: &Viewer, comment_public_id: &str) -
         .one(&db.conn)
         .await?
         .ok_or_else(missing)?;
-    let post_row = crate::entity::post::Entity::find_by_id(row.post_id).one(&db.conn).await?.ok_or_else(missing)?;
+    let post_row = crate::entity::post::Entity::find_by_id(row.post_id)
+        .one(&db.conn)
+        .await?
+        .ok_or_else(missing)?;
     let parent = posts::to_domain(post_row)?;
     let to_parent = relations::relation(db, viewer, parent.author).await?;
     let to_author = relations::relation(db, viewer, ActorId(row.author_id)).await?;
@@ -138,7 +172,9 @@ pub async fn delete_comment(db: &Db, viewer: &Viewer, comment_public_id: &str) -
         return Err(missing());
     }
     if viewer.actor != Some(ActorId(row.author_id)) && viewer.actor != Some(parent.author) {
-        return Err(OpError::Forbidden("only the comment's author or the post's author may delete it".into()));
+        return Err(OpError::Forbidden(
+            "only the comment's author or the post's author may delete it".into(),
+        ));
     }
     comment::Entity::delete_by_id(row.id).exec(&db.conn).await?;
     Ok(())
@@ -156,7 +192,11 @@ pub async fn like(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -> 
         created_at: Set(Utc::now()),
         ..Default::default()
     })
-    .on_conflict(OnConflict::columns([post_like::Column::PostId, post_like::Column::ActorId]).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::columns([post_like::Column::PostId, post_like::Column::ActorId])
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(&txn)
     .await?;
     if inserted > 0 {
@@ -165,7 +205,10 @@ pub async fn like(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -> 
             parent.post.author,
             NotificationKind::Like,
             me,
-            notifications::Refs { post: Some(parent.post.id.0), ..Default::default() },
+            notifications::Refs {
+                post: Some(parent.post.id.0),
+                ..Default::default()
+            },
         )
         .await?;
     }
@@ -193,7 +236,12 @@ pub async fn unlike(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -
 }
 
 /// Who liked a post, oldest first, as `viewer` may see them.
-pub async fn likers(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -> OpResult<Vec<Actor>> {
+pub async fn likers(
+    db: &Db,
+    viewer: &Viewer,
+    kind: PostKind,
+    public_id: &str,
+) -> OpResult<Vec<Actor>> {
     let parent = posts::get_visible(db, viewer, kind, public_id).await?;
     likers_of(db, viewer, parent.post.id).await
 }
@@ -202,7 +250,10 @@ pub async fn likers(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -
 pub async fn likers_of(db: &Db, viewer: &Viewer, post: PostId) -> OpResult<Vec<Actor>> {
     let rows = post_like::Entity::find()
         .filter(post_like::Column::PostId.eq(post.0))
-        .filter(visibility::reaction_author_visible("post_like.actor_id", viewer))
+        .filter(visibility::reaction_author_visible(
+            "post_like.actor_id",
+            viewer,
+        ))
         .order_by_asc(post_like::Column::Id)
         .all(&db.conn)
         .await?;
@@ -212,7 +263,9 @@ pub async fn likers_of(db: &Db, viewer: &Viewer, post: PostId) -> OpResult<Vec<A
 
 /// Whether `viewer` has liked `post`.
 pub async fn has_liked(db: &Db, viewer: &Viewer, post: PostId) -> OpResult<bool> {
-    let Some(me) = viewer.actor else { return Ok(false) };
+    let Some(me) = viewer.actor else {
+        return Ok(false);
+    };
     Ok(post_like::Entity::find()
         .filter(post_like::Column::PostId.eq(post.0))
         .filter(post_like::Column::ActorId.eq(me.0))

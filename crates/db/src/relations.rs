@@ -4,21 +4,36 @@ use crate::Db;
 use crate::entity::{block, follow, friendship};
 use enishi_core::{ActorId, FollowState, Relation, Viewer};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Statement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Statement,
+};
 
 /// Whether `a` and `b` are friends.
-pub async fn are_friends(conn: &impl ConnectionTrait, a: ActorId, b: ActorId) -> Result<bool, DbErr> {
-    Ok(friendship::Entity::find_by_id((a.0, b.0)).one(conn).await?.is_some())
+pub async fn are_friends(
+    conn: &impl ConnectionTrait,
+    a: ActorId,
+    b: ActorId,
+) -> Result<bool, DbErr> {
+    Ok(friendship::Entity::find_by_id((a.0, b.0))
+        .one(conn)
+        .await?
+        .is_some())
 }
 
 /// Whether either of `a` and `b` blocks the other.
-pub async fn blocked_either_way(conn: &impl ConnectionTrait, a: ActorId, b: ActorId) -> Result<bool, DbErr> {
+pub async fn blocked_either_way(
+    conn: &impl ConnectionTrait,
+    a: ActorId,
+    b: ActorId,
+) -> Result<bool, DbErr> {
     let n = block::Entity::find()
         .filter(
             Expr::col(block::Column::BlockerId)
                 .eq(a.0)
                 .and(Expr::col(block::Column::BlockedId).eq(b.0))
-                .or(Expr::col(block::Column::BlockerId).eq(b.0).and(Expr::col(block::Column::BlockedId).eq(a.0))),
+                .or(Expr::col(block::Column::BlockerId)
+                    .eq(b.0)
+                    .and(Expr::col(block::Column::BlockedId).eq(a.0))),
         )
         .count(conn)
         .await?;
@@ -27,11 +42,18 @@ pub async fn blocked_either_way(conn: &impl ConnectionTrait, a: ActorId, b: Acto
 
 /// Whether `a` has blocked `b`.
 pub async fn blocks(conn: &impl ConnectionTrait, a: ActorId, b: ActorId) -> Result<bool, DbErr> {
-    Ok(block::Entity::find_by_id((a.0, b.0)).one(conn).await?.is_some())
+    Ok(block::Entity::find_by_id((a.0, b.0))
+        .one(conn)
+        .await?
+        .is_some())
 }
 
 /// Whether `viewer` is a friend of one of `owner`'s friends.
-pub async fn friend_of_friend(conn: &impl ConnectionTrait, owner: ActorId, viewer: ActorId) -> Result<bool, DbErr> {
+pub async fn friend_of_friend(
+    conn: &impl ConnectionTrait,
+    owner: ActorId,
+    viewer: ActorId,
+) -> Result<bool, DbErr> {
     let backend = conn.get_database_backend();
     let row = conn
         .query_one_raw(Statement::from_sql_and_values(
@@ -72,5 +94,6 @@ pub async fn follow_state(
         .filter(follow::Column::FolloweeId.eq(followee.0))
         .one(conn)
         .await?;
-    row.map(|r| r.state.parse().map_err(DbErr::Custom)).transpose()
+    row.map(|r| r.state.parse().map_err(DbErr::Custom))
+        .transpose()
 }

@@ -7,11 +7,14 @@ use crate::entity::{actor, block, follow, friendship, introduction, notification
 use crate::error::{OpError, OpResult};
 use crate::{Db, actors, notifications};
 use chrono::{DateTime, Utc};
-use enishi_core::{Actor, ActorId, FollowState, InstanceSettings, NotificationKind, ValidationError, content::profile_limits};
+use enishi_core::{
+    Actor, ActorId, FollowState, InstanceSettings, NotificationKind, ValidationError,
+    content::profile_limits,
+};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 /// A pending friend request.
@@ -75,14 +78,21 @@ async fn check_capacity(conn: &impl ConnectionTrait, who: &Actor, limit: usize) 
     if who.is_local && friend_count(conn, who.id).await? >= limit as u64 {
         return Err(ValidationError::new(
             "friends",
-            format!("{} already has the maximum of {limit} friends", who.handle()),
+            format!(
+                "{} already has the maximum of {limit} friends",
+                who.handle()
+            ),
         )
         .into());
     }
     Ok(())
 }
 
-async fn find_follow(conn: &impl ConnectionTrait, from: ActorId, to: ActorId) -> OpResult<Option<follow::Model>> {
+async fn find_follow(
+    conn: &impl ConnectionTrait,
+    from: ActorId,
+    to: ActorId,
+) -> OpResult<Option<follow::Model>> {
     Ok(follow::Entity::find()
         .filter(follow::Column::FollowerId.eq(from.0))
         .filter(follow::Column::FolloweeId.eq(to.0))
@@ -151,23 +161,58 @@ async fn sever(txn: &DatabaseTransaction, a: ActorId, b: ActorId) -> OpResult<bo
             .add(Condition::all().add(ca.eq(b.0)).add(cb.eq(a.0)))
     };
     let mut changed = friendship::Entity::delete_many()
-        .filter(pair(friendship::Column::OwnerId, friendship::Column::FriendId))
+        .filter(pair(
+            friendship::Column::OwnerId,
+            friendship::Column::FriendId,
+        ))
         .exec(txn)
         .await?
         .rows_affected
         > 0;
     let follows = Condition::any()
-        .add(Condition::all().add(follow::Column::FollowerId.eq(a.0)).add(follow::Column::FolloweeId.eq(b.0)))
-        .add(Condition::all().add(follow::Column::FollowerId.eq(b.0)).add(follow::Column::FolloweeId.eq(a.0)));
-    changed |= follow::Entity::delete_many().filter(follows).exec(txn).await?.rows_affected > 0;
+        .add(
+            Condition::all()
+                .add(follow::Column::FollowerId.eq(a.0))
+                .add(follow::Column::FolloweeId.eq(b.0)),
+        )
+        .add(
+            Condition::all()
+                .add(follow::Column::FollowerId.eq(b.0))
+                .add(follow::Column::FolloweeId.eq(a.0)),
+        );
+    changed |= follow::Entity::delete_many()
+        .filter(follows)
+        .exec(txn)
+        .await?
+        .rows_affected
+        > 0;
     let intros = Condition::any()
-        .add(Condition::all().add(introduction::Column::WriterId.eq(a.0)).add(introduction::Column::SubjectId.eq(b.0)))
-        .add(Condition::all().add(introduction::Column::WriterId.eq(b.0)).add(introduction::Column::SubjectId.eq(a.0)));
-    introduction::Entity::delete_many().filter(intros).exec(txn).await?;
+        .add(
+            Condition::all()
+                .add(introduction::Column::WriterId.eq(a.0))
+                .add(introduction::Column::SubjectId.eq(b.0)),
+        )
+        .add(
+            Condition::all()
+                .add(introduction::Column::WriterId.eq(b.0))
+                .add(introduction::Column::SubjectId.eq(a.0)),
+        );
+    introduction::Entity::delete_many()
+        .filter(intros)
+        .exec(txn)
+        .await?;
     // Requests and acceptances between them are history now.
     let notes = Condition::any()
-        .add(Condition::all().add(notification::Column::RecipientId.eq(a.0)).add(notification::Column::ActorId.eq(b.0)))
-        .add(Condition::all().add(notification::Column::RecipientId.eq(b.0)).add(notification::Column::ActorId.eq(a.0)));
+        .add(
+            Condition::all()
+                .add(notification::Column::RecipientId.eq(a.0))
+                .add(notification::Column::ActorId.eq(b.0)),
+        )
+        .add(
+            Condition::all()
+                .add(notification::Column::RecipientId.eq(b.0))
+                .add(notification::Column::ActorId.eq(a.0)),
+        );
     notification::Entity::delete_many()
         .filter(notes)
         .filter(notification::Column::Kind.is_in([
@@ -195,48 +240,100 @@ pub async fn request_friendship(
     {
         return Err(ValidationError::new(
             "message",
-            format!("must be at most {} characters", profile_limits::REQUEST_MESSAGE),
+            format!(
+                "must be at most {} characters",
+                profile_limits::REQUEST_MESSAGE
+            ),
         )
         .into());
     }
     let txn = db.conn.begin().await?;
     if crate::relations::blocked_either_way(&txn, requester.id, target.id).await? {
         // Never reveal a block: the blocker simply cannot be found.
-        return Err(OpError::not_found(format!("no member {}", target.api_handle())));
+        return Err(OpError::not_found(format!(
+            "no member {}",
+            target.api_handle()
+        )));
     }
     if crate::relations::are_friends(&txn, requester.id, target.id).await? {
-        return Err(OpError::Conflict("already_friends", format!("you are already friends with {}", target.api_handle())));
+        return Err(OpError::Conflict(
+            "already_friends",
+            format!("you are already friends with {}", target.api_handle()),
+        ));
     }
     check_capacity(&txn, requester, settings.limits.friends).await?;
     let theirs = find_follow(&txn, target.id, requester.id).await?;
-    let they_asked = theirs.as_ref().is_some_and(|f| f.state == FollowState::Pending.as_str());
+    let they_asked = theirs
+        .as_ref()
+        .is_some_and(|f| f.state == FollowState::Pending.as_str());
     if they_asked && target.is_local {
         check_capacity(&txn, target, settings.limits.friends).await?;
         set_follow(&txn, target.id, requester.id, FollowState::Accepted, None).await?;
-        set_follow(&txn, requester.id, target.id, FollowState::Accepted, message.map(str::to_owned)).await?;
+        set_follow(
+            &txn,
+            requester.id,
+            target.id,
+            FollowState::Accepted,
+            message.map(str::to_owned),
+        )
+        .await?;
         make_friends(&txn, requester.id, target.id).await?;
         notifications::clear_friend_request(&txn, requester.id, target.id).await?;
-        notifications::create(&txn, target.id, NotificationKind::FriendAccepted, requester.id, notifications::Refs::default()).await?;
+        notifications::create(
+            &txn,
+            target.id,
+            NotificationKind::FriendAccepted,
+            requester.id,
+            notifications::Refs::default(),
+        )
+        .await?;
         txn.commit().await?;
         return Ok(RequestOutcome::Friends);
     }
     let mine = find_follow(&txn, requester.id, target.id).await?;
-    if mine.as_ref().is_some_and(|f| f.state == FollowState::Pending.as_str()) {
-        return Err(OpError::Conflict("already_requested", format!("your request to {} is still pending", target.api_handle())));
+    if mine
+        .as_ref()
+        .is_some_and(|f| f.state == FollowState::Pending.as_str())
+    {
+        return Err(OpError::Conflict(
+            "already_requested",
+            format!("your request to {} is still pending", target.api_handle()),
+        ));
     }
     // An accepted one-way follow of a remote account stays accepted; the request is theirs to
     // answer by following back.
-    if !mine.as_ref().is_some_and(|f| f.state == FollowState::Accepted.as_str()) {
-        set_follow(&txn, requester.id, target.id, FollowState::Pending, message.map(str::to_owned)).await?;
+    let already_following = mine
+        .as_ref()
+        .is_some_and(|f| f.state == FollowState::Accepted.as_str());
+    if !already_following {
+        set_follow(
+            &txn,
+            requester.id,
+            target.id,
+            FollowState::Pending,
+            message.map(str::to_owned),
+        )
+        .await?;
     }
     if target.is_local {
-        notifications::create(&txn, target.id, NotificationKind::FriendRequest, requester.id, notifications::Refs::default()).await?;
+        notifications::create(
+            &txn,
+            target.id,
+            NotificationKind::FriendRequest,
+            requester.id,
+            notifications::Refs::default(),
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(RequestOutcome::Requested)
 }
 
-async fn incoming_request(txn: &DatabaseTransaction, member: ActorId, request_id: i64) -> OpResult<follow::Model> {
+async fn incoming_request(
+    txn: &DatabaseTransaction,
+    member: ActorId,
+    request_id: i64,
+) -> OpResult<follow::Model> {
     follow::Entity::find_by_id(request_id)
         .filter(follow::Column::FolloweeId.eq(member.0))
         .filter(follow::Column::State.eq(FollowState::Pending.as_str()))
@@ -246,7 +343,12 @@ async fn incoming_request(txn: &DatabaseTransaction, member: ActorId, request_id
 }
 
 /// `member` approves request `request_id` made to them (DESIGN §4 step 2).
-pub async fn accept_request(db: &Db, settings: &InstanceSettings, member: &Actor, request_id: i64) -> OpResult<Actor> {
+pub async fn accept_request(
+    db: &Db,
+    settings: &InstanceSettings,
+    member: &Actor,
+    request_id: i64,
+) -> OpResult<Actor> {
     let txn = db.conn.begin().await?;
     let request = incoming_request(&txn, member.id, request_id).await?;
     let requester = actors::find_by_id(&txn, ActorId(request.follower_id))
@@ -258,7 +360,14 @@ pub async fn accept_request(db: &Db, settings: &InstanceSettings, member: &Actor
         set_follow(&txn, requester.id, member.id, FollowState::Accepted, None).await?;
         set_follow(&txn, member.id, requester.id, FollowState::Accepted, None).await?;
         make_friends(&txn, member.id, requester.id).await?;
-        notifications::create(&txn, requester.id, NotificationKind::FriendAccepted, member.id, notifications::Refs::default()).await?;
+        notifications::create(
+            &txn,
+            requester.id,
+            NotificationKind::FriendAccepted,
+            member.id,
+            notifications::Refs::default(),
+        )
+        .await?;
     } else {
         // Follow back; the friendship forms when their server accepts (federation).
         set_follow(&txn, member.id, requester.id, FollowState::Pending, None).await?;
@@ -286,7 +395,10 @@ pub async fn reject_request(db: &Db, member: &Actor, request_id: i64) -> OpResul
 pub async fn unfriend(db: &Db, member: &Actor, other: &Actor) -> OpResult<()> {
     let txn = db.conn.begin().await?;
     if !sever(&txn, member.id, other.id).await? {
-        return Err(OpError::not_found(format!("you are not friends with {}", other.api_handle())));
+        return Err(OpError::not_found(format!(
+            "you are not friends with {}",
+            other.api_handle()
+        )));
     }
     txn.commit().await?;
     Ok(())
@@ -306,7 +418,11 @@ pub async fn block(db: &Db, member: &Actor, target: &Actor) -> OpResult<()> {
         ap_id: Set(None),
         created_at: Set(Utc::now()),
     })
-    .on_conflict(OnConflict::columns([block::Column::BlockerId, block::Column::BlockedId]).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::columns([block::Column::BlockerId, block::Column::BlockedId])
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(&txn)
     .await?;
     txn.commit().await?;
@@ -315,9 +431,15 @@ pub async fn block(db: &Db, member: &Actor, target: &Actor) -> OpResult<()> {
 
 /// Lifts `member`'s block of `target`.
 pub async fn unblock(db: &Db, member: &Actor, target: &Actor) -> OpResult<()> {
-    let gone = block::Entity::delete_by_id((member.id.0, target.id.0)).exec(&db.conn).await?.rows_affected;
+    let gone = block::Entity::delete_by_id((member.id.0, target.id.0))
+        .exec(&db.conn)
+        .await?
+        .rows_affected;
     if gone == 0 {
-        return Err(OpError::not_found(format!("you are not blocking {}", target.api_handle())));
+        return Err(OpError::not_found(format!(
+            "you are not blocking {}",
+            target.api_handle()
+        )));
     }
     Ok(())
 }
@@ -335,7 +457,11 @@ pub async fn blocked_by(db: &Db, member: ActorId) -> OpResult<Vec<Actor>> {
 
 /// Pending requests to (`Incoming`) or from (`Outgoing`) `member`, newest first. Requests
 /// involving someone blocked either way are left out.
-pub async fn requests(db: &Db, member: ActorId, direction: Direction) -> OpResult<Vec<FriendRequest>> {
+pub async fn requests(
+    db: &Db,
+    member: ActorId,
+    direction: Direction,
+) -> OpResult<Vec<FriendRequest>> {
     let (mine, theirs) = match direction {
         Direction::Incoming => (follow::Column::FolloweeId, "follower_id"),
         Direction::Outgoing => (follow::Column::FollowerId, "followee_id"),
@@ -358,7 +484,13 @@ pub async fn requests(db: &Db, member: ActorId, direction: Direction) -> OpResul
         let from = actors::find_by_id(&db.conn, ActorId(row.follower_id)).await?;
         let to = actors::find_by_id(&db.conn, ActorId(row.followee_id)).await?;
         if let (Some(from), Some(to)) = (from, to) {
-            out.push(FriendRequest { id: row.id, from, to, message: row.message, created_at: row.created_at });
+            out.push(FriendRequest {
+                id: row.id,
+                from,
+                to,
+                message: row.message,
+                created_at: row.created_at,
+            });
         }
     }
     Ok(out)

@@ -46,7 +46,10 @@ pub async fn authenticate(db: &Db, token: &str) -> Result<Option<Member>, DbErr>
         return Ok(None);
     }
     // Touch at most once a minute, so that reads do not all become writes.
-    if row.last_used_at.is_none_or(|t| Utc::now() - t > chrono::Duration::minutes(1)) {
+    if row
+        .last_used_at
+        .is_none_or(|t| Utc::now() - t > chrono::Duration::minutes(1))
+    {
         let mut active: api_token::ActiveModel = row.into();
         active.last_used_at = Set(Some(Utc::now()));
         active.update(&db.conn).await?;

@@ -20,7 +20,9 @@ fn block_between(owner_col: &str, viewer: i64) -> SimpleExpr {
 /// The viewer is a friend of `owner_col`.
 fn friend_of(owner_col: &str, viewer: i64) -> SimpleExpr {
     Expr::cust_with_values(
-        format!("EXISTS (SELECT 1 FROM friendship f WHERE f.owner_id = {owner_col} AND f.friend_id = $1)"),
+        format!(
+            "EXISTS (SELECT 1 FROM friendship f WHERE f.owner_id = {owner_col} AND f.friend_id = $1)"
+        ),
         [viewer],
     )
 }
@@ -54,7 +56,8 @@ pub fn may_see(owner_col: &str, audience_col: &str, viewer: &Viewer) -> SimpleEx
         .or(audience_is(audience_col, Audience::Friends)
             .or(audience_is(audience_col, Audience::FriendsOfFriends))
             .and(friend_of(owner_col, v)))
-        .or(audience_is(audience_col, Audience::FriendsOfFriends).and(friend_of_friend_of(owner_col, v)));
+        .or(audience_is(audience_col, Audience::FriendsOfFriends)
+            .and(friend_of_friend_of(owner_col, v)));
     is_viewer(owner_col, v).or(block_between(owner_col, v).not().and(allowed))
 }
 

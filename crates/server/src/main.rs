@@ -38,6 +38,21 @@ enum Command {
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API bearer token for a member and print it once.
+    Create {
+        /// Username.
+        name: String,
+        /// What the token is for (shown to nobody; for your own records).
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -153,6 +168,20 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                     flags.join(",")
                 );
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token(TokenCommand::Create { name, label }) => {
+            let db = enishi_server::open_database(&config).await?;
+            let Some(member) = accounts::find_by_username(&db, &name).await? else {
+                eprintln!("error: no member named {name:?}");
+                return Ok(ExitCode::from(3));
+            };
+            let token = enishi_db::tokens::create(&db, member.account_id, &label).await?;
+            println!("{token}");
+            eprintln!(
+                "token for {}; it is shown only this once",
+                member.actor.username
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::User(UserCommand::Suspend { name }) => set_suspended(config, &name, true).await,

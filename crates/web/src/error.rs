@@ -21,15 +21,20 @@ pub struct AppError {
     pub code: &'static str,
     /// What went wrong, for people.
     pub message: String,
+    /// The input field at fault, for validation errors.
+    pub field: Option<&'static str>,
 }
 
 /// The JSON body of every error: `{"error": code, "message": …}`.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// Stable snake_case code.
     pub error: String,
     /// Human-readable message.
     pub message: String,
+    /// The input field at fault, for `validation_failed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 impl AppError {
@@ -39,6 +44,7 @@ impl AppError {
             status,
             code,
             message: message.into(),
+            field: None,
         }
     }
 
@@ -71,11 +77,26 @@ impl From<enishi_db::DbErr> for AppError {
 
 impl From<ValidationError> for AppError {
     fn from(e: ValidationError) -> Self {
-        AppError::new(
+        let mut err = AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",
             e.to_string(),
-        )
+        );
+        err.field = Some(e.field);
+        err
+    }
+}
+
+impl From<enishi_db::OpError> for AppError {
+    fn from(e: enishi_db::OpError) -> Self {
+        use enishi_db::OpError;
+        match e {
+            OpError::NotFound(m) => AppError::not_found(m),
+            OpError::Forbidden(m) => AppError::new(StatusCode::FORBIDDEN, "forbidden", m),
+            OpError::Conflict(code, m) => AppError::new(StatusCode::CONFLICT, code, m),
+            OpError::Invalid(v) => v.into(),
+            OpError::Db(e) => AppError::internal(e),
+        }
     }
 }
 
@@ -84,6 +105,7 @@ impl IntoResponse for AppError {
         let body = ErrorBody {
             error: self.code.to_owned(),
             message: self.message.clone(),
+            field: self.field.map(str::to_owned),
         };
         let mut response = (self.status, Json(body)).into_response();
         response.extensions_mut().insert(self);

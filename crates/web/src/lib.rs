@@ -2,6 +2,7 @@
 //! all on one axum router. Handlers never send HTTP themselves.
 
 pub mod actors;
+pub mod api;
 pub mod error;
 pub mod negotiate;
 pub mod pages;
@@ -26,6 +27,7 @@ pub fn router(state: AppState, federation: FederationConfig<FederationData>) -> 
         .merge(wellknown::routes())
         .merge(actors::routes())
         .merge(pages::routes())
+        .merge(api::routes())
         .fallback(error::not_found_fallback)
         .with_state(state)
         .layer(axum::middleware::from_fn(error::render_errors_for_browsers))

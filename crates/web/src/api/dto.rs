@@ -1,0 +1,479 @@
+//! JSON shapes of the API, and the one conversion from each domain type into its shape.
+
+use chrono::{DateTime, Utc};
+use enishi_core::{Actor, Audience, MemberSettings, PostKind, ProfileField};
+use enishi_db::footprints::{Footprint, Target};
+use enishi_db::introductions::IntroductionView;
+use enishi_db::notifications::Notification;
+use enishi_db::posts::PostView;
+use enishi_db::profiles::ProfileView;
+use enishi_db::reactions::CommentView;
+use enishi_db::social::{FriendRequest, Relationship};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A page of a list: `next` is the cursor of the following page, if any.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next: Option<String>,
+}
+
+/// An actor as lists show it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActorRef {
+    /// `name` for local members, `name@domain` for remote actors.
+    pub handle: String,
+    /// ActivityPub id.
+    pub ap_id: String,
+    /// Nickname, if set (and visible).
+    pub nickname: Option<String>,
+    /// Whether the actor is a member of this instance.
+    pub local: bool,
+}
+
+impl From<&Actor> for ActorRef {
+    fn from(a: &Actor) -> Self {
+        ActorRef {
+            handle: a.api_handle(),
+            ap_id: a.ap_id.to_string(),
+            nickname: a.display_name.clone(),
+            local: a.is_local,
+        }
+    }
+}
+
+/// A diary entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiaryOut {
+    /// Public id (use it in URLs).
+    pub id: String,
+    /// ActivityPub id.
+    pub ap_id: String,
+    /// Always `diary`.
+    pub kind: PostKind,
+    /// Who may see it.
+    pub audience: Audience,
+    /// The author's handle.
+    pub author_handle: String,
+    /// The author.
+    pub author: ActorRef,
+    /// Title.
+    pub title: String,
+    /// Body (Markdown).
+    pub body: String,
+    /// Written at.
+    pub created_at: DateTime<Utc>,
+    /// Last edited at.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A voice post.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VoiceOut {
+    /// Public id.
+    pub id: String,
+    /// ActivityPub id.
+    pub ap_id: String,
+    /// Always `voice`.
+    pub kind: PostKind,
+    /// Who may see it.
+    pub audience: Audience,
+    /// The author's handle.
+    pub author_handle: String,
+    /// The author.
+    pub author: ActorRef,
+    /// Text.
+    pub text: String,
+    /// Written at.
+    pub created_at: DateTime<Utc>,
+    /// Last edited at.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A diary or voice post in a mixed list (the timeline).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum PostOut {
+    /// A diary.
+    Diary(DiaryOut),
+    /// A voice post.
+    Voice(VoiceOut),
+}
+
+impl From<PostView> for DiaryOut {
+    fn from(v: PostView) -> Self {
+        DiaryOut {
+            id: v.post.public_id,
+            ap_id: v.post.ap_id.to_string(),
+            kind: PostKind::Diary,
+            audience: v.post.audience,
+            author_handle: v.author.api_handle(),
+            author: (&v.author).into(),
+            title: v.post.title.unwrap_or_default(),
+            body: v.post.body,
+            created_at: v.post.created_at,
+            updated_at: v.post.updated_at,
+        }
+    }
+}
+
+impl From<PostView> for VoiceOut {
+    fn from(v: PostView) -> Self {
+        VoiceOut {
+            id: v.post.public_id,
+            ap_id: v.post.ap_id.to_string(),
+            kind: PostKind::Voice,
+            audience: v.post.audience,
+            author_handle: v.author.api_handle(),
+            author: (&v.author).into(),
+            text: v.post.body,
+            created_at: v.post.created_at,
+            updated_at: v.post.updated_at,
+        }
+    }
+}
+
+impl From<PostView> for PostOut {
+    fn from(v: PostView) -> Self {
+        match v.post.kind {
+            PostKind::Diary => PostOut::Diary(v.into()),
+            PostKind::Voice => PostOut::Voice(v.into()),
+        }
+    }
+}
+
+/// A comment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentOut {
+    /// Public id.
+    pub id: String,
+    /// ActivityPub id.
+    pub ap_id: String,
+    /// The audience it inherits from its post.
+    pub audience: Audience,
+    /// The author's handle.
+    pub author_handle: String,
+    /// The author.
+    pub author: ActorRef,
+    /// Text.
+    pub text: String,
+    /// Kind of the post commented on.
+    pub post_kind: PostKind,
+    /// Public id of the post commented on.
+    pub post_id: String,
+    /// Written at.
+    pub created_at: DateTime<Utc>,
+}
+
+impl CommentOut {
+    /// The shape of a comment on a post with `audience`.
+    pub fn new(v: CommentView, audience: Audience) -> Self {
+        CommentOut {
+            id: v.comment.public_id,
+            ap_id: v.comment.ap_id.to_string(),
+            audience,
+            author_handle: v.author.api_handle(),
+            author: (&v.author).into(),
+            text: v.comment.body,
+            post_kind: v.post_kind,
+            post_id: v.post_public_id,
+            created_at: v.comment.created_at,
+        }
+    }
+}
+
+/// An introduction.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IntroductionOut {
+    /// Public id.
+    pub id: String,
+    /// ActivityPub id.
+    pub ap_id: String,
+    /// The audience of the subject's introductions section.
+    pub audience: Audience,
+    /// The writer's handle.
+    pub author_handle: String,
+    /// The writer.
+    pub author: ActorRef,
+    /// The subject's handle.
+    pub subject_handle: String,
+    /// Text.
+    pub text: String,
+    /// Hidden by the subject (then only writer and subject see it).
+    pub hidden: bool,
+    /// Written at.
+    pub created_at: DateTime<Utc>,
+    /// Last edited at.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl IntroductionOut {
+    /// The shape of an introduction in a section with `audience`.
+    pub fn new(v: IntroductionView, audience: Audience) -> Self {
+        IntroductionOut {
+            id: v.introduction.public_id,
+            ap_id: v.introduction.ap_id.to_string(),
+            audience,
+            author_handle: v.writer.api_handle(),
+            author: (&v.writer).into(),
+            subject_handle: v.subject.api_handle(),
+            text: v.introduction.body,
+            hidden: v.introduction.state == enishi_core::IntroductionState::Hidden,
+            created_at: v.introduction.created_at,
+            updated_at: v.introduction.updated_at,
+        }
+    }
+}
+
+/// A pending friend request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FriendRequestOut {
+    /// Id, for accept and reject.
+    pub id: i64,
+    /// Who asked.
+    pub from: ActorRef,
+    /// Who was asked.
+    pub to: ActorRef,
+    /// The requester's message.
+    pub message: Option<String>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<FriendRequest> for FriendRequestOut {
+    fn from(r: FriendRequest) -> Self {
+        FriendRequestOut {
+            id: r.id,
+            from: (&r.from).into(),
+            to: (&r.to).into(),
+            message: r.message,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// How the caller stands with someone.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RelationshipOut {
+    /// Friends.
+    pub friend: bool,
+    /// The caller follows them.
+    pub following: bool,
+    /// They follow the caller.
+    pub followed_by: bool,
+    /// The caller's request is pending.
+    pub requested: bool,
+    /// Their request is pending.
+    pub requested_by: bool,
+    /// The caller blocks them.
+    pub blocking: bool,
+}
+
+impl From<Relationship> for RelationshipOut {
+    fn from(r: Relationship) -> Self {
+        RelationshipOut {
+            friend: r.friend,
+            following: r.following,
+            followed_by: r.followed_by,
+            requested: r.requested,
+            requested_by: r.requested_by,
+            blocking: r.blocking,
+        }
+    }
+}
+
+/// A profile field.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct FieldDto {
+    /// Label.
+    pub name: String,
+    /// Value.
+    pub value: String,
+    /// Who may see it.
+    pub audience: Audience,
+}
+
+impl From<ProfileField> for FieldDto {
+    fn from(f: ProfileField) -> Self {
+        FieldDto {
+            name: f.name,
+            value: f.value,
+            audience: f.audience,
+        }
+    }
+}
+
+impl From<FieldDto> for ProfileField {
+    fn from(f: FieldDto) -> Self {
+        ProfileField {
+            name: f.name,
+            value: f.value,
+            audience: f.audience,
+        }
+    }
+}
+
+/// A profile as the caller may see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProfileOut {
+    /// Handle.
+    pub handle: String,
+    /// ActivityPub id.
+    pub ap_id: String,
+    /// A member of this instance.
+    pub local: bool,
+    /// Nickname, if visible.
+    pub nickname: Option<String>,
+    /// Bio (HTML), if visible.
+    pub bio: Option<String>,
+    /// Avatar, if visible.
+    pub avatar_url: Option<String>,
+    /// Fields the caller may see.
+    pub fields: Vec<FieldDto>,
+    /// Whether the caller may see the friends list.
+    pub friends_visible: bool,
+    /// Whether the caller may see the introductions section.
+    pub introductions_visible: bool,
+    /// The caller's relationship (logged-in callers, not themself).
+    pub relationship: Option<RelationshipOut>,
+}
+
+impl ProfileOut {
+    /// The shape of a profile view.
+    pub fn new(v: ProfileView, relationship: Option<Relationship>) -> Self {
+        ProfileOut {
+            handle: v.actor.api_handle(),
+            ap_id: v.actor.ap_id.to_string(),
+            local: v.actor.is_local,
+            nickname: v.actor.display_name,
+            bio: v.actor.summary,
+            avatar_url: v.actor.avatar_url.map(String::from),
+            fields: v.fields.into_iter().map(Into::into).collect(),
+            friends_visible: v.friends_visible,
+            introductions_visible: v.introductions_visible,
+            relationship: relationship.map(Into::into),
+        }
+    }
+}
+
+/// The caller's own account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeOut {
+    /// Handle.
+    pub handle: String,
+    /// ActivityPub id.
+    pub ap_id: String,
+    /// Administrator.
+    pub is_admin: bool,
+    /// Settings.
+    pub settings: SettingsOut,
+    /// The full profile.
+    pub profile: ProfileOut,
+}
+
+/// A member's settings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SettingsOut {
+    /// Audience of new content when none is given.
+    pub default_audience: Audience,
+    /// Leave and record footprints.
+    pub footprints_enabled: bool,
+    /// Who sees the nickname.
+    pub nickname_audience: Audience,
+    /// Who sees the bio.
+    pub bio_audience: Audience,
+    /// Who sees the avatar.
+    pub avatar_audience: Audience,
+    /// Who sees the friends list.
+    pub friends_audience: Audience,
+    /// Who sees the introductions section.
+    pub introductions_audience: Audience,
+}
+
+impl From<MemberSettings> for SettingsOut {
+    fn from(s: MemberSettings) -> Self {
+        SettingsOut {
+            default_audience: s.default_audience,
+            footprints_enabled: s.footprints_enabled,
+            nickname_audience: s.nickname_audience,
+            bio_audience: s.bio_audience,
+            avatar_audience: s.avatar_audience,
+            friends_audience: s.friends_audience,
+            introductions_audience: s.introductions_audience,
+        }
+    }
+}
+
+/// One footprint.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FootprintOut {
+    /// Who visited.
+    pub visitor: ActorRef,
+    /// `profile` or `diary`.
+    pub target: String,
+    /// The diary visited, for `diary`.
+    pub diary_id: Option<String>,
+    /// Latest visit.
+    pub visited_at: DateTime<Utc>,
+}
+
+impl From<Footprint> for FootprintOut {
+    fn from(f: Footprint) -> Self {
+        let (target, diary_id) = match f.target {
+            Target::Profile => ("profile".to_owned(), None),
+            Target::Diary(_, id) => ("diary".to_owned(), Some(id)),
+        };
+        FootprintOut {
+            visitor: (&f.visitor).into(),
+            target,
+            diary_id,
+            visited_at: f.visited_at,
+        }
+    }
+}
+
+/// One notification.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationOut {
+    /// Id.
+    pub id: i64,
+    /// `friend_request`, `friend_accepted`, `comment`, `like` or `introduction`.
+    pub kind: enishi_core::NotificationKind,
+    /// Who did it.
+    pub actor: ActorRef,
+    /// Kind of the post concerned.
+    pub post_kind: Option<PostKind>,
+    /// Public id of the post concerned.
+    pub post_id: Option<String>,
+    /// Public id of the comment concerned.
+    pub comment_id: Option<String>,
+    /// Public id of the introduction concerned.
+    pub introduction_id: Option<String>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// Read.
+    pub read: bool,
+}
+
+impl From<Notification> for NotificationOut {
+    fn from(n: Notification) -> Self {
+        let (post_id, post_kind) = n
+            .post
+            .map(|(id, k)| (Some(id), Some(k)))
+            .unwrap_or_default();
+        NotificationOut {
+            id: n.id,
+            kind: n.kind,
+            actor: (&n.actor).into(),
+            post_kind,
+            post_id,
+            comment_id: n.comment,
+            introduction_id: n.introduction,
+            created_at: n.created_at,
+            read: n.read,
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! The JSON API under `/api/v1` (DESIGN §7), described by `/api/v1/openapi.json`.
+
+pub mod auth;
+pub mod dto;
+pub mod openapi;
+pub mod people;
+pub mod posts;
+pub mod social;
+
+use crate::{AppError, AppState};
+use axum::Router;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::routing::{delete, get, patch, post};
+use enishi_core::Actor;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// Default and largest page sizes.
+pub const DEFAULT_LIMIT: u64 = 20;
+/// Largest page size a client may ask for.
+pub const MAX_LIMIT: u64 = 100;
+
+/// The API routes.
+pub fn routes() -> Router<AppState> {
+    use people::*;
+    use posts::*;
+    use social::*;
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .route(
+            "/api/v1/sessions",
+            post(auth::create_session).delete(auth::delete_session),
+        )
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/me/settings", patch(update_settings))
+        .route("/api/v1/me/profile", patch(update_profile))
+        .route("/api/v1/users/{handle}", get(profile))
+        .route("/api/v1/users/{handle}/relationship", get(relationship))
+        .route("/api/v1/users/{handle}/friends", get(friends))
+        .route("/api/v1/users/{handle}/diaries", get(member_diaries))
+        .route("/api/v1/users/{handle}/voices", get(member_voices))
+        .route(
+            "/api/v1/users/{handle}/introductions",
+            get(introductions_of).post(write_introduction),
+        )
+        .route(
+            "/api/v1/introductions/{id}",
+            get(get_introduction)
+                .patch(edit_introduction)
+                .delete(delete_introduction),
+        )
+        .route("/api/v1/introductions/{id}/hide", post(hide_introduction))
+        .route("/api/v1/introductions/{id}/show", post(show_introduction))
+        .route(
+            "/api/v1/friends/requests",
+            post(send_request).get(list_requests),
+        )
+        .route("/api/v1/friends/requests/{id}/accept", post(accept_request))
+        .route("/api/v1/friends/requests/{id}/reject", post(reject_request))
+        .route("/api/v1/friends/{handle}", delete(unfriend))
+        .route("/api/v1/blocks", post(block).get(list_blocks))
+        .route("/api/v1/blocks/{handle}", delete(unblock))
+        .route("/api/v1/diaries", post(create_diary))
+        .route(
+            "/api/v1/diaries/{id}",
+            get(get_diary).patch(edit_diary).delete(delete_diary),
+        )
+        .route("/api/v1/voices", post(create_voice))
+        .route(
+            "/api/v1/voices/{id}",
+            get(get_voice).patch(edit_voice).delete(delete_voice),
+        )
+        .route(
+            "/api/v1/diaries/{id}/comments",
+            get(diary_comments).post(comment_diary),
+        )
+        .route(
+            "/api/v1/voices/{id}/comments",
+            get(voice_comments).post(comment_voice),
+        )
+        .route("/api/v1/comments/{id}", delete(delete_comment))
+        .route(
+            "/api/v1/diaries/{id}/like",
+            post(like_diary).delete(unlike_diary),
+        )
+        .route(
+            "/api/v1/voices/{id}/like",
+            post(like_voice).delete(unlike_voice),
+        )
+        .route("/api/v1/diaries/{id}/likes", get(diary_likes))
+        .route("/api/v1/voices/{id}/likes", get(voice_likes))
+        .route("/api/v1/timeline", get(timeline))
+        .route("/api/v1/notifications", get(notifications))
+        .route("/api/v1/notifications/read", post(read_notifications))
+        .route("/api/v1/footprints", get(footprints))
+}
+
+/// A JSON body whose rejection is an API error: 400 for broken JSON, 422 naming what is wrong
+/// with well-formed JSON, 415 without a JSON content type.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(JsonBody(v)),
+            Err(JsonRejection::JsonDataError(e)) => Err(AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                e.body_text(),
+            )),
+            Err(JsonRejection::JsonSyntaxError(e)) => {
+                Err(AppError::bad_request("invalid_json", e.body_text()))
+            }
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as JSON with Content-Type: application/json",
+            )),
+            Err(e) => Err(AppError::bad_request("invalid_body", e.body_text())),
+        }
+    }
+}
+
+/// Query parameters whose rejection is a 400 naming the parameter.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| QueryParams(q.0))
+            .map_err(|e: QueryRejection| AppError::bad_request("invalid_query", e.body_text()))
+    }
+}
+
+/// `?cursor=…&limit=…` of list endpoints.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct PageParams {
+    /// The `next` value of the previous page.
+    pub cursor: Option<String>,
+    /// Page size (1–100, default 20).
+    pub limit: Option<u64>,
+}
+
+impl PageParams {
+    /// The cursor as an id, and the page size.
+    pub fn parse(&self) -> Result<(Option<i64>, u64), AppError> {
+        let cursor = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
+            None => None,
+            Some(c) => Some(c.parse::<i64>().map_err(|_| {
+                AppError::bad_request(
+                    "invalid_cursor",
+                    format!("cursor {c:?} is not one this API gave out"),
+                )
+            })?),
+        };
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(AppError::bad_request(
+                "invalid_query",
+                format!("limit must be from 1 to {MAX_LIMIT}"),
+            ));
+        }
+        Ok((cursor, limit))
+    }
+}
+
+/// Builds a page from items whose cursor is given by `key`; a full page has a `next`.
+pub fn page<T, U>(
+    items: Vec<T>,
+    limit: u64,
+    key: impl Fn(&T) -> i64,
+    out: impl Fn(T) -> U,
+) -> dto::Page<U> {
+    let next = (items.len() as u64 == limit)
+        .then(|| items.last().map(|i| key(i).to_string()))
+        .flatten();
+    dto::Page {
+        items: items.into_iter().map(out).collect(),
+        next,
+    }
+}
+
+/// Finds the actor a handle names: `name` or `name@our-domain` for members, `name@domain` or
+/// an actor URL for remote actors known here. Suspended members are not found.
+pub async fn resolve_known(state: &AppState, handle: &str) -> Result<Actor, AppError> {
+    let handle = handle.trim().trim_start_matches('@');
+    let not_found = || AppError::not_found(format!("no member or known account {handle:?}"));
+    if handle.starts_with("https://") || handle.starts_with("http://") {
+        let url = url::Url::parse(handle).map_err(|_| {
+            AppError::bad_request("invalid_target", format!("{handle:?} is not a valid URL"))
+        })?;
+        let actor = enishi_db::actors::find_by_ap_id(&state.db, &url)
+            .await?
+            .ok_or_else(not_found)?;
+        return if actor.is_local {
+            crate::wellknown::live_member_actor(state, &actor.username)
+                .await?
+                .ok_or_else(not_found)
+        } else {
+            Ok(actor)
+        };
+    }
+    match handle.split_once('@') {
+        None => crate::wellknown::live_member_actor(state, handle)
+            .await?
+            .ok_or_else(not_found),
+        Some((name, domain)) if domain.eq_ignore_ascii_case(&state.settings.domain) => {
+            crate::wellknown::live_member_actor(state, name)
+                .await?
+                .ok_or_else(not_found)
+        }
+        Some((name, domain)) => enishi_db::actors::find_remote_by_handle(&state.db, name, domain)
+            .await?
+            .ok_or_else(not_found),
+    }
+}
+
+/// Like [`resolve_known`], but an unknown remote handle or URL is looked up on its server
+/// (WebFinger, then the actor document) and remembered.
+pub async fn resolve_or_fetch(
+    state: &AppState,
+    data: &activitypub_federation::config::Data<enishi_apub::FederationData>,
+    handle: &str,
+) -> Result<Actor, AppError> {
+    match resolve_known(state, handle).await {
+        Ok(actor) => return Ok(actor),
+        Err(e) if e.status != StatusCode::NOT_FOUND => return Err(e),
+        Err(_) => {}
+    }
+    let handle = handle.trim().trim_start_matches('@');
+    let unreachable = |e: enishi_apub::ApubError| {
+        tracing::info!(%handle, error = %e, "could not resolve a remote account");
+        AppError::not_found(format!("could not find the account {handle:?}"))
+    };
+    let actor = if handle.starts_with("https://") || handle.starts_with("http://") {
+        let id = activitypub_federation::fetch::object_id::ObjectId::<enishi_apub::objects::ApActor>::parse(handle)
+            .map_err(|_| AppError::bad_request("invalid_target", format!("{handle:?} is not a valid URL")))?;
+        id.dereference(data).await.map_err(unreachable)?
+    } else if handle.contains('@') {
+        activitypub_federation::fetch::webfinger::webfinger_resolve_actor::<
+            enishi_apub::FederationData,
+            enishi_apub::objects::ApActor,
+        >(handle, data)
+        .await
+        .map_err(unreachable)?
+    } else {
+        return Err(AppError::not_found(format!("no member {handle:?}")));
+    };
+    Ok(actor.0)
+}

@@ -1,0 +1,228 @@
+//! Profiles, the caller's own account and settings, footprints and notifications.
+
+use super::auth::{Caller, CurrentMember};
+use super::dto::{
+    ActorRef, FieldDto, FootprintOut, MeOut, NotificationOut, Page, ProfileOut, SettingsOut,
+};
+use super::{JsonBody, PageParams, QueryParams, page, resolve_known};
+use crate::error::ErrorBody;
+use crate::{AppError, AppState};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use enishi_core::Audience;
+use enishi_db::profiles::{ProfileEdit, SettingsEdit};
+use enishi_db::{footprints, notifications, profiles, social};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// The caller's account, settings and full profile.
+#[utoipa::path(get, path = "/api/v1/me", tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = MeOut), (status = 401, body = ErrorBody)))]
+pub async fn me(State(state): State<AppState>, me: CurrentMember) -> Result<Json<MeOut>, AppError> {
+    let m = &me.member;
+    let view = profiles::view(&state.db, &me.viewer(), &m.actor).await?;
+    Ok(Json(MeOut {
+        handle: m.actor.api_handle(),
+        ap_id: m.actor.ap_id.to_string(),
+        is_admin: m.is_admin,
+        settings: m.settings.into(),
+        profile: ProfileOut::new(view, None),
+    }))
+}
+
+/// Settings to change; omitted ones stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsIn {
+    /// Audience of new content when none is given.
+    pub default_audience: Option<Audience>,
+    /// Leave and record footprints.
+    pub footprints_enabled: Option<bool>,
+    /// Who sees the nickname.
+    pub nickname_audience: Option<Audience>,
+    /// Who sees the bio.
+    pub bio_audience: Option<Audience>,
+    /// Who sees the avatar.
+    pub avatar_audience: Option<Audience>,
+    /// Who sees the friends list.
+    pub friends_audience: Option<Audience>,
+    /// Who sees the introductions section.
+    pub introductions_audience: Option<Audience>,
+}
+
+/// Changes the caller's settings.
+#[utoipa::path(patch, path = "/api/v1/me/settings", tag = "me", security(("bearer" = [])), request_body = SettingsIn,
+    responses((status = 200, body = SettingsOut), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_settings(
+    State(state): State<AppState>,
+    me: CurrentMember,
+    JsonBody(input): JsonBody<SettingsIn>,
+) -> Result<Json<SettingsOut>, AppError> {
+    let edit = SettingsEdit {
+        default_audience: input.default_audience,
+        footprints_enabled: input.footprints_enabled,
+        nickname_audience: input.nickname_audience,
+        bio_audience: input.bio_audience,
+        avatar_audience: input.avatar_audience,
+        friends_audience: input.friends_audience,
+        introductions_audience: input.introductions_audience,
+    };
+    Ok(Json(
+        profiles::update_settings(&state.db, me.member.account_id, edit)
+            .await?
+            .into(),
+    ))
+}
+
+/// Profile parts to change; omitted ones stay, empty strings clear.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileIn {
+    /// Nickname (≤50 characters).
+    pub nickname: Option<String>,
+    /// Bio as plain text (≤2,000 characters).
+    pub bio: Option<String>,
+    /// Avatar image URL.
+    pub avatar_url: Option<String>,
+    /// Extra fields (≤10), replacing the current ones.
+    pub fields: Option<Vec<FieldDto>>,
+}
+
+/// Changes the caller's profile.
+#[utoipa::path(patch, path = "/api/v1/me/profile", tag = "me", security(("bearer" = [])), request_body = ProfileIn,
+    responses((status = 200, body = ProfileOut), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_profile(
+    State(state): State<AppState>,
+    me: CurrentMember,
+    JsonBody(input): JsonBody<ProfileIn>,
+) -> Result<Json<ProfileOut>, AppError> {
+    let edit = ProfileEdit {
+        nickname: input.nickname,
+        bio: input.bio,
+        avatar_url: input.avatar_url,
+        fields: input
+            .fields
+            .map(|f| f.into_iter().map(Into::into).collect()),
+    };
+    profiles::update(&state.db, me.member.actor.id, edit).await?;
+    let actor = enishi_db::actors::find_by_id(&state.db.conn, me.member.actor.id)
+        .await?
+        .ok_or_else(|| AppError::not_found("no such member"))?;
+    Ok(Json(ProfileOut::new(
+        profiles::view(&state.db, &me.viewer(), &actor).await?,
+        None,
+    )))
+}
+
+/// A profile as the caller may see it. Viewing a member's profile leaves a footprint.
+#[utoipa::path(get, path = "/api/v1/users/{handle}", tag = "people",
+    params(("handle" = String, Path, description = "`name` for members, `name@domain` for remote accounts")),
+    responses((status = 200, body = ProfileOut), (status = 404, body = ErrorBody)))]
+pub async fn profile(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(handle): Path<String>,
+) -> Result<Json<ProfileOut>, AppError> {
+    let owner = resolve_known(&state, &handle).await?;
+    let viewer = caller.viewer();
+    let view = profiles::view(&state.db, &viewer, &owner).await?;
+    let rel = match viewer.actor {
+        Some(me) if me != owner.id => Some(social::relationship(&state.db, me, owner.id).await?),
+        _ => None,
+    };
+    if let Some(me) = viewer.actor
+        && owner.is_local
+    {
+        footprints::record(&state.db, me, owner.id, footprints::Target::Profile).await?;
+    }
+    Ok(Json(ProfileOut::new(view, rel)))
+}
+
+/// How the caller stands with someone.
+#[utoipa::path(get, path = "/api/v1/users/{handle}/relationship", tag = "people", security(("bearer" = [])),
+    params(("handle" = String, Path, description = "handle")),
+    responses((status = 200, body = super::dto::RelationshipOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn relationship(
+    State(state): State<AppState>,
+    me: CurrentMember,
+    Path(handle): Path<String>,
+) -> Result<Json<super::dto::RelationshipOut>, AppError> {
+    let other = resolve_known(&state, &handle).await?;
+    let viewer = me.viewer();
+    if enishi_db::relations::relation(&state.db, &viewer, other.id)
+        .await?
+        .blocked
+        && !enishi_db::relations::blocks(&state.db.conn, me.member.actor.id, other.id).await?
+    {
+        return Err(AppError::not_found(format!(
+            "no member or known account {handle:?}"
+        )));
+    }
+    Ok(Json(
+        social::relationship(&state.db, me.member.actor.id, other.id)
+            .await?
+            .into(),
+    ))
+}
+
+/// A member's friends, if the caller may see the list.
+#[utoipa::path(get, path = "/api/v1/users/{handle}/friends", tag = "people", params(("handle" = String, Path, description = "handle"), PageParams),
+    responses((status = 200, body = Page<ActorRef>), (status = 404, body = ErrorBody)))]
+pub async fn friends(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(handle): Path<String>,
+    QueryParams(params): QueryParams<PageParams>,
+) -> Result<Json<Page<ActorRef>>, AppError> {
+    let (cursor, limit) = params.parse()?;
+    let owner = resolve_known(&state, &handle).await?;
+    let viewer = caller.viewer();
+    let view = profiles::view(&state.db, &viewer, &owner).await?;
+    if !view.friends_visible {
+        return Ok(Json(Page {
+            items: Vec::new(),
+            next: None,
+        }));
+    }
+    let list = social::friends(&state.db, &viewer, owner.id, cursor, limit).await?;
+    Ok(Json(page(list, limit, |a| a.id.0, |a| ActorRef::from(&a))))
+}
+
+/// The caller's footprints: who visited their profile and diaries in the last 7 days.
+#[utoipa::path(get, path = "/api/v1/footprints", tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = Page<FootprintOut>), (status = 401, body = ErrorBody)))]
+pub async fn footprints(
+    State(state): State<AppState>,
+    me: CurrentMember,
+) -> Result<Json<Page<FootprintOut>>, AppError> {
+    let list = footprints::list(&state.db, me.member.actor.id).await?;
+    Ok(Json(Page {
+        items: list.into_iter().map(Into::into).collect(),
+        next: None,
+    }))
+}
+
+/// The caller's notifications, newest first.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "me", security(("bearer" = [])), params(PageParams),
+    responses((status = 200, body = Page<NotificationOut>), (status = 401, body = ErrorBody)))]
+pub async fn notifications(
+    State(state): State<AppState>,
+    me: CurrentMember,
+    QueryParams(params): QueryParams<PageParams>,
+) -> Result<Json<Page<NotificationOut>>, AppError> {
+    let (cursor, limit) = params.parse()?;
+    let list = notifications::list(&state.db, &me.viewer(), cursor, limit).await?;
+    Ok(Json(page(list, limit, |n| n.id, NotificationOut::from)))
+}
+
+/// Marks all of the caller's notifications read.
+#[utoipa::path(post, path = "/api/v1/notifications/read", tag = "me", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+pub async fn read_notifications(
+    State(state): State<AppState>,
+    me: CurrentMember,
+) -> Result<StatusCode, AppError> {
+    notifications::mark_all_read(&state.db, me.member.actor.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

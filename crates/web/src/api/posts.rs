@@ -1,0 +1,484 @@
+//! Diaries, voice posts, their comments and likes, and the home timeline.
+//!
+//! Each route has a thin handler per kind (for the OpenAPI document); the work is shared.
+
+use super::auth::{Caller, CurrentMember};
+use super::dto::{ActorRef, CommentOut, DiaryOut, Page, PostOut, VoiceOut};
+use super::{JsonBody, PageParams, QueryParams, page, resolve_known};
+use crate::error::ErrorBody;
+use crate::{AppError, AppState};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use enishi_core::{Audience, PostKind, Viewer};
+use enishi_db::posts::{self, NewPost, PostEdit, PostView};
+use enishi_db::{footprints, reactions};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// A new diary.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiaryIn {
+    /// Title (≤100 characters by default).
+    pub title: String,
+    /// Body, Markdown (≤10,000 characters by default).
+    pub body: String,
+    /// Who may see it; the member's default audience if omitted.
+    pub audience: Option<Audience>,
+}
+
+/// Changes to a diary; omitted parts stay.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiaryPatch {
+    /// New title.
+    pub title: Option<String>,
+    /// New body.
+    pub body: Option<String>,
+    /// New audience.
+    pub audience: Option<Audience>,
+}
+
+/// A new voice post.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoiceIn {
+    /// Text (≤150 characters by default).
+    pub text: String,
+    /// Who may see it; the member's default audience if omitted.
+    pub audience: Option<Audience>,
+}
+
+/// Changes to a voice post; omitted parts stay.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoicePatch {
+    /// New text.
+    pub text: Option<String>,
+    /// New audience.
+    pub audience: Option<Audience>,
+}
+
+/// A comment to write.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentIn {
+    /// Text (≤1,000 characters by default).
+    pub text: String,
+}
+
+// --- shared work -------------------------------------------------------------------------------
+
+async fn read(
+    state: &AppState,
+    viewer: &Viewer,
+    kind: PostKind,
+    id: &str,
+) -> Result<PostView, AppError> {
+    let view = posts::get_visible(&state.db, viewer, kind, id).await?;
+    if kind == PostKind::Diary
+        && let Some(me) = viewer.actor
+    {
+        footprints::record(
+            &state.db,
+            me,
+            view.post.author,
+            footprints::Target::Diary(view.post.id, view.post.public_id.clone()),
+        )
+        .await?;
+    }
+    Ok(view)
+}
+
+async fn by_member(
+    state: &AppState,
+    caller: &Caller,
+    handle: &str,
+    kind: PostKind,
+    params: &PageParams,
+) -> Result<(Vec<PostView>, u64), AppError> {
+    let (cursor, limit) = params.parse()?;
+    let author = resolve_known(state, handle).await?;
+    let viewer = caller.viewer();
+    // A block hides the member entirely.
+    enishi_db::profiles::view(&state.db, &viewer, &author).await?;
+    Ok((
+        posts::list_by_author(&state.db, &viewer, author.id, kind, cursor, limit).await?,
+        limit,
+    ))
+}
+
+async fn comments(
+    state: &AppState,
+    caller: &Caller,
+    kind: PostKind,
+    id: &str,
+    params: &PageParams,
+) -> Result<Json<Page<CommentOut>>, AppError> {
+    let (cursor, limit) = params.parse()?;
+    let viewer = caller.viewer();
+    let parent = posts::get_visible(&state.db, &viewer, kind, id).await?;
+    let list = reactions::comments_of(&state.db, &viewer, &parent, cursor, limit).await?;
+    let audience = parent.post.audience;
+    Ok(Json(page(
+        list,
+        limit,
+        |c| c.comment.id,
+        |c| CommentOut::new(c, audience),
+    )))
+}
+
+async fn comment(
+    state: &AppState,
+    me: &CurrentMember,
+    kind: PostKind,
+    id: &str,
+    text: &str,
+) -> Result<(StatusCode, Json<CommentOut>), AppError> {
+    let c = reactions::comment(&state.db, &state.settings, &me.viewer(), kind, id, text).await?;
+    let audience = posts::get_visible(&state.db, &me.viewer(), kind, id)
+        .await?
+        .post
+        .audience;
+    Ok((StatusCode::CREATED, Json(CommentOut::new(c, audience))))
+}
+
+async fn likes(
+    state: &AppState,
+    caller: &Caller,
+    kind: PostKind,
+    id: &str,
+) -> Result<Json<Page<ActorRef>>, AppError> {
+    let list = reactions::likers(&state.db, &caller.viewer(), kind, id).await?;
+    Ok(Json(Page {
+        items: list.iter().map(ActorRef::from).collect(),
+        next: None,
+    }))
+}
+
+// --- diaries -----------------------------------------------------------------------------------
+
+/// Writes a diary.
+#[utoipa::path(post, path = "/api/v1/diaries", tag = "diaries", security(("bearer" = [])), request_body = DiaryIn,
+    responses((status = 201, body = DiaryOut), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_diary(
+    State(state): State<AppState>,
+    me: CurrentMember,
+    JsonBody(input): JsonBody<DiaryIn>,
+) -> Result<(StatusCode, Json<DiaryOut>), AppError> {
+    let new = NewPost {
+        kind: PostKind::Diary,
+        title: Some(&input.title),
+        body: &input.body,
+        audience: input.audience,
+    };
+    let view = posts::create(&state.db, &state.settings, &me.member, new).await?;
+    Ok((StatusCode::CREATED, Json(view.into())))
+}
+
+/// Reads a diary (leaves a footprint for a logged-in reader).
+#[utoipa::path(get, path = "/api/v1/diaries/{id}", tag = "diaries", params(("id" = String, Path, description = "public id")),
+    responses((status = 200, body = DiaryOut), (status = 404, body = ErrorBody)))]
+pub async fn get_diary(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<DiaryOut>, AppError> {
+    Ok(Json(
+        read(&state, &caller.viewer(), PostKind::Diary, &id)
+            .await?
+            .into(),
+    ))
+}
+
+/// Edits a diary (its author only).
+#[utoipa::path(patch, path = "/api/v1/diaries/{id}", tag = "diaries", security(("bearer" = [])), params(("id" = String, Path, description = "public id")),
+    request_body = DiaryPatch,
+    responses((status = 200, body = DiaryOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn edit_diary(
+    State(state): State<AppState>,
+    me: CurrentMember,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<DiaryPatch>,
+) -> Result<Json<DiaryOut>, AppError> {
+    let edit = PostEdit {
+        title: input.title.as_deref(),
+        body: input.body.as_deref(),
+        audience: input.audience,
+    };
+    Ok(Json(
+        posts::edit(
+            &state.db,
+            &state.settings,
+            &me.viewer(),
+            PostKind::Diary,
+            &id,
+            edit,
+        )
+        .await?
+        .into(),
+    ))
+}
+
+/// Deletes a diary (its author only).
+#[utoipa::path(delete, path = "/api/v1/diaries/{id}", tag = "diaries", security(("bearer" = [])), params(("id" = String, Path, description = "public id")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_diary(
+    State(state): State<AppState>,
+    me: CurrentMember,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    posts::delete(&state.db, &me.viewer(), PostKind::Diary, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A member's diaries that the caller may see, newest first.
+#[utoipa::path(get, path = "/api/v1/users/{handle}/diaries", tag = "diaries", params(("handle" = String, Path, description = "handle"), PageParams),
+    responses((status = 200, body = Page<DiaryOut>), (status = 404, body = ErrorBody)))]
+pub async fn member_diaries(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(handle): Path<String>,
+    QueryParams(params): QueryParams<PageParams>,
+) -> Result<Json<Page<DiaryOut>>, AppError> {
+    let (list, limit) = by_member(&state, &caller, &handle, PostKind::Diary, &params).await?;
+    Ok(Json(page(list, limit, |v| v.post.id.0, DiaryOut::from)))
+}
+
+/// Comments on a diary.
+#[utoipa::path(get, path = "/api/v1/diaries/{id}/comments", tag = "comments", params(("id" = String, Path, description = "public id"), PageParams),
+    responses((status = 200, body = Page<CommentOut>), (status = 404, body = ErrorBody)))]
+pub async fn diary_comments(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    QueryParams(params): QueryParams<PageParams>,
+) -> Result<Json<Page<CommentOut>>, AppError> {
+    comments(&state, &caller, PostKind::Diary, &id, &params).await
+}
+
+/// Comments on a diary the caller may see.
+#[utoipa::path(post, path = "/api/v1/diaries/{id}/comments", tag = "comments", security(("bearer" = [])), params(("id" = String, Path, description = "public id")),
+    request_body = CommentIn,
+    responses((status = 201, body = CommentOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn comment_diary(
+    State(state): State<AppState>,
+    me: CurrentMember,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<CommentIn>,
+) -> Result<(StatusCode, Json<CommentOut>), AppError> {
+    comment(&state, &me, PostKind::Diary, &id, &input.text).await
+}
+
+/// Likes a diary (イイネ!).
+#[utoipa::path(post, path = "/api/v1/diaries/{id}/like", tag = "likes", security(("bearer" = [])), params(("id" = String, Path, description = "public id")),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn like_diary(
+    State(state): State<AppState>,
+    me: CurrentMember,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    reactions::like(&state.db, &me.viewer(), PostKind::Diary, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Withdraws a like of a diary.
+#[utoipa::path(delete, path = "/api/v1/diaries/{id}/like", tag = "likes", security(("bearer" = [])), params(("id" = String, Path, description = "public id")),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn unlike_diary(
+    State(state): State<AppState>,
+    me: CurrentMember,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    reactions::unlike(&state.db, &me.viewer(), PostKind::Diary, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who liked a diary.
+#[utoipa::path(get, path = "/api/v1/diaries/{id}/likes", tag = "likes", params(("id" = String, Path, description = "public id")),
+    responses((status = 200, body = Page<ActorRef>), (status = 404, body = ErrorBody)))]
+pub async fn diary_likes(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Page<ActorRef>>, AppError> {
+    likes(&state, &caller, PostKind::Diary, &id).await
+}
+
+// --- voice posts -------------------------------------------------------------------------------
+
+/// Writes a voice post.
+#[utoipa::path(post, path = "/api/v1/voices", tag = "voices", security(("bearer" = [])), request_body = VoiceIn,
+    responses((status = 201, body = VoiceOut), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_voice(
+    State(state): State<AppState>,
+    me: CurrentMember,
+    JsonBody(input): JsonBody<VoiceIn>,
+) -> Result<(StatusCode, Json<VoiceOut>), AppError> {
+    let new = NewPost {
+        kind: PostKind::Voice,
+        title: None,
+        body: &input.text,
+        audience: input.audience,
+    };
+    let view = posts::create(&state.db, &state.settings, &me.member, new).await?;
+    Ok((StatusCode::CREATED, Json(view.into())))
+}
+
+/// Reads a voice post.
+#[utoipa::path(get, path = "/api/v1/voices/{id}", tag = "voices", params(("id" = String, Path, description = "public id")),
+    responses((status = 200, body = VoiceOut), (status = 404, body = ErrorBody)))]
+pub async fn get_voice(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<VoiceOut>, AppError> {
+    Ok(Json(
+        read(&state, &caller.viewer(), PostKind::Voice, &id)
+            .await?
+            .into(),
+    ))
+}
+
+/// Edits a voice post (its author only).
+#[utoipa::path(patch, path = "/api/v1/voices/{id}", tag = "voices", security(("bearer" = [])), params(("id" = String, Path, description = "public id")),
+    request_body = VoicePatch,
+    responses((status = 200, body = VoiceOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn edit_voice(
+    State(state): State<AppState>,
+    me: CurrentMember,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<VoicePatch>,
+) -> Result<Json<VoiceOut>, AppError> {
+    let edit = PostEdit {
+        title: None,
+        body: input.text.as_deref(),
+        audience: input.audience,
+    };
+    Ok(Json(
+        posts::edit(
+            &state.db,
+            &state.settings,
+            &me.viewer(),
+            PostKind::Voice,
+            &id,
+            edit,
+        )
+        .await?
+        .into(),
+    ))
+}
+
+/// Deletes a voice post (its author only).
+#[utoipa::path(delete, path = "/api/v1/voices/{id}", tag = "voices", security(("bearer" = [])), params(("id" = String, Path, description = "public id")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_voice(
+    State(state): State<AppState>,
+    me: CurrentMember,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    posts::delete(&state.db, &me.viewer(), PostKind::Voice, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A member's voice posts that the caller may see, newest first.
+#[utoipa::path(get, path = "/api/v1/users/{handle}/voices", tag = "voices", params(("handle" = String, Path, description = "handle"), PageParams),
+    responses((status = 200, body = Page<VoiceOut>), (status = 404, body = ErrorBody)))]
+pub async fn member_voices(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(handle): Path<String>,
+    QueryParams(params): QueryParams<PageParams>,
+) -> Result<Json<Page<VoiceOut>>, AppError> {
+    let (list, limit) = by_member(&state, &caller, &handle, PostKind::Voice, &params).await?;
+    Ok(Json(page(list, limit, |v| v.post.id.0, VoiceOut::from)))
+}
+
+/// Comments on a voice post.
+#[utoipa::path(get, path = "/api/v1/voices/{id}/comments", tag = "comments", params(("id" = String, Path, description = "public id"), PageParams),
+    responses((status = 200, body = Page<CommentOut>), (status = 404, body = ErrorBody)))]
+pub async fn voice_comments(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    QueryParams(params): QueryParams<PageParams>,
+) -> Result<Json<Page<CommentOut>>, AppError> {
+    comments(&state, &caller, PostKind::Voice, &id, &params).await
+}
+
+/// Comments on a voice post the caller may see.
+#[utoipa::path(post, path = "/api/v1/voices/{id}/comments", tag = "comments", security(("bearer" = [])), params(("id" = String, Path, description = "public id")),
+    request_body = CommentIn,
+    responses((status = 201, body = CommentOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn comment_voice(
+    State(state): State<AppState>,
+    me: CurrentMember,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<CommentIn>,
+) -> Result<(StatusCode, Json<CommentOut>), AppError> {
+    comment(&state, &me, PostKind::Voice, &id, &input.text).await
+}
+
+/// Likes a voice post.
+#[utoipa::path(post, path = "/api/v1/voices/{id}/like", tag = "likes", security(("bearer" = [])), params(("id" = String, Path, description = "public id")),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn like_voice(
+    State(state): State<AppState>,
+    me: CurrentMember,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    reactions::like(&state.db, &me.viewer(), PostKind::Voice, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Withdraws a like of a voice post.
+#[utoipa::path(delete, path = "/api/v1/voices/{id}/like", tag = "likes", security(("bearer" = [])), params(("id" = String, Path, description = "public id")),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn unlike_voice(
+    State(state): State<AppState>,
+    me: CurrentMember,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    reactions::unlike(&state.db, &me.viewer(), PostKind::Voice, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who liked a voice post.
+#[utoipa::path(get, path = "/api/v1/voices/{id}/likes", tag = "likes", params(("id" = String, Path, description = "public id")),
+    responses((status = 200, body = Page<ActorRef>), (status = 404, body = ErrorBody)))]
+pub async fn voice_likes(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Page<ActorRef>>, AppError> {
+    likes(&state, &caller, PostKind::Voice, &id).await
+}
+
+// --- shared by both kinds -----------------------------------------------------------------------
+
+/// Deletes a comment (its author, or the author of the post).
+#[utoipa::path(delete, path = "/api/v1/comments/{id}", tag = "comments", security(("bearer" = [])), params(("id" = String, Path, description = "public id")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_comment(
+    State(state): State<AppState>,
+    me: CurrentMember,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    reactions::delete_comment(&state.db, &me.viewer(), &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's home timeline: their own, their friends' and followed accounts' diaries and
+/// voice posts that they may see, newest first.
+#[utoipa::path(get, path = "/api/v1/timeline", tag = "timeline", security(("bearer" = [])), params(PageParams),
+    responses((status = 200, body = Page<PostOut>), (status = 401, body = ErrorBody)))]
+pub async fn timeline(
+    State(state): State<AppState>,
+    me: CurrentMember,
+    QueryParams(params): QueryParams<PageParams>,
+) -> Result<Json<Page<PostOut>>, AppError> {
+    let (cursor, limit) = params.parse()?;
+    let list = posts::timeline(&state.db, &me.viewer(), cursor, limit).await?;
+    Ok(Json(page(list, limit, |v| v.post.id.0, PostOut::from)))
+}
