@@ -271,12 +271,13 @@ pub async fn timeline(
         return Ok(Vec::new());
     };
     let mut q = post::Entity::find()
-        .filter(Expr::cust_with_values(
-            "(post.author_id = $1 \
-              OR post.author_id IN (SELECT friend_id FROM friendship WHERE owner_id = $1) \
-              OR post.author_id IN (SELECT followee_id FROM follow WHERE follower_id = $1 AND state = $2))",
-            [sea_orm::Value::from(me.0), sea_orm::Value::from(FollowState::Accepted.as_str())],
-        ))
+        .filter(Expr::cust(format!(
+            "(post.author_id = {me} \
+              OR post.author_id IN (SELECT friend_id FROM friendship WHERE owner_id = {me}) \
+              OR post.author_id IN (SELECT followee_id FROM follow WHERE follower_id = {me} AND state = '{accepted}'))",
+            me = me.0,
+            accepted = FollowState::Accepted.as_str(),
+        )))
         .filter(visibility::may_see("post.author_id", "post.audience", viewer));
     if let Some(before) = before {
         q = q.filter(post::Column::Id.lt(before));

@@ -469,13 +469,11 @@ pub async fn requests(
     let rows = follow::Entity::find()
         .filter(mine.eq(member.0))
         .filter(follow::Column::State.eq(FollowState::Pending.as_str()))
-        .filter(Expr::cust_with_values(
-            format!(
-                "NOT EXISTS (SELECT 1 FROM block b WHERE (b.blocker_id = $1 AND b.blocked_id = follow.{theirs}) \
-                 OR (b.blocked_id = $1 AND b.blocker_id = follow.{theirs}))"
-            ),
-            [member.0],
-        ))
+        .filter(Expr::cust(format!(
+            "NOT EXISTS (SELECT 1 FROM block b WHERE (b.blocker_id = {me} AND b.blocked_id = follow.{theirs}) \
+             OR (b.blocked_id = {me} AND b.blocker_id = follow.{theirs}))",
+            me = member.0
+        )))
         .order_by_desc(follow::Column::Id)
         .all(&db.conn)
         .await?;
@@ -507,10 +505,10 @@ pub async fn friends(
     limit: u64,
 ) -> OpResult<Vec<Actor>> {
     let mut q = actor::Entity::find()
-        .filter(Expr::cust_with_values(
-            "actor.id IN (SELECT friend_id FROM friendship WHERE owner_id = $1)",
-            [owner.0],
-        ))
+        .filter(Expr::cust(format!(
+            "actor.id IN (SELECT friend_id FROM friendship WHERE owner_id = {})",
+            owner.0
+        )))
         .filter(crate::visibility::listed_actor_visible("actor.id", viewer));
     if let Some(after) = after {
         q = q.filter(actor::Column::Id.gt(after));

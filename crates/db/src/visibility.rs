@@ -2,44 +2,44 @@
 //!
 //! Each function here mirrors one predicate of the pure rule; the property test in
 //! `tests/visibility.rs` checks every list query built from them against the pure functions.
+//!
+//! Values are written into the SQL as literals: they are only actor ids (`i64`) and audience
+//! names from the enum, never client text — and custom placeholders are numbered differently
+//! on SQLite and PostgreSQL.
 
 use enishi_core::{Audience, Viewer, ViewerKind};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 
 /// `EXISTS` a block between `owner_col` and the viewer, either way.
 fn block_between(owner_col: &str, viewer: i64) -> SimpleExpr {
-    Expr::cust_with_values(
-        format!(
-            "EXISTS (SELECT 1 FROM block b WHERE (b.blocker_id = {owner_col} AND b.blocked_id = $1) \
-             OR (b.blocker_id = $1 AND b.blocked_id = {owner_col}))"
-        ),
-        [viewer],
-    )
+    Expr::cust(format!(
+        "EXISTS (SELECT 1 FROM block b WHERE (b.blocker_id = {owner_col} AND b.blocked_id = {viewer}) \
+         OR (b.blocker_id = {viewer} AND b.blocked_id = {owner_col}))"
+    ))
 }
 
 /// The viewer is a friend of `owner_col`.
 fn friend_of(owner_col: &str, viewer: i64) -> SimpleExpr {
-    Expr::cust_with_values(
-        format!(
-            "EXISTS (SELECT 1 FROM friendship f WHERE f.owner_id = {owner_col} AND f.friend_id = $1)"
-        ),
-        [viewer],
-    )
+    Expr::cust(format!(
+        "EXISTS (SELECT 1 FROM friendship f WHERE f.owner_id = {owner_col} AND f.friend_id = {viewer})"
+    ))
 }
 
 /// The viewer is a friend of one of `owner_col`'s friends.
 fn friend_of_friend_of(owner_col: &str, viewer: i64) -> SimpleExpr {
-    Expr::cust_with_values(
-        format!(
-            "EXISTS (SELECT 1 FROM friendship f1 JOIN friendship f2 ON f2.owner_id = f1.friend_id \
-             WHERE f1.owner_id = {owner_col} AND f2.friend_id = $1)"
-        ),
-        [viewer],
-    )
+    Expr::cust(format!(
+        "EXISTS (SELECT 1 FROM friendship f1 JOIN friendship f2 ON f2.owner_id = f1.friend_id \
+         WHERE f1.owner_id = {owner_col} AND f2.friend_id = {viewer})"
+    ))
 }
 
 fn audience_is(audience_col: &str, audience: Audience) -> SimpleExpr {
-    Expr::cust_with_values(format!("{audience_col} = $1"), [audience.as_str()])
+    Expr::cust(format!("{audience_col} = '{}'", audience.as_str()))
+}
+
+/// `col = viewer`.
+fn is_viewer(col: &str, viewer: i64) -> SimpleExpr {
+    Expr::cust(format!("{col} = {viewer}"))
 }
 
 /// [`enishi_core::may_see`] as SQL: may `viewer` see a thing owned by `owner_col` whose
@@ -59,11 +59,6 @@ pub fn may_see(owner_col: &str, audience_col: &str, viewer: &Viewer) -> SimpleEx
         .or(audience_is(audience_col, Audience::FriendsOfFriends)
             .and(friend_of_friend_of(owner_col, v)));
     is_viewer(owner_col, v).or(block_between(owner_col, v).not().and(allowed))
-}
-
-/// `col = viewer`.
-fn is_viewer(col: &str, viewer: i64) -> SimpleExpr {
-    Expr::cust_with_values(format!("{col} = $1"), [viewer])
 }
 
 /// The reaction half of [`enishi_core::may_see_reaction`]: the reaction's author (in
