@@ -97,3 +97,12 @@ pub async fn follow_state(
     row.map(|r| r.state.parse().map_err(DbErr::Custom))
         .transpose()
 }
+
+/// How many actors `who` has as friends or follows (an upper bound on timeline authors).
+pub async fn followed_count(conn: &impl ConnectionTrait, who: ActorId) -> Result<u64, DbErr> {
+    follow::Entity::find()
+        .filter(follow::Column::FollowerId.eq(who.0))
+        .filter(follow::Column::State.eq(FollowState::Accepted.as_str()))
+        .count(conn)
+        .await
+}

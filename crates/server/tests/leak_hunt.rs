@@ -9,7 +9,9 @@
 mod common;
 
 use common::{Api, Member, instance, member};
-use enishi_core::{Audience, Relation, ViewerKind, may_see, may_see_introduction, may_see_reaction};
+use enishi_core::{
+    Audience, Relation, ViewerKind, may_see, may_see_introduction, may_see_reaction,
+};
 use enishi_testkit::TestDb;
 use futures::stream::{self, TryStreamExt};
 use rand::rngs::StdRng;
@@ -53,17 +55,30 @@ impl Model {
 
     /// The relation of viewer `v` (None = anonymous) to owner `o`.
     fn rel(&self, v: Option<usize>, o: usize) -> Relation {
-        let Some(v) = v else { return Relation::default() };
+        let Some(v) = v else {
+            return Relation::default();
+        };
         if v == o {
             return Relation::SELF;
         }
         let friend = self.are_friends(v, o);
-        let fof = !friend && (0..MEMBERS).any(|x| x != v && x != o && self.are_friends(o, x) && self.are_friends(x, v));
-        Relation { is_self: false, friend, friend_of_friend: fof, blocked: self.blocked(v, o) }
+        let fof = !friend
+            && (0..MEMBERS)
+                .any(|x| x != v && x != o && self.are_friends(o, x) && self.are_friends(x, v));
+        Relation {
+            is_self: false,
+            friend,
+            friend_of_friend: fof,
+            blocked: self.blocked(v, o),
+        }
     }
 
     fn kind(v: Option<usize>) -> ViewerKind {
-        if v.is_some() { ViewerKind::Member } else { ViewerKind::Anonymous }
+        if v.is_some() {
+            ViewerKind::Member
+        } else {
+            ViewerKind::Anonymous
+        }
     }
 
     fn sees_post(&self, v: Option<usize>, id: &str) -> bool {
@@ -73,17 +88,29 @@ impl Model {
 
     fn sees_reaction(&self, v: Option<usize>, post: &str, author: usize) -> bool {
         let (parent_author, audience, _) = self.posts[post];
-        may_see_reaction(audience, Self::kind(v), self.rel(v, parent_author), self.rel(v, author))
+        may_see_reaction(
+            audience,
+            Self::kind(v),
+            self.rel(v, parent_author),
+            self.rel(v, author),
+        )
     }
 
     fn sees_intro(&self, v: Option<usize>, id: &str) -> bool {
         let (writer, subject, hidden) = self.intros[id];
-        may_see_introduction(self.intro_audience[subject], Self::kind(v), self.rel(v, subject), self.rel(v, writer), hidden)
+        may_see_introduction(
+            self.intro_audience[subject],
+            Self::kind(v),
+            self.rel(v, subject),
+            self.rel(v, writer),
+            hidden,
+        )
     }
 
     fn sever(&mut self, a: usize, b: usize) {
         self.friends.remove(&(a.min(b), a.max(b)));
-        self.intros.retain(|_, (w, s, _)| !((*w == a && *s == b) || (*w == b && *s == a)));
+        self.intros
+            .retain(|_, (w, s, _)| !((*w == a && *s == b) || (*w == b && *s == a)));
     }
 }
 
@@ -109,10 +136,16 @@ async fn all_pages(api: &Api, path: &str) -> anyhow::Result<(u16, Vec<Value>)> {
 }
 
 fn ids(items: &[Value], field: &str) -> BTreeSet<String> {
-    items.iter().map(|i| i[field].as_str().unwrap_or_default().to_owned()).collect()
+    items
+        .iter()
+        .map(|i| i[field].as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
-async fn build(run: &enishi_server::Running, rng: &mut StdRng) -> anyhow::Result<(Vec<Member>, Model)> {
+async fn build(
+    run: &enishi_server::Running,
+    rng: &mut StdRng,
+) -> anyhow::Result<(Vec<Member>, Model)> {
     let mut members = Vec::new();
     for i in 0..MEMBERS {
         members.push(member(run, &name(i)).await?);
@@ -135,7 +168,10 @@ async fn build(run: &enishi_server::Running, rng: &mut StdRng) -> anyhow::Result
     for _ in 0..8 {
         let (a, b) = (rng.gen_range(0..MEMBERS), rng.gen_range(0..MEMBERS));
         if a != b && !m.are_friends(a, b) {
-            members[a].api.post("/api/v1/friends/requests", json!({"target": name(b)})).await?;
+            members[a]
+                .api
+                .post("/api/v1/friends/requests", json!({"target": name(b)}))
+                .await?;
         }
     }
 
@@ -154,9 +190,21 @@ async fn build(run: &enishi_server::Running, rng: &mut StdRng) -> anyhow::Result
         anyhow::ensure!(s == 200, "settings: {b}");
         m.intro_audience.push(intro);
         m.friends_audience.push(friends);
-        let fields: Vec<(String, Audience)> = audiences.iter().map(|a| (format!("{}-{}", name(i), a.as_str()), *a)).collect();
-        let body: Vec<Value> = fields.iter().map(|(n, a)| json!({"name": n, "value": "v", "audience": a})).collect();
-        let (s, b) = mem.api.patch("/api/v1/me/profile", json!({"nickname": name(i), "fields": body})).await?;
+        let fields: Vec<(String, Audience)> = audiences
+            .iter()
+            .map(|a| (format!("{}-{}", name(i), a.as_str()), *a))
+            .collect();
+        let body: Vec<Value> = fields
+            .iter()
+            .map(|(n, a)| json!({"name": n, "value": "v", "audience": a}))
+            .collect();
+        let (s, b) = mem
+            .api
+            .patch(
+                "/api/v1/me/profile",
+                json!({"nickname": name(i), "fields": body}),
+            )
+            .await?;
         anyhow::ensure!(s == 200, "profile: {b}");
         m.fields.push(fields);
     }
@@ -165,13 +213,22 @@ async fn build(run: &enishi_server::Running, rng: &mut StdRng) -> anyhow::Result
     for (i, mem) in members.iter().enumerate() {
         for audience in audiences {
             let (path, kind, body) = if rng.gen_bool(0.5) {
-                ("/api/v1/diaries", "diaries", json!({"title": format!("{} {}", name(i), audience.as_str()), "body": "b", "audience": audience}))
+                (
+                    "/api/v1/diaries",
+                    "diaries",
+                    json!({"title": format!("{} {}", name(i), audience.as_str()), "body": "b", "audience": audience}),
+                )
             } else {
-                ("/api/v1/voices", "voices", json!({"text": format!("{} {}", name(i), audience.as_str()), "audience": audience}))
+                (
+                    "/api/v1/voices",
+                    "voices",
+                    json!({"text": format!("{} {}", name(i), audience.as_str()), "audience": audience}),
+                )
             };
             let (s, p) = mem.api.post(path, body).await?;
             anyhow::ensure!(s == 201, "post: {p}");
-            m.posts.insert(p["id"].as_str().unwrap().to_owned(), (i, audience, kind));
+            m.posts
+                .insert(p["id"].as_str().unwrap().to_owned(), (i, audience, kind));
         }
     }
 
@@ -183,14 +240,32 @@ async fn build(run: &enishi_server::Running, rng: &mut StdRng) -> anyhow::Result
         let kind = m.posts[&id].2;
         let allowed = m.sees_post(Some(v), &id);
         if rng.gen_bool(0.5) {
-            let (s, c) = members[v].api.post(&format!("/api/v1/{kind}/{id}/comments"), json!({"text": "c"})).await?;
-            anyhow::ensure!((s == 201) == allowed, "comment by {} on {id}: {s} (allowed {allowed})", name(v));
+            let (s, c) = members[v]
+                .api
+                .post(
+                    &format!("/api/v1/{kind}/{id}/comments"),
+                    json!({"text": "c"}),
+                )
+                .await?;
+            anyhow::ensure!(
+                (s == 201) == allowed,
+                "comment by {} on {id}: {s} (allowed {allowed})",
+                name(v)
+            );
             if s == 201 {
-                m.comments.insert(c["id"].as_str().unwrap().to_owned(), (id, v));
+                m.comments
+                    .insert(c["id"].as_str().unwrap().to_owned(), (id, v));
             }
         } else {
-            let (s, _) = members[v].api.post_empty(&format!("/api/v1/{kind}/{id}/like")).await?;
-            anyhow::ensure!((s == 204) == allowed, "like by {} on {id}: {s} (allowed {allowed})", name(v));
+            let (s, _) = members[v]
+                .api
+                .post_empty(&format!("/api/v1/{kind}/{id}/like"))
+                .await?;
+            anyhow::ensure!(
+                (s == 204) == allowed,
+                "like by {} on {id}: {s} (allowed {allowed})",
+                name(v)
+            );
             if s == 204 {
                 m.likes.insert((id, v));
             }
@@ -202,12 +277,21 @@ async fn build(run: &enishi_server::Running, rng: &mut StdRng) -> anyhow::Result
     for (a, b) in pairs {
         for (w, s) in [(a, b), (b, a)] {
             if rng.gen_bool(0.5) {
-                let (st, i) = members[w].api.post(&format!("/api/v1/users/{}/introductions", name(s)), json!({"text": "kind words"})).await?;
+                let (st, i) = members[w]
+                    .api
+                    .post(
+                        &format!("/api/v1/users/{}/introductions", name(s)),
+                        json!({"text": "kind words"}),
+                    )
+                    .await?;
                 anyhow::ensure!(st == 201, "introduction: {i}");
                 let id = i["id"].as_str().unwrap().to_owned();
                 let hidden = rng.gen_bool(0.25);
                 if hidden {
-                    members[s].api.post_empty(&format!("/api/v1/introductions/{id}/hide")).await?;
+                    members[s]
+                        .api
+                        .post_empty(&format!("/api/v1/introductions/{id}/hide"))
+                        .await?;
                 }
                 m.intros.insert(id, (w, s, hidden));
             }
@@ -220,7 +304,10 @@ async fn build(run: &enishi_server::Running, rng: &mut StdRng) -> anyhow::Result
         if a == b || m.blocks.contains(&(a, b)) {
             continue;
         }
-        let (s, body) = members[a].api.post("/api/v1/blocks", json!({"target": name(b)})).await?;
+        let (s, body) = members[a]
+            .api
+            .post("/api/v1/blocks", json!({"target": name(b)}))
+            .await?;
         anyhow::ensure!(s == 204, "block: {body}");
         m.blocks.insert((a, b));
         m.sever(a, b);
@@ -233,11 +320,17 @@ type Prints = BTreeSet<(usize, usize, String)>;
 
 fn leaves_footprint(m: &Model, v: Option<usize>, owner: usize) -> Option<usize> {
     let v = v?;
-    (v != owner && !m.footprints_off.contains(&v) && !m.footprints_off.contains(&owner)).then_some(v)
+    (v != owner && !m.footprints_off.contains(&v) && !m.footprints_off.contains(&owner))
+        .then_some(v)
 }
 
 /// Everything one viewer can request, checked against the model. Returns the number of checks.
-async fn hunt_viewer(api: &Api, v: Option<usize>, m: &Model, prints: &std::sync::Mutex<Prints>) -> anyhow::Result<usize> {
+async fn hunt_viewer(
+    api: &Api,
+    v: Option<usize>,
+    m: &Model,
+    prints: &std::sync::Mutex<Prints>,
+) -> anyhow::Result<usize> {
     let who = v.map_or("anonymous".to_owned(), name);
     let kind = Model::kind(v);
     let checks = std::sync::atomic::AtomicUsize::new(0);
@@ -250,16 +343,31 @@ async fn hunt_viewer(api: &Api, v: Option<usize>, m: &Model, prints: &std::sync:
             async move {
                 let sees = m.sees_post(v, id);
                 let (s, p) = api.get(&format!("/api/v1/{kind_path}/{id}")).await?;
-                anyhow::ensure!((s == 200) == sees, "{who} GET {kind_path}/{id} ({} by {}): {s}, allowed {sees}", audience.as_str(), name(*author));
+                anyhow::ensure!(
+                    (s == 200) == sees,
+                    "{who} GET {kind_path}/{id} ({} by {}): {s}, allowed {sees}",
+                    audience.as_str(),
+                    name(*author)
+                );
                 anyhow::ensure!(s == 200 || s == 404, "{who} GET {id}: {s}");
                 if s == 200 {
-                    anyhow::ensure!(p["audience"] == audience.as_str() && p["author_handle"] == name(*author).as_str(), "{who}: wrong post {p}");
-                    if *kind_path == "diaries" && let Some(visitor) = leaves_footprint(m, v, *author) {
-                        prints.lock().unwrap().insert((*author, visitor, id.clone()));
+                    anyhow::ensure!(
+                        p["audience"] == audience.as_str()
+                            && p["author_handle"] == name(*author).as_str(),
+                        "{who}: wrong post {p}"
+                    );
+                    if *kind_path == "diaries"
+                        && let Some(visitor) = leaves_footprint(m, v, *author)
+                    {
+                        prints
+                            .lock()
+                            .unwrap()
+                            .insert((*author, visitor, id.clone()));
                     }
                 }
                 tick();
-                let (s, list) = all_pages(api, &format!("/api/v1/{kind_path}/{id}/comments")).await?;
+                let (s, list) =
+                    all_pages(api, &format!("/api/v1/{kind_path}/{id}/comments")).await?;
                 anyhow::ensure!((s == 200) == sees, "{who} comments of {id}: {s}");
                 if sees {
                     let want: BTreeSet<String> = m
@@ -268,15 +376,27 @@ async fn hunt_viewer(api: &Api, v: Option<usize>, m: &Model, prints: &std::sync:
                         .filter(|(_, (post, a))| post == id && m.sees_reaction(v, post, *a))
                         .map(|(cid, _)| cid.clone())
                         .collect();
-                    anyhow::ensure!(ids(&list, "id") == want, "{who} comments of {id}: got {:?}, want {want:?}", ids(&list, "id"));
+                    anyhow::ensure!(
+                        ids(&list, "id") == want,
+                        "{who} comments of {id}: got {:?}, want {want:?}",
+                        ids(&list, "id")
+                    );
                 }
                 tick();
                 let (s, list) = all_pages(api, &format!("/api/v1/{kind_path}/{id}/likes")).await?;
                 anyhow::ensure!((s == 200) == sees, "{who} likes of {id}: {s}");
                 if sees {
-                    let want: BTreeSet<String> =
-                        m.likes.iter().filter(|(post, l)| post == id && m.sees_reaction(v, post, *l)).map(|(_, l)| name(*l)).collect();
-                    anyhow::ensure!(ids(&list, "handle") == want, "{who} likes of {id}: got {:?}, want {want:?}", ids(&list, "handle"));
+                    let want: BTreeSet<String> = m
+                        .likes
+                        .iter()
+                        .filter(|(post, l)| post == id && m.sees_reaction(v, post, *l))
+                        .map(|(_, l)| name(*l))
+                        .collect();
+                    anyhow::ensure!(
+                        ids(&list, "handle") == want,
+                        "{who} likes of {id}: got {:?}, want {want:?}",
+                        ids(&list, "handle")
+                    );
                 }
                 tick();
                 Ok(())
@@ -293,29 +413,60 @@ async fn hunt_viewer(api: &Api, v: Option<usize>, m: &Model, prints: &std::sync:
                 let rel = m.rel(v, o);
                 let hidden = rel.blocked;
                 let (s, p) = api.get(&format!("/api/v1/users/{on}")).await?;
-                anyhow::ensure!((s == 404) == hidden && (s == 200) == !hidden, "{who} profile of {on}: {s}");
+                anyhow::ensure!(
+                    (s == 404) == hidden && (s == 200) == !hidden,
+                    "{who} profile of {on}: {s}"
+                );
                 if s == 200 {
-                    let want: BTreeSet<String> = m.fields[o].iter().filter(|(_, a)| may_see(*a, kind, rel)).map(|(n, _)| n.clone()).collect();
-                    let got: BTreeSet<String> = p["fields"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap().to_owned()).collect();
-                    anyhow::ensure!(got == want, "{who} fields of {on}: got {got:?}, want {want:?}");
-                    anyhow::ensure!(p["friends_visible"] == may_see(m.friends_audience[o], kind, rel), "{who} friends_visible of {on}");
-                    anyhow::ensure!(p["introductions_visible"] == may_see(m.intro_audience[o], kind, rel), "{who} introductions_visible of {on}");
+                    let want: BTreeSet<String> = m.fields[o]
+                        .iter()
+                        .filter(|(_, a)| may_see(*a, kind, rel))
+                        .map(|(n, _)| n.clone())
+                        .collect();
+                    let got: BTreeSet<String> = p["fields"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|f| f["name"].as_str().unwrap().to_owned())
+                        .collect();
+                    anyhow::ensure!(
+                        got == want,
+                        "{who} fields of {on}: got {got:?}, want {want:?}"
+                    );
+                    anyhow::ensure!(
+                        p["friends_visible"] == may_see(m.friends_audience[o], kind, rel),
+                        "{who} friends_visible of {on}"
+                    );
+                    anyhow::ensure!(
+                        p["introductions_visible"] == may_see(m.intro_audience[o], kind, rel),
+                        "{who} introductions_visible of {on}"
+                    );
                     if let Some(visitor) = leaves_footprint(m, v, o) {
-                        prints.lock().unwrap().insert((o, visitor, "profile".into()));
+                        prints
+                            .lock()
+                            .unwrap()
+                            .insert((o, visitor, "profile".into()));
                     }
                 }
                 tick();
                 for kind_path in ["diaries", "voices"] {
-                    let (s, list) = all_pages(api, &format!("/api/v1/users/{on}/{kind_path}")).await?;
+                    let (s, list) =
+                        all_pages(api, &format!("/api/v1/users/{on}/{kind_path}")).await?;
                     anyhow::ensure!((s == 404) == hidden, "{who} {kind_path} of {on}: {s}");
                     if !hidden {
                         let want: BTreeSet<String> = m
                             .posts
                             .iter()
-                            .filter(|(id, (a, _, k))| *a == o && *k == kind_path && m.sees_post(v, id))
+                            .filter(|(id, (a, _, k))| {
+                                *a == o && *k == kind_path && m.sees_post(v, id)
+                            })
                             .map(|(id, _)| id.clone())
                             .collect();
-                        anyhow::ensure!(ids(&list, "id") == want, "{who} {kind_path} of {on}: got {:?}, want {want:?}", ids(&list, "id"));
+                        anyhow::ensure!(
+                            ids(&list, "id") == want,
+                            "{who} {kind_path} of {on}: got {:?}, want {want:?}",
+                            ids(&list, "id")
+                        );
                     }
                     tick();
                 }
@@ -323,19 +474,38 @@ async fn hunt_viewer(api: &Api, v: Option<usize>, m: &Model, prints: &std::sync:
                 anyhow::ensure!((s == 404) == hidden, "{who} friends of {on}: {s}");
                 if !hidden {
                     let want: BTreeSet<String> = if may_see(m.friends_audience[o], kind, rel) {
-                        (0..MEMBERS).filter(|f| m.are_friends(o, *f) && !v.is_some_and(|v| v != *f && m.blocked(v, *f))).map(name).collect()
+                        (0..MEMBERS)
+                            .filter(|f| {
+                                m.are_friends(o, *f)
+                                    && !v.is_some_and(|v| v != *f && m.blocked(v, *f))
+                            })
+                            .map(name)
+                            .collect()
                     } else {
                         BTreeSet::new()
                     };
-                    anyhow::ensure!(ids(&list, "handle") == want, "{who} friends of {on}: got {:?}, want {want:?}", ids(&list, "handle"));
+                    anyhow::ensure!(
+                        ids(&list, "handle") == want,
+                        "{who} friends of {on}: got {:?}, want {want:?}",
+                        ids(&list, "handle")
+                    );
                 }
                 tick();
-                let (s, list) = all_pages(api, &format!("/api/v1/users/{on}/introductions")).await?;
+                let (s, list) =
+                    all_pages(api, &format!("/api/v1/users/{on}/introductions")).await?;
                 anyhow::ensure!((s == 404) == hidden, "{who} introductions of {on}: {s}");
                 if !hidden {
-                    let want: BTreeSet<String> =
-                        m.intros.iter().filter(|(id, (_, s, _))| *s == o && m.sees_intro(v, id)).map(|(id, _)| id.clone()).collect();
-                    anyhow::ensure!(ids(&list, "id") == want, "{who} introductions of {on}: got {:?}, want {want:?}", ids(&list, "id"));
+                    let want: BTreeSet<String> = m
+                        .intros
+                        .iter()
+                        .filter(|(id, (_, s, _))| *s == o && m.sees_intro(v, id))
+                        .map(|(id, _)| id.clone())
+                        .collect();
+                    anyhow::ensure!(
+                        ids(&list, "id") == want,
+                        "{who} introductions of {on}: got {:?}, want {want:?}",
+                        ids(&list, "id")
+                    );
                 }
                 tick();
                 Ok(())
@@ -346,12 +516,19 @@ async fn hunt_viewer(api: &Api, v: Option<usize>, m: &Model, prints: &std::sync:
     // 3. Every introduction by id.
     for id in m.intros.keys() {
         let (s, _) = api.get(&format!("/api/v1/introductions/{id}")).await?;
-        anyhow::ensure!((s == 200) == m.sees_intro(v, id), "{who} introduction {id}: {s}");
+        anyhow::ensure!(
+            (s == 200) == m.sees_intro(v, id),
+            "{who} introduction {id}: {s}"
+        );
         tick();
     }
 
     let Some(me) = v else {
-        for path in ["/api/v1/timeline", "/api/v1/notifications", "/api/v1/footprints"] {
+        for path in [
+            "/api/v1/timeline",
+            "/api/v1/notifications",
+            "/api/v1/footprints",
+        ] {
             anyhow::ensure!(api.get(path).await?.0 == 401, "anonymous {path}");
             tick();
         }
@@ -367,9 +544,19 @@ async fn hunt_viewer(api: &Api, v: Option<usize>, m: &Model, prints: &std::sync:
         .filter(|(id, (a, _, _))| (*a == me || m.are_friends(me, *a)) && m.sees_post(v, id))
         .map(|(id, _)| id.clone())
         .collect();
-    anyhow::ensure!(ids(&list, "id") == want, "{who} timeline: got {:?}, want {want:?}", ids(&list, "id"));
-    let times: Vec<&str> = list.iter().map(|p| p["created_at"].as_str().unwrap()).collect();
-    anyhow::ensure!(times.windows(2).all(|w| w[0] >= w[1]), "{who} timeline is newest first");
+    anyhow::ensure!(
+        ids(&list, "id") == want,
+        "{who} timeline: got {:?}, want {want:?}",
+        ids(&list, "id")
+    );
+    let times: Vec<&str> = list
+        .iter()
+        .map(|p| p["created_at"].as_str().unwrap())
+        .collect();
+    anyhow::ensure!(
+        times.windows(2).all(|w| w[0] >= w[1]),
+        "{who} timeline is newest first"
+    );
     tick();
 
     // 5. Notifications: only the member's own, about things they may see, from nobody blocked.
@@ -380,11 +567,23 @@ async fn hunt_viewer(api: &Api, v: Option<usize>, m: &Model, prints: &std::sync:
         let a: usize = actor[1..].parse()?;
         anyhow::ensure!(!m.blocked(me, a), "{who} notified about blocked {actor}");
         if let Some(post) = n["post_id"].as_str() {
-            anyhow::ensure!(m.sees_post(v, post), "{who} notified about invisible {post}");
+            anyhow::ensure!(
+                m.sees_post(v, post),
+                "{who} notified about invisible {post}"
+            );
         }
     }
     let of_kind = |k: &str, f: &str| -> BTreeSet<String> {
-        list.iter().filter(|n| n["kind"] == k).map(|n| format!("{}/{}", n[f].as_str().unwrap_or(""), n["actor"]["handle"].as_str().unwrap())).collect()
+        list.iter()
+            .filter(|n| n["kind"] == k)
+            .map(|n| {
+                format!(
+                    "{}/{}",
+                    n[f].as_str().unwrap_or(""),
+                    n["actor"]["handle"].as_str().unwrap()
+                )
+            })
+            .collect()
     };
     let want_comments: BTreeSet<String> = m
         .comments
@@ -392,23 +591,39 @@ async fn hunt_viewer(api: &Api, v: Option<usize>, m: &Model, prints: &std::sync:
         .filter(|(_, (post, a))| m.posts[post].0 == me && *a != me && !m.blocked(me, *a))
         .map(|(cid, (_, a))| format!("{cid}/{}", name(*a)))
         .collect();
-    anyhow::ensure!(of_kind("comment", "comment_id") == want_comments, "{who} comment notifications");
+    anyhow::ensure!(
+        of_kind("comment", "comment_id") == want_comments,
+        "{who} comment notifications"
+    );
     let want_likes: BTreeSet<String> = m
         .likes
         .iter()
         .filter(|(post, l)| m.posts[post].0 == me && *l != me && !m.blocked(me, *l))
         .map(|(post, l)| format!("{post}/{}", name(*l)))
         .collect();
-    anyhow::ensure!(of_kind("like", "post_id") == want_likes, "{who} like notifications");
-    let want_intros: BTreeSet<String> =
-        m.intros.iter().filter(|(_, (w, s, _))| *s == me && *w != me).map(|(id, (w, _, _))| format!("{id}/{}", name(*w))).collect();
-    anyhow::ensure!(of_kind("introduction", "introduction_id") == want_intros, "{who} introduction notifications");
+    anyhow::ensure!(
+        of_kind("like", "post_id") == want_likes,
+        "{who} like notifications"
+    );
+    let want_intros: BTreeSet<String> = m
+        .intros
+        .iter()
+        .filter(|(_, (w, s, _))| *s == me && *w != me)
+        .map(|(id, (w, _, _))| format!("{id}/{}", name(*w)))
+        .collect();
+    anyhow::ensure!(
+        of_kind("introduction", "introduction_id") == want_intros,
+        "{who} introduction notifications"
+    );
     tick();
     Ok(checks.into_inner())
 }
 
 async fn leak_hunt(t: TestDb) -> anyhow::Result<()> {
-    let seed: u64 = std::env::var("ENISHI_LEAK_HUNT_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_2026);
+    let seed: u64 = std::env::var("ENISHI_LEAK_HUNT_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_2026);
     eprintln!("leak hunt seed {seed} (set ENISHI_LEAK_HUNT_SEED to replay another)");
     let mut rng = StdRng::seed_from_u64(seed);
     let run = instance(&t).await?;
@@ -425,14 +640,25 @@ async fn leak_hunt(t: TestDb) -> anyhow::Result<()> {
         let got: BTreeSet<(usize, String)> = list
             .iter()
             .map(|f| {
-                let visitor: usize = f["visitor"]["handle"].as_str().unwrap()[1..].parse().unwrap();
-                let target = f["diary_id"].as_str().map_or("profile".to_owned(), str::to_owned);
+                let visitor: usize = f["visitor"]["handle"].as_str().unwrap()[1..]
+                    .parse()
+                    .unwrap();
+                let target = f["diary_id"]
+                    .as_str()
+                    .map_or("profile".to_owned(), str::to_owned);
                 (visitor, target)
             })
             .collect();
-        let want: BTreeSet<(usize, String)> =
-            prints.iter().filter(|(owner, visitor, _)| *owner == o && !m.blocked(o, *visitor)).map(|(_, v, t)| (*v, t.clone())).collect();
-        anyhow::ensure!(got == want, "footprints of {}: got {got:?}, want {want:?}", name(o));
+        let want: BTreeSet<(usize, String)> = prints
+            .iter()
+            .filter(|(owner, visitor, _)| *owner == o && !m.blocked(o, *visitor))
+            .map(|(_, v, t)| (*v, t.clone()))
+            .collect();
+        anyhow::ensure!(
+            got == want,
+            "footprints of {}: got {got:?}, want {want:?}",
+            name(o)
+        );
         checks += 1;
     }
     let audiences: BTreeSet<&str> = m.posts.values().map(|(_, a, _)| a.as_str()).collect();

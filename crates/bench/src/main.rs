@@ -1,0 +1,33 @@
+//! `enishi-bench`: benchmark programs whose figures go in the README.
+//!
+//! `enishi-bench timeline` seeds a database with a member who has 500 friends among 2,000
+//! members and 100,000 diaries and voice posts, starts the real `enishi` binary on it, and
+//! measures the home timeline over HTTP: p50/p99 latency and the server's peak RSS, on SQLite
+//! and on PostgreSQL.
+
+mod timeline;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "enishi-bench",
+    about = "Enishi benchmarks (build with --release)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    bench: Bench,
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Home timeline latency for a member with many friends on a large database.
+    Timeline(timeline::Args),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().bench {
+        Bench::Timeline(args) => timeline::run(args).await,
+    }
+}
