@@ -414,7 +414,7 @@ async fn hunt_viewer(
                 let hidden = rel.blocked;
                 let (s, p) = api.get(&format!("/api/v1/users/{on}")).await?;
                 anyhow::ensure!(
-                    (s == 404) == hidden && (s == 200) == !hidden,
+                    (s == 404) == hidden && (s == 200) != hidden,
                     "{who} profile of {on}: {s}"
                 );
                 if s == 200 {
