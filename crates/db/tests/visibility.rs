@@ -386,7 +386,8 @@ async fn list_queries_match_the_pure_rule(t: TestDb) -> anyhow::Result<()> {
                 })
                 .map_err(|e| TestCaseError::fail(format!("{e:#}")))
         })
+        .map_err(|e| e.to_string())
     })
     .await?;
-    outcome.map_err(|e| anyhow::anyhow!("{e}"))
+    outcome.map_err(|e| anyhow::anyhow!(e))
 }
