@@ -774,7 +774,7 @@ async fn introductions_lifecycle(t: TestDb) -> anyhow::Result<()> {
             &carol.api.ok("/api/v1/users/alice/introductions").await?,
             "id"
         ),
-        [iid.clone()]
+        vec![iid.clone()]
     );
     assert!(
         items(
@@ -840,14 +840,14 @@ async fn introductions_lifecycle(t: TestDb) -> anyhow::Result<()> {
             &bob.api.ok("/api/v1/users/alice/introductions").await?,
             "id"
         ),
-        [iid.clone()]
+        vec![iid.clone()]
     );
     assert_eq!(
         items(
             &alice.api.ok("/api/v1/users/alice/introductions").await?,
             "id"
         ),
-        [iid.clone()]
+        vec![iid.clone()]
     );
     alice
         .api
@@ -858,7 +858,7 @@ async fn introductions_lifecycle(t: TestDb) -> anyhow::Result<()> {
             &carol.api.ok("/api/v1/users/alice/introductions").await?,
             "id"
         ),
-        [iid.clone()]
+        vec![iid.clone()]
     );
 
     // The subject may delete it; a new one can then be written.
