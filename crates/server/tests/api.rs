@@ -21,6 +21,7 @@ enishi_testkit::main!(db: [
     notifications_tell_what_happened,
     blocks_hide_everything_without_saying_so,
     openapi_describes_every_route,
+    the_friend_limit_is_enforced,
 ]);
 
 async fn sessions_issue_and_revoke_tokens(t: TestDb) -> anyhow::Result<()> {
@@ -1335,5 +1336,26 @@ async fn openapi_describes_every_route(t: TestDb) -> anyhow::Result<()> {
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     assert!(doc["components"]["schemas"]["Audience"].is_object());
+    run.stop().await
+}
+
+async fn the_friend_limit_is_enforced(t: TestDb) -> anyhow::Result<()> {
+    let mut config = enishi_server::default_config(&t.url, &t.dir);
+    config.instance.limits.friends = 2;
+    let run = enishi_server::start_on_free_port(config).await?;
+    let alice = member(&run, "alice").await?;
+    let bob = member(&run, "bob").await?;
+    let carol = member(&run, "carol").await?;
+    let dave = member(&run, "dave").await?;
+    befriend(&alice, &bob).await?;
+    befriend(&alice, &carol).await?;
+    let (s, b) = alice.api.post("/api/v1/friends/requests", json!({"target": "dave"})).await?;
+    assert_eq!((s.as_u16(), b["field"].as_str()), (422, Some("friends")), "{b}");
+    // Nor may someone at the limit accept.
+    dave.api.post("/api/v1/friends/requests", json!({"target": "alice"})).await?;
+    let id = alice.api.ok("/api/v1/friends/requests").await?["items"][0]["id"].as_i64().unwrap();
+    let (s, b) = alice.api.post_empty(&format!("/api/v1/friends/requests/{id}/accept")).await?;
+    assert_eq!((s.as_u16(), b["field"].as_str()), (422, Some("friends")), "{b}");
+    assert_eq!(items(&alice.api.ok("/api/v1/users/alice/friends").await?, "handle").len(), 2);
     run.stop().await
 }

@@ -523,6 +523,22 @@ async fn hunt_viewer(
         tick();
     }
 
+    // 4. Public pages: the HTML profile and the actor document show only public parts.
+    if v.is_none() {
+        let client = reqwest::Client::new();
+        for o in 0..MEMBERS {
+            let url = format!("{}/users/{}", api.base, name(o));
+            let html = client.get(&url).header("accept", "text/html").send().await?.text().await?;
+            let doc = client.get(&url).header("accept", "application/activity+json").send().await?.text().await?;
+            for (field, audience) in &m.fields[o] {
+                let public = *audience == Audience::Public;
+                anyhow::ensure!(html.contains(field.as_str()) == public, "profile page of {} and field {field}", name(o));
+                anyhow::ensure!(!doc.contains(field.as_str()), "actor document of {} carries field {field}", name(o));
+            }
+            tick();
+        }
+    }
+
     let Some(me) = v else {
         for path in [
             "/api/v1/timeline",
@@ -535,7 +551,7 @@ async fn hunt_viewer(
         return Ok(checks.into_inner());
     };
 
-    // 4. The home timeline: own and friends' posts the member may see, newest first.
+    // 5. The home timeline: own and friends' posts the member may see, newest first.
     let (s, list) = all_pages(api, "/api/v1/timeline").await?;
     anyhow::ensure!(s == 200);
     let want: BTreeSet<String> = m
@@ -559,7 +575,7 @@ async fn hunt_viewer(
     );
     tick();
 
-    // 5. Notifications: only the member's own, about things they may see, from nobody blocked.
+    // 6. Notifications: only the member's own, about things they may see, from nobody blocked.
     let (s, list) = all_pages(api, "/api/v1/notifications").await?;
     anyhow::ensure!(s == 200);
     for n in &list {
@@ -633,7 +649,7 @@ async fn leak_hunt(t: TestDb) -> anyhow::Result<()> {
     for (i, mem) in members.iter().enumerate() {
         checks += hunt_viewer(&mem.api, Some(i), &m, &prints).await?;
     }
-    // 6. Footprints, after every visit: exactly the visits the model expects, owner-only.
+    // 7. Footprints, after every visit: exactly the visits the model expects, owner-only.
     let prints = prints.into_inner().unwrap();
     for (o, mem) in members.iter().enumerate() {
         let (_, list) = all_pages(&mem.api, "/api/v1/footprints").await?;

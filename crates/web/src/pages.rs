@@ -4,7 +4,8 @@ use crate::{AppError, AppState};
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use enishi_core::{Actor, RegistrationMode};
+use enishi_core::RegistrationMode;
+use enishi_db::profiles::ProfileView;
 use maud::{DOCTYPE, Markup, html};
 
 /// Routes for plain pages.
@@ -52,8 +53,9 @@ async fn home(State(state): State<AppState>) -> Markup {
     )
 }
 
-/// A member's public profile page.
-pub fn profile_page(state: &AppState, actor: &Actor) -> Markup {
+/// A member's profile page as an anonymous visitor may see it.
+pub fn profile_page(state: &AppState, view: &ProfileView) -> Markup {
+    let actor = &view.actor;
     let nickname = actor
         .display_name
         .clone()
@@ -66,8 +68,16 @@ pub fn profile_page(state: &AppState, actor: &Actor) -> Markup {
                 h1 { (nickname) }
                 p.handle { "@" (actor.handle()) }
                 @if let Some(bio) = &actor.summary {
-                    // Bios are sanitised HTML (ammonia) before they are stored.
+                    // Bios are escaped (local) or sanitised (remote) HTML before storage.
                     div.bio { (maud::PreEscaped(bio)) }
+                }
+                @if !view.fields.is_empty() {
+                    dl {
+                        @for field in &view.fields {
+                            dt { (field.name) }
+                            dd { (field.value) }
+                        }
+                    }
                 }
             }
         },
