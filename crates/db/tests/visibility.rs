@@ -373,20 +373,21 @@ async fn list_queries_match_the_pure_rule(t: TestDb) -> anyhow::Result<()> {
             failure_persistence: None,
             ..Config::default()
         });
-        runner.run(&community(), |c| {
-            handle
-                .block_on(async {
-                    let t = TestDb::create(kind).await?;
-                    let db = enishi_db::connect(&t.url, 2).await?;
-                    enishi_db::migrate(&db).await?;
-                    let result = check(&db, &c).await;
-                    db.conn.close().await?;
-                    t.destroy().await?;
-                    result
-                })
-                .map_err(|e| TestCaseError::fail(format!("{e:#}")))
-        })
-        .map_err(|e| e.to_string())
+        runner
+            .run(&community(), |c| {
+                handle
+                    .block_on(async {
+                        let t = TestDb::create(kind).await?;
+                        let db = enishi_db::connect(&t.url, 2).await?;
+                        enishi_db::migrate(&db).await?;
+                        let result = check(&db, &c).await;
+                        db.conn.close().await?;
+                        t.destroy().await?;
+                        result
+                    })
+                    .map_err(|e| TestCaseError::fail(format!("{e:#}")))
+            })
+            .map_err(|e| e.to_string())
     })
     .await?;
     outcome.map_err(|e| anyhow::anyhow!(e))

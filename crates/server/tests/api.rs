@@ -1349,13 +1349,38 @@ async fn the_friend_limit_is_enforced(t: TestDb) -> anyhow::Result<()> {
     let dave = member(&run, "dave").await?;
     befriend(&alice, &bob).await?;
     befriend(&alice, &carol).await?;
-    let (s, b) = alice.api.post("/api/v1/friends/requests", json!({"target": "dave"})).await?;
-    assert_eq!((s.as_u16(), b["field"].as_str()), (422, Some("friends")), "{b}");
+    let (s, b) = alice
+        .api
+        .post("/api/v1/friends/requests", json!({"target": "dave"}))
+        .await?;
+    assert_eq!(
+        (s.as_u16(), b["field"].as_str()),
+        (422, Some("friends")),
+        "{b}"
+    );
     // Nor may someone at the limit accept.
-    dave.api.post("/api/v1/friends/requests", json!({"target": "alice"})).await?;
-    let id = alice.api.ok("/api/v1/friends/requests").await?["items"][0]["id"].as_i64().unwrap();
-    let (s, b) = alice.api.post_empty(&format!("/api/v1/friends/requests/{id}/accept")).await?;
-    assert_eq!((s.as_u16(), b["field"].as_str()), (422, Some("friends")), "{b}");
-    assert_eq!(items(&alice.api.ok("/api/v1/users/alice/friends").await?, "handle").len(), 2);
+    dave.api
+        .post("/api/v1/friends/requests", json!({"target": "alice"}))
+        .await?;
+    let id = alice.api.ok("/api/v1/friends/requests").await?["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let (s, b) = alice
+        .api
+        .post_empty(&format!("/api/v1/friends/requests/{id}/accept"))
+        .await?;
+    assert_eq!(
+        (s.as_u16(), b["field"].as_str()),
+        (422, Some("friends")),
+        "{b}"
+    );
+    assert_eq!(
+        items(
+            &alice.api.ok("/api/v1/users/alice/friends").await?,
+            "handle"
+        )
+        .len(),
+        2
+    );
     run.stop().await
 }

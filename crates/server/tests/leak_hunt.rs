@@ -528,12 +528,32 @@ async fn hunt_viewer(
         let client = reqwest::Client::new();
         for o in 0..MEMBERS {
             let url = format!("{}/users/{}", api.base, name(o));
-            let html = client.get(&url).header("accept", "text/html").send().await?.text().await?;
-            let doc = client.get(&url).header("accept", "application/activity+json").send().await?.text().await?;
+            let html = client
+                .get(&url)
+                .header("accept", "text/html")
+                .send()
+                .await?
+                .text()
+                .await?;
+            let doc = client
+                .get(&url)
+                .header("accept", "application/activity+json")
+                .send()
+                .await?
+                .text()
+                .await?;
             for (field, audience) in &m.fields[o] {
                 let public = *audience == Audience::Public;
-                anyhow::ensure!(html.contains(field.as_str()) == public, "profile page of {} and field {field}", name(o));
-                anyhow::ensure!(!doc.contains(field.as_str()), "actor document of {} carries field {field}", name(o));
+                anyhow::ensure!(
+                    html.contains(field.as_str()) == public,
+                    "profile page of {} and field {field}",
+                    name(o)
+                );
+                anyhow::ensure!(
+                    !doc.contains(field.as_str()),
+                    "actor document of {} carries field {field}",
+                    name(o)
+                );
             }
             tick();
         }

@@ -38,9 +38,13 @@ async fn member(
     let actor = member_or_404(&state, &name).await?;
     // The document and the page are public: they carry only what the member shows everyone
     // (a nickname or bio with a narrower audience is left out).
-    let public = enishi_db::profiles::view(&state.db, &enishi_core::Viewer::ANONYMOUS, &actor).await?;
+    let public =
+        enishi_db::profiles::view(&state.db, &enishi_core::Viewer::ANONYMOUS, &actor).await?;
     if wants_activity_json(&headers) {
-        return Ok(activity_json(&actor_to_wire(&public.actor, &state.settings)));
+        return Ok(activity_json(&actor_to_wire(
+            &public.actor,
+            &state.settings,
+        )));
     }
     Ok(pages::profile_page(&state, &public).into_response())
 }
