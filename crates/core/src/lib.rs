@@ -3,6 +3,7 @@
 pub mod actor;
 pub mod audience;
 pub mod content;
+pub mod delivery;
 pub mod instance;
 pub mod username;
 pub mod visibility;

@@ -13,6 +13,7 @@ pub mod instance;
 pub mod introductions;
 pub mod invites;
 pub mod notifications;
+pub mod outbox;
 pub mod password;
 pub mod posts;
 pub mod profiles;
