@@ -104,7 +104,11 @@ impl MigrationTrait for Migration {
         .await?;
         for (name, cols, unique) in [
             ("delivery_due", vec!["state", "next_attempt_at"], false),
-            ("delivery_order", vec!["inbox_url", "object_key", "id"], false),
+            (
+                "delivery_order",
+                vec!["inbox_url", "object_key", "id"],
+                false,
+            ),
             ("delivery_by_host", vec!["host", "state"], false),
             ("delivery_once", vec!["activity_id", "inbox_url"], true),
         ] {

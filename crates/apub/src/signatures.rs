@@ -59,7 +59,9 @@ pub struct Signer {
 
 impl std::fmt::Debug for Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Signer").field("key_id", &self.key_id).finish_non_exhaustive()
+        f.debug_struct("Signer")
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -98,7 +100,11 @@ impl Signer {
             other => return Err(SignatureError::Key(format!("unexpected PEM block {other}"))),
         }
         .map_err(|e| SignatureError::Key(e.to_string()))?;
-        Ok(Signer { key, key_id: key_id.into(), rng: SystemRandom::new() })
+        Ok(Signer {
+            key,
+            key_id: key_id.into(),
+            rng: SystemRandom::new(),
+        })
     }
 
     /// The key id signatures name.
@@ -109,15 +115,27 @@ impl Signer {
     fn sign_string(&self, signing_string: &str) -> Result<String, SignatureError> {
         let mut sig = vec![0u8; self.key.public_modulus_len()];
         self.key
-            .sign(&RSA_PKCS1_SHA256, &self.rng, signing_string.as_bytes(), &mut sig)
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &self.rng,
+                signing_string.as_bytes(),
+                &mut sig,
+            )
             .map_err(|_| SignatureError::Key("signing failed".into()))?;
         Ok(B64.encode(sig))
     }
 
-    fn sign(&self, method: &str, url: &Url, date: SystemTime, body: Option<&[u8]>) -> Result<SignedHeaders, SignatureError> {
+    fn sign(
+        &self,
+        method: &str,
+        url: &Url,
+        date: SystemTime,
+        body: Option<&[u8]>,
+    ) -> Result<SignedHeaders, SignatureError> {
         let host = host_header(url);
         let date = httpdate::fmt_http_date(date);
-        let mut headers: Vec<(&'static str, String)> = vec![("Host", host.clone()), ("Date", date.clone())];
+        let mut headers: Vec<(&'static str, String)> =
+            vec![("Host", host.clone()), ("Date", date.clone())];
         let mut names = vec!["(request-target)", "host", "date"];
         let mut lines = vec![
             format!("(request-target): {}", request_target(method, url)),
@@ -145,7 +163,12 @@ impl Signer {
     }
 
     /// Signs a POST of `body` to `url`: `(request-target) host date digest content-type`.
-    pub fn sign_post(&self, url: &Url, body: &[u8], date: SystemTime) -> Result<SignedHeaders, SignatureError> {
+    pub fn sign_post(
+        &self,
+        url: &Url,
+        body: &[u8],
+        date: SystemTime,
+    ) -> Result<SignedHeaders, SignatureError> {
         self.sign("POST", url, date, Some(body))
     }
 
@@ -182,11 +205,15 @@ pub fn parse_signature_header(value: &str) -> Result<SignatureParams, SignatureE
     let mut map = BTreeMap::new();
     let mut rest = value.trim();
     while !rest.is_empty() {
-        let (key, after) = rest.split_once('=').ok_or_else(|| SignatureError::Malformed("expected key=value".into()))?;
+        let (key, after) = rest
+            .split_once('=')
+            .ok_or_else(|| SignatureError::Malformed("expected key=value".into()))?;
         let key = key.trim().trim_start_matches(',').trim().to_owned();
         let after = after.trim_start();
         let (val, next) = if let Some(quoted) = after.strip_prefix('"') {
-            let end = quoted.find('"').ok_or_else(|| SignatureError::Malformed("unterminated quote".into()))?;
+            let end = quoted
+                .find('"')
+                .ok_or_else(|| SignatureError::Malformed("unterminated quote".into()))?;
             (quoted[..end].to_owned(), &quoted[end + 1..])
         } else {
             let end = after.find(',').unwrap_or(after.len());
@@ -195,15 +222,32 @@ pub fn parse_signature_header(value: &str) -> Result<SignatureParams, SignatureE
         map.insert(key, val);
         rest = next.trim_start().trim_start_matches(',').trim_start();
     }
-    let key_id = map.remove("keyId").ok_or_else(|| SignatureError::Malformed("no keyId".into()))?;
-    let signature = map.remove("signature").ok_or_else(|| SignatureError::Malformed("no signature".into()))?;
-    let signature = B64.decode(signature).map_err(|_| SignatureError::Malformed("signature is not base64".into()))?;
+    let key_id = map
+        .remove("keyId")
+        .ok_or_else(|| SignatureError::Malformed("no keyId".into()))?;
+    let signature = map
+        .remove("signature")
+        .ok_or_else(|| SignatureError::Malformed("no signature".into()))?;
+    let signature = B64
+        .decode(signature)
+        .map_err(|_| SignatureError::Malformed("signature is not base64".into()))?;
     let headers = map
         .remove("headers")
-        .map(|h| h.split_whitespace().map(|s| s.to_ascii_lowercase()).collect())
+        .map(|h| {
+            h.split_whitespace()
+                .map(|s| s.to_ascii_lowercase())
+                .collect()
+        })
         .unwrap_or_else(|| vec!["date".to_owned()]);
     let num = |k: &str| map.get(k).and_then(|v| v.parse::<i64>().ok());
-    Ok(SignatureParams { created: num("created"), expires: num("expires"), algorithm: map.remove("algorithm"), key_id, headers, signature })
+    Ok(SignatureParams {
+        created: num("created"),
+        expires: num("expires"),
+        algorithm: map.remove("algorithm"),
+        key_id,
+        headers,
+        signature,
+    })
 }
 
 /// A request as the verifier needs to see it.
@@ -221,7 +265,10 @@ pub struct RequestParts<'a> {
 
 impl RequestParts<'_> {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The `keyId` of the request's signature, if it has one.
@@ -232,11 +279,18 @@ impl RequestParts<'_> {
 }
 
 fn check_date(parts: &RequestParts<'_>, now: SystemTime) -> Result<(), SignatureError> {
-    let raw = parts.header("date").ok_or_else(|| SignatureError::Date("no Date header".into()))?;
-    let date = httpdate::parse_http_date(raw).map_err(|_| SignatureError::Date(format!("not an HTTP date: {raw:?}")))?;
-    let skew = now.duration_since(date).or_else(|e| Ok::<_, SignatureError>(e.duration()))?;
+    let raw = parts
+        .header("date")
+        .ok_or_else(|| SignatureError::Date("no Date header".into()))?;
+    let date = httpdate::parse_http_date(raw)
+        .map_err(|_| SignatureError::Date(format!("not an HTTP date: {raw:?}")))?;
+    let skew = now
+        .duration_since(date)
+        .or_else(|e| Ok::<_, SignatureError>(e.duration()))?;
     if skew > MAX_CLOCK_SKEW {
-        return Err(SignatureError::Date("outside the acceptable time window".into()));
+        return Err(SignatureError::Date(
+            "outside the acceptable time window".into(),
+        ));
     }
     Ok(())
 }
@@ -244,22 +298,44 @@ fn check_date(parts: &RequestParts<'_>, now: SystemTime) -> Result<(), Signature
 /// Verifies a draft-cavage signature (`rsa-sha256`, or `hs2019` with an RSA key) against
 /// `public_pem`: the signing string, the `Date` window and, for requests with a body, a signed
 /// `Digest` that matches it.
-pub fn verify_request(parts: &RequestParts<'_>, public_pem: &str, now: SystemTime) -> Result<SignatureParams, SignatureError> {
+pub fn verify_request(
+    parts: &RequestParts<'_>,
+    public_pem: &str,
+    now: SystemTime,
+) -> Result<SignatureParams, SignatureError> {
     let value = parts.header("signature").ok_or(SignatureError::Unsigned)?;
     let params = parse_signature_header(value)?;
     if let Some(alg) = &params.algorithm
         && !matches!(alg.to_ascii_lowercase().as_str(), "rsa-sha256" | "hs2019")
     {
-        return Err(SignatureError::Malformed(format!("unsupported algorithm {alg}")));
+        return Err(SignatureError::Malformed(format!(
+            "unsupported algorithm {alg}"
+        )));
     }
     let mut lines = Vec::with_capacity(params.headers.len());
     for name in &params.headers {
         let line = match name.as_str() {
-            "(request-target)" => format!("(request-target): {} {}", parts.method.to_ascii_lowercase(), parts.path_and_query),
-            "(created)" => format!("(created): {}", params.created.ok_or_else(|| SignatureError::Malformed("(created) without created".into()))?),
-            "(expires)" => format!("(expires): {}", params.expires.ok_or_else(|| SignatureError::Malformed("(expires) without expires".into()))?),
+            "(request-target)" => format!(
+                "(request-target): {} {}",
+                parts.method.to_ascii_lowercase(),
+                parts.path_and_query
+            ),
+            "(created)" => format!(
+                "(created): {}",
+                params
+                    .created
+                    .ok_or_else(|| SignatureError::Malformed("(created) without created".into()))?
+            ),
+            "(expires)" => format!(
+                "(expires): {}",
+                params
+                    .expires
+                    .ok_or_else(|| SignatureError::Malformed("(expires) without expires".into()))?
+            ),
             other => {
-                let v = parts.header(other).ok_or_else(|| SignatureError::Malformed(format!("signed header {other} is missing")))?;
+                let v = parts.header(other).ok_or_else(|| {
+                    SignatureError::Malformed(format!("signed header {other} is missing"))
+                })?;
                 format!("{other}: {v}")
             }
         };
@@ -273,20 +349,34 @@ pub fn verify_request(parts: &RequestParts<'_>, public_pem: &str, now: SystemTim
         check_date(parts, now)?;
     }
     if let Some(created) = params.created {
-        let now_secs = now.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+        let now_secs = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
         if (now_secs - created).unsigned_abs() > MAX_CLOCK_SKEW.as_secs() {
-            return Err(SignatureError::Date("created outside the acceptable time window".into()));
+            return Err(SignatureError::Date(
+                "created outside the acceptable time window".into(),
+            ));
         }
     }
-    if let Some(body) = parts.body.filter(|_| parts.method.eq_ignore_ascii_case("POST")) {
+    if let Some(body) = parts
+        .body
+        .filter(|_| parts.method.eq_ignore_ascii_case("POST"))
+    {
         if !params.headers.iter().any(|h| h == "digest") {
-            return Err(SignatureError::Digest("a POST must sign its Digest header".into()));
+            return Err(SignatureError::Digest(
+                "a POST must sign its Digest header".into(),
+            ));
         }
         let given = parts.header("digest").unwrap_or_default();
         let computed = digest_header(body);
-        let matches = given.split(',').any(|d| d.trim().eq_ignore_ascii_case(&computed) || d.trim() == computed);
+        let matches = given
+            .split(',')
+            .any(|d| d.trim().eq_ignore_ascii_case(&computed) || d.trim() == computed);
         if !matches {
-            return Err(SignatureError::Digest(format!("computed {computed}, given {given}")));
+            return Err(SignatureError::Digest(format!(
+                "computed {computed}, given {given}"
+            )));
         }
     }
     Ok(params)

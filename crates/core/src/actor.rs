@@ -126,6 +126,15 @@ impl Actor {
     }
 }
 
+/// The 404 message for an account that does not exist *or* that the caller may not see (a
+/// blocker): the same words either way, so that a block is never revealed.
+pub fn unknown_account(handle: &str) -> String {
+    format!(
+        "no member or known account {:?}",
+        handle.trim().trim_start_matches('@').to_lowercase()
+    )
+}
+
 /// A local member: an account with a password and a Person actor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {

@@ -22,7 +22,9 @@ pub enum Verdict {
 pub fn judge_status(status: u16, retry_after: Option<Duration>) -> Verdict {
     match status {
         200..=299 => Verdict::Delivered,
-        408 | 425 | 429 | 500..=599 => Verdict::Retry { not_before: retry_after.filter(|_| matches!(status, 429 | 503)) },
+        408 | 425 | 429 | 500..=599 => Verdict::Retry {
+            not_before: retry_after.filter(|_| matches!(status, 429 | 503)),
+        },
         _ => Verdict::Dead,
     }
 }
@@ -56,14 +58,20 @@ impl RetryPolicy {
     /// `[0, 1)` spreading it over ±25% so that retries to one host do not arrive in a herd.
     pub fn backoff(&self, attempts: u32, jitter: f64) -> Duration {
         let exp = attempts.saturating_sub(1).min(30);
-        let raw = self.base.saturating_mul(1u32 << exp.min(20)).min(self.max_wait);
+        let raw = self
+            .base
+            .saturating_mul(1u32 << exp.min(20))
+            .min(self.max_wait);
         let factor = 0.75 + 0.5 * jitter.clamp(0.0, 1.0);
         raw.mul_f64(factor)
     }
 
     /// The wait before probing a host that has failed `failures` times in a row.
     pub fn probe_wait(&self, failures: u32, jitter: f64) -> Duration {
-        self.backoff(failures.saturating_sub(self.host_failure_threshold) + 1, jitter)
+        self.backoff(
+            failures.saturating_sub(self.host_failure_threshold) + 1,
+            jitter,
+        )
     }
 }
 
@@ -91,7 +99,10 @@ mod tests {
     fn statuses() {
         assert_eq!(judge_status(202, None), Verdict::Delivered);
         for s in [408, 429, 500, 502, 503, 504] {
-            assert!(matches!(judge_status(s, None), Verdict::Retry { .. }), "{s}");
+            assert!(
+                matches!(judge_status(s, None), Verdict::Retry { .. }),
+                "{s}"
+            );
         }
         for s in [301, 400, 401, 403, 404, 410, 413, 422] {
             assert_eq!(judge_status(s, None), Verdict::Dead, "{s}");
@@ -116,8 +127,14 @@ mod tests {
     #[test]
     fn retry_after() {
         let now = std::time::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
-        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
-        assert_eq!(parse_retry_after("Sun, 09 Sep 2001 01:47:00 GMT", now), Some(Duration::from_secs(20)));
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 09 Sep 2001 01:47:00 GMT", now),
+            Some(Duration::from_secs(20))
+        );
         assert_eq!(parse_retry_after("soon", now), None);
     }
 }

@@ -8,7 +8,7 @@ pub mod instance;
 pub mod username;
 pub mod visibility;
 
-pub use actor::{Actor, ActorId, ActorKind, Member};
+pub use actor::{Actor, ActorId, ActorKind, Member, unknown_account};
 pub use audience::Audience;
 pub use content::{
     Comment, FollowState, Introduction, IntroductionState, MemberSettings, NotificationKind, Post,

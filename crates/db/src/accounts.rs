@@ -37,10 +37,11 @@ pub struct NewMember<'a> {
     pub keys: ActorKeys,
 }
 
-/// A member's settings from their account row; unparsable values fall back to the defaults.
+/// A member's settings from their account row; an unparsable stored audience fails closed
+/// (`private`).
 pub(crate) fn settings_from_row(row: &account::Model) -> MemberSettings {
     let d = MemberSettings::default();
-    let parse = |v: &str, fallback: Audience| v.parse().unwrap_or(fallback);
+    let parse = |v: &str, _default: Audience| v.parse().unwrap_or(Audience::Private);
     MemberSettings {
         default_audience: parse(&row.default_audience, d.default_audience),
         footprints_enabled: row.footprints_enabled,

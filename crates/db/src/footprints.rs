@@ -41,8 +41,16 @@ async fn enabled(conn: &impl ConnectionTrait, actor: ActorId) -> Result<bool, Db
 }
 
 /// Records that `visitor` (a logged-in local member) viewed `target` of `owner`, unless either
-/// of them has turned footprints off or it is their own page.
+/// of them has turned footprints off or it is their own page. Best effort: a failure is
+/// logged and never fails the read that caused it.
 pub async fn record(db: &Db, visitor: ActorId, owner: ActorId, target: Target) -> OpResult<()> {
+    if let Err(e) = try_record(db, visitor, owner, target).await {
+        tracing::warn!(error = %e, "could not record a footprint");
+    }
+    Ok(())
+}
+
+async fn try_record(db: &Db, visitor: ActorId, owner: ActorId, target: Target) -> OpResult<()> {
     if visitor == owner || !enabled(&db.conn, visitor).await? || !enabled(&db.conn, owner).await? {
         return Ok(());
     }
@@ -75,6 +83,9 @@ pub async fn record(db: &Db, visitor: ActorId, owner: ActorId, target: Target) -
 /// The owner's footprints of the last seven days, newest first. Visitors blocked either way are
 /// left out.
 pub async fn list(db: &Db, owner: ActorId) -> OpResult<Vec<Footprint>> {
+    if !enabled(&db.conn, owner).await? {
+        return Ok(Vec::new());
+    }
     let since = Utc::now() - Duration::days(WINDOW_DAYS);
     let viewer = enishi_core::Viewer::member(owner);
     let rows = footprint::Entity::find()

@@ -9,10 +9,7 @@ use enishi_core::{
     Viewer, ViewerKind, may_see, may_see_introduction,
 };
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use url::Url;
 
 /// Converts a row into the domain introduction.
@@ -48,9 +45,13 @@ pub async fn section_audience(db: &Db, subject: ActorId) -> Result<Audience, DbE
         .filter(account::Column::ActorId.eq(subject.0))
         .one(&db.conn)
         .await?;
-    Ok(row
-        .and_then(|r| r.introductions_audience.parse().ok())
-        .unwrap_or(Audience::FriendsOfFriends))
+    Ok(match row {
+        Some(r) => r
+            .introductions_audience
+            .parse()
+            .unwrap_or(Audience::Private),
+        None => Audience::FriendsOfFriends,
+    })
 }
 
 async fn view(db: &Db, intro: Introduction) -> OpResult<IntroductionView> {
@@ -84,20 +85,20 @@ pub async fn write(
             enishi_core::ValidationError::new("subject", "you cannot introduce yourself").into(),
         );
     }
-    let rel = relations::relation(db, viewer, subject.id).await?;
-    if rel.blocked {
-        return Err(OpError::not_found(format!(
-            "no member {}",
-            subject.api_handle()
+    settings.limits.check_introduction(text)?;
+    // Checked inside the transaction, so that a concurrent unfriend or block cannot leave an
+    // introduction between people who are no longer friends.
+    let txn = crate::begin_write(db).await?;
+    if relations::blocked_either_way(&txn, me, subject.id).await? {
+        return Err(OpError::not_found(enishi_core::unknown_account(
+            &subject.api_handle(),
         )));
     }
-    if !rel.friend {
+    if !relations::are_friends(&txn, me, subject.id).await? {
         return Err(OpError::Forbidden(
             "only friends may write an introduction".into(),
         ));
     }
-    settings.limits.check_introduction(text)?;
-    let txn = db.conn.begin().await?;
     let exists = introduction::Entity::find()
         .filter(introduction::Column::WriterId.eq(me.0))
         .filter(introduction::Column::SubjectId.eq(subject.id.0))
@@ -129,7 +130,20 @@ pub async fn write(
         ..Default::default()
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(|e| {
+        if crate::is_unique_violation(&e) {
+            OpError::Conflict(
+                "introduction_exists",
+                format!(
+                    "you already wrote an introduction of {}",
+                    subject.api_handle()
+                ),
+            )
+        } else {
+            e.into()
+        }
+    })?;
     notifications::create(
         &txn,
         subject.id,

@@ -46,6 +46,19 @@ impl std::fmt::Debug for ActorKeys {
     }
 }
 
+/// Begins a transaction that will write. On SQLite it takes the write lock at once (as `BEGIN
+/// IMMEDIATE` would): a deferred transaction that reads and then writes fails outright when
+/// another connection committed in between, instead of waiting its turn.
+pub async fn begin_write(db: &Db) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let txn = db.conn.begin().await?;
+    if db.backend == Backend::Sqlite {
+        txn.execute_unprepared("UPDATE instance_setting SET value = value WHERE key = 'domain'")
+            .await?;
+    }
+    Ok(txn)
+}
+
 /// Whether a database error is a unique-constraint violation (the same on both backends).
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(

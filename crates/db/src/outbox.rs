@@ -9,8 +9,8 @@ use chrono::{DateTime, Duration, Utc};
 use enishi_core::{Actor, ActorId};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, Statement, Value,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set, Statement, Value,
 };
 use std::collections::BTreeSet;
 use url::Url;
@@ -61,7 +61,11 @@ fn host_of(url: &Url) -> String {
 
 /// Writes an activity and one delivery per inbox (duplicates dropped). Call it inside the
 /// transaction of the change it announces. Returns the activity's row id.
-pub async fn enqueue(conn: &impl ConnectionTrait, out: Outgoing<'_>, inboxes: &[Url]) -> Result<i64, DbErr> {
+pub async fn enqueue(
+    conn: &impl ConnectionTrait,
+    out: Outgoing<'_>,
+    inboxes: &[Url],
+) -> Result<i64, DbErr> {
     let now = Utc::now();
     let activity = outbox_activity::ActiveModel {
         ap_id: Set(out.ap_id.to_owned()),
@@ -94,7 +98,9 @@ pub async fn enqueue(conn: &impl ConnectionTrait, out: Outgoing<'_>, inboxes: &[
         })
         .collect();
     for chunk in rows.chunks(500) {
-        delivery::Entity::insert_many(chunk.to_vec()).exec_without_returning(conn).await?;
+        delivery::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(conn)
+            .await?;
     }
     Ok(activity.id)
 }
@@ -128,7 +134,11 @@ pub struct Claimed {
 pub async fn claim(db: &Db, limit: u64, lease: Duration) -> Result<Vec<Claimed>, DbErr> {
     let now = Utc::now();
     let backend = db.conn.get_database_backend();
-    let skip_locked = if backend == DbBackend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+    let skip_locked = if backend == DbBackend::Postgres {
+        "FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
     let sql = format!(
         "UPDATE delivery SET locked_until = $1, attempts = attempts + 1 WHERE id IN (
            SELECT d.id FROM delivery d
@@ -165,13 +175,14 @@ pub async fn claim(db: &Db, limit: u64, lease: Duration) -> Result<Vec<Claimed>,
         activity_ids.insert(activity_id);
         raw.push((id, activity_id, inbox, host, attempts, created_at));
     }
-    let activities: std::collections::HashMap<i64, outbox_activity::Model> = outbox_activity::Entity::find()
-        .filter(outbox_activity::Column::Id.is_in(activity_ids))
-        .all(&db.conn)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
+    let activities: std::collections::HashMap<i64, outbox_activity::Model> =
+        outbox_activity::Entity::find()
+            .filter(outbox_activity::Column::Id.is_in(activity_ids))
+            .all(&db.conn)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
     let resting: BTreeSet<String> = delivery_host::Entity::find()
         .filter(delivery_host::Column::Available.eq(false))
         .all(&db.conn)
@@ -181,7 +192,9 @@ pub async fn claim(db: &Db, limit: u64, lease: Duration) -> Result<Vec<Claimed>,
         .collect();
     raw.sort_by_key(|r| r.0);
     for (id, activity_id, inbox, host, attempts, created_at) in raw {
-        let Some(a) = activities.get(&activity_id) else { continue };
+        let Some(a) = activities.get(&activity_id) else {
+            continue;
+        };
         claimed.push(Claimed {
             id,
             probe: resting.contains(&host),
@@ -200,8 +213,14 @@ pub async fn claim(db: &Db, limit: u64, lease: Duration) -> Result<Vec<Claimed>,
 /// Gives a claimed delivery back untouched (the worker will not send it now).
 pub async fn release(db: &Db, id: i64) -> Result<(), DbErr> {
     delivery::Entity::update_many()
-        .col_expr(delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
-        .col_expr(delivery::Column::Attempts, Expr::col(delivery::Column::Attempts).sub(1))
+        .col_expr(
+            delivery::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            delivery::Column::Attempts,
+            Expr::col(delivery::Column::Attempts).sub(1),
+        )
         .filter(delivery::Column::Id.eq(id))
         .exec(&db.conn)
         .await?;
@@ -215,7 +234,10 @@ pub async fn delivered(db: &Db, id: i64, host: &str, status: u16) -> Result<(), 
         .col_expr(delivery::Column::State, Expr::value(state::DONE))
         .col_expr(delivery::Column::DeliveredAt, Expr::value(now))
         .col_expr(delivery::Column::LastStatus, Expr::value(i32::from(status)))
-        .col_expr(delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            delivery::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .filter(delivery::Column::Id.eq(id))
         .exec(&db.conn)
         .await?;
@@ -223,12 +245,24 @@ pub async fn delivered(db: &Db, id: i64, host: &str, status: u16) -> Result<(), 
 }
 
 /// Schedules another attempt at `next` after a failure.
-pub async fn retry_at(db: &Db, id: i64, status: Option<u16>, error: &str, next: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn retry_at(
+    db: &Db,
+    id: i64,
+    status: Option<u16>,
+    error: &str,
+    next: DateTime<Utc>,
+) -> Result<(), DbErr> {
     delivery::Entity::update_many()
         .col_expr(delivery::Column::NextAttemptAt, Expr::value(next))
-        .col_expr(delivery::Column::LastStatus, Expr::value(status.map(i32::from)))
+        .col_expr(
+            delivery::Column::LastStatus,
+            Expr::value(status.map(i32::from)),
+        )
         .col_expr(delivery::Column::LastError, Expr::value(truncate(error)))
-        .col_expr(delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            delivery::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .filter(delivery::Column::Id.eq(id))
         .exec(&db.conn)
         .await?;
@@ -239,9 +273,15 @@ pub async fn retry_at(db: &Db, id: i64, status: Option<u16>, error: &str, next: 
 pub async fn dead(db: &Db, id: i64, status: Option<u16>, reason: &str) -> Result<(), DbErr> {
     delivery::Entity::update_many()
         .col_expr(delivery::Column::State, Expr::value(state::DEAD))
-        .col_expr(delivery::Column::LastStatus, Expr::value(status.map(i32::from)))
+        .col_expr(
+            delivery::Column::LastStatus,
+            Expr::value(status.map(i32::from)),
+        )
         .col_expr(delivery::Column::LastError, Expr::value(truncate(reason)))
-        .col_expr(delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            delivery::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .filter(delivery::Column::Id.eq(id))
         .exec(&db.conn)
         .await?;
@@ -257,7 +297,10 @@ pub async fn host_ok(db: &Db, host: &str) -> Result<(), DbErr> {
     delivery_host::Entity::update_many()
         .col_expr(delivery_host::Column::Available, Expr::value(true))
         .col_expr(delivery_host::Column::ConsecutiveFailures, Expr::value(0))
-        .col_expr(delivery_host::Column::NextProbeAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            delivery_host::Column::NextProbeAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .col_expr(delivery_host::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(delivery_host::Column::Host.eq(host))
         .filter(
@@ -280,10 +323,14 @@ pub async fn host_failed(
     probe_wait: impl Fn(u32) -> std::time::Duration,
 ) -> Result<bool, DbErr> {
     let now = Utc::now();
-    let current = delivery_host::Entity::find_by_id(host.to_owned()).one(&db.conn).await?;
+    let current = delivery_host::Entity::find_by_id(host.to_owned())
+        .one(&db.conn)
+        .await?;
     let failures = current.as_ref().map_or(0, |h| h.consecutive_failures) + 1;
     let unavailable = failures as u32 >= threshold;
-    let next_probe = unavailable.then(|| now + Duration::from_std(probe_wait(failures as u32)).unwrap_or(Duration::hours(6)));
+    let next_probe = unavailable.then(|| {
+        now + Duration::from_std(probe_wait(failures as u32)).unwrap_or(Duration::hours(6))
+    });
     delivery_host::Entity::insert(delivery_host::ActiveModel {
         host: Set(host.to_owned()),
         available: Set(!unavailable),
@@ -347,8 +394,14 @@ pub async fn status(db: &Db) -> Result<QueueStatus, DbErr> {
     let depth = count(state::PENDING).count(&db.conn).await?;
     let due = count(state::PENDING).filter(delivery::Column::NextAttemptAt.lte(now));
     let due_now = due.clone().count(&db.conn).await?;
-    let oldest = due.order_by_asc(delivery::Column::NextAttemptAt).one(&db.conn).await?;
-    let retrying = count(state::PENDING).filter(delivery::Column::Attempts.gt(0)).count(&db.conn).await?;
+    let oldest = due
+        .order_by_asc(delivery::Column::NextAttemptAt)
+        .one(&db.conn)
+        .await?;
+    let retrying = count(state::PENDING)
+        .filter(delivery::Column::Attempts.gt(0))
+        .count(&db.conn)
+        .await?;
     let dead = count(state::DEAD).count(&db.conn).await?;
     let delivered = count(state::DONE).count(&db.conn).await?;
     let unavailable_hosts = delivery_host::Entity::find()
@@ -357,7 +410,12 @@ pub async fn status(db: &Db) -> Result<QueueStatus, DbErr> {
         .all(&db.conn)
         .await?
         .into_iter()
-        .map(|h| UnavailableHost { host: h.host, failures: h.consecutive_failures, next_probe_at: h.next_probe_at, last_error: h.last_error })
+        .map(|h| UnavailableHost {
+            host: h.host,
+            failures: h.consecutive_failures,
+            next_probe_at: h.next_probe_at,
+            last_error: h.last_error,
+        })
         .collect();
     Ok(QueueStatus {
         depth,
@@ -365,7 +423,9 @@ pub async fn status(db: &Db) -> Result<QueueStatus, DbErr> {
         retrying,
         dead,
         delivered,
-        oldest_due_secs: oldest.map_or(0, |o| u64::try_from((now - o.next_attempt_at).num_seconds()).unwrap_or(0)),
+        oldest_due_secs: oldest.map_or(0, |o| {
+            u64::try_from((now - o.next_attempt_at).num_seconds()).unwrap_or(0)
+        }),
         unavailable_hosts,
     })
 }
@@ -396,7 +456,9 @@ pub async fn clean_up(db: &Db, before: DateTime<Utc>) -> Result<u64, DbErr> {
         .rows_affected;
     outbox_activity::Entity::delete_many()
         .filter(outbox_activity::Column::CreatedAt.lt(before))
-        .filter(Expr::cust("NOT EXISTS (SELECT 1 FROM delivery d WHERE d.activity_id = outbox_activity.id)"))
+        .filter(Expr::cust(
+            "NOT EXISTS (SELECT 1 FROM delivery d WHERE d.activity_id = outbox_activity.id)",
+        ))
         .exec(&db.conn)
         .await?;
     Ok(gone)

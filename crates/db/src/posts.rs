@@ -11,7 +11,6 @@ use enishi_core::{
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
 };
 use url::Url;
 
@@ -184,7 +183,7 @@ pub async fn edit(
     let title = edit.title.map(str::to_owned).or(view.post.title.clone());
     let body = edit.body.unwrap_or(&view.post.body).to_owned();
     check(settings, kind, title.as_deref(), &body)?;
-    let txn = db.conn.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let mut row: post::ActiveModel = post::Entity::find_by_id(view.post.id.0)
         .one(&txn)
         .await?

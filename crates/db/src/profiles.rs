@@ -8,9 +8,7 @@ use enishi_core::content::profile_limits as limits;
 use enishi_core::{
     Actor, ActorId, Audience, MemberSettings, ProfileField, ValidationError, Viewer, may_see,
 };
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 /// A profile with each part present only if the viewer may see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,9 +38,8 @@ pub async fn settings_of(db: &Db, actor: ActorId) -> OpResult<MemberSettings> {
 pub async fn view(db: &Db, viewer: &Viewer, owner: &Actor) -> OpResult<ProfileView> {
     let rel = relations::relation(db, viewer, owner.id).await?;
     if rel.blocked {
-        return Err(OpError::not_found(format!(
-            "no member {}",
-            owner.api_handle()
+        return Err(OpError::not_found(enishi_core::unknown_account(
+            &owner.api_handle(),
         )));
     }
     let s = settings_of(db, owner.id).await?;
@@ -141,7 +138,7 @@ pub async fn update(db: &Db, me: ActorId, edit: ProfileEdit) -> OpResult<()> {
             check_len("fields", &f.value, limits::FIELD_VALUE)?;
         }
     }
-    let txn = db.conn.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let row = actor::Entity::find_by_id(me.0)
         .one(&txn)
         .await?
@@ -228,4 +225,40 @@ pub async fn update_settings(
     }
     let row = row.update(&db.conn).await?;
     Ok(crate::accounts::settings_from_row(&row))
+}
+
+/// Clears the nickname of every actor in `actors` whose nickname `viewer` may not see (the
+/// owner's `nickname_audience`, judged by the audience rule in SQL). Remote actors' nicknames
+/// are public.
+pub async fn redact_nicknames<'a>(
+    db: &Db,
+    viewer: &Viewer,
+    actors: impl IntoIterator<Item = &'a mut Actor>,
+) -> OpResult<()> {
+    let mut actors: Vec<&mut Actor> = actors
+        .into_iter()
+        .filter(|a| a.is_local && a.display_name.is_some())
+        .collect();
+    if actors.is_empty() {
+        return Ok(());
+    }
+    let mut ids: Vec<i64> = actors.iter().map(|a| a.id.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let hidden: std::collections::HashSet<i64> = account::Entity::find()
+        .filter(account::Column::ActorId.is_in(ids))
+        .filter(sea_orm::sea_query::ExprTrait::not(
+            crate::visibility::may_see("account.actor_id", "account.nickname_audience", viewer),
+        ))
+        .all(&db.conn)
+        .await?
+        .into_iter()
+        .map(|a| a.actor_id)
+        .collect();
+    for a in actors.iter_mut() {
+        if hidden.contains(&a.id.0) {
+            a.display_name = None;
+        }
+    }
+    Ok(())
 }

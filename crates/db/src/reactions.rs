@@ -13,7 +13,6 @@ use enishi_core::{
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
 };
 use url::Url;
 
@@ -42,6 +41,8 @@ pub struct CommentView {
     pub post_public_id: String,
     /// Kind of the post.
     pub post_kind: PostKind,
+    /// Audience of the post, which the comment inherits.
+    pub post_audience: enishi_core::Audience,
 }
 
 fn member_of(viewer: &Viewer) -> OpResult<ActorId> {
@@ -66,7 +67,7 @@ pub async fn comment(
     let comment_id = uuid::Uuid::now_v7().to_string();
     let ap_id = settings.url(&format!("/comments/{comment_id}"));
     let now = Utc::now();
-    let txn = db.conn.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let row = comment::ActiveModel {
         public_id: Set(comment_id),
         ap_id: Set(ap_id.to_string()),
@@ -100,6 +101,7 @@ pub async fn comment(
         author,
         post_public_id: parent.post.public_id,
         post_kind: kind,
+        post_audience: parent.post.audience,
     })
 }
 
@@ -148,6 +150,7 @@ pub async fn comments_of(
                 author,
                 post_public_id: parent.post.public_id.clone(),
                 post_kind: parent.post.kind,
+                post_audience: parent.post.audience,
             })
         })
         .collect()
@@ -184,7 +187,7 @@ pub async fn delete_comment(db: &Db, viewer: &Viewer, comment_public_id: &str) -
 pub async fn like(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -> OpResult<()> {
     let me = member_of(viewer)?;
     let parent = posts::get_visible(db, viewer, kind, public_id).await?;
-    let txn = db.conn.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let inserted = post_like::Entity::insert(post_like::ActiveModel {
         post_id: Set(parent.post.id.0),
         actor_id: Set(me.0),
@@ -220,7 +223,7 @@ pub async fn like(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -> 
 pub async fn unlike(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -> OpResult<()> {
     let me = member_of(viewer)?;
     let parent = posts::get_visible(db, viewer, kind, public_id).await?;
-    let txn = db.conn.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let gone = post_like::Entity::delete_many()
         .filter(post_like::Column::PostId.eq(parent.post.id.0))
         .filter(post_like::Column::ActorId.eq(me.0))

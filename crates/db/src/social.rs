@@ -3,7 +3,9 @@
 //! A friend request is a pending follow; a friendship is both follows accepted, kept as two
 //! `friendship` rows (one per direction) written in the same transaction as the follows.
 
-use crate::entity::{actor, block, follow, friendship, introduction, notification};
+use crate::entity::{
+    actor, block, comment, follow, friendship, introduction, notification, post_like,
+};
 use crate::error::{OpError, OpResult};
 use crate::{Db, actors, notifications};
 use chrono::{DateTime, Utc};
@@ -14,7 +16,7 @@ use enishi_core::{
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 /// A pending friend request.
@@ -130,7 +132,17 @@ async fn set_follow(
             ..Default::default()
         }
         .insert(txn)
-        .await?),
+        .await
+        .map_err(|e| {
+            if crate::is_unique_violation(&e) {
+                OpError::Conflict(
+                    "already_requested",
+                    "a request between you is already being made".into(),
+                )
+            } else {
+                e.into()
+            }
+        })?),
     }
 }
 
@@ -224,6 +236,33 @@ async fn sever(txn: &DatabaseTransaction, a: ActorId, b: ActorId) -> OpResult<bo
     Ok(changed)
 }
 
+/// Removes comments, likes and notifications between `a` and `b` on each other's posts: after a
+/// block neither should find traces of the other on their own things.
+async fn forget_reactions(txn: &DatabaseTransaction, a: ActorId, b: ActorId) -> OpResult<()> {
+    for (author, owner) in [(a, b), (b, a)] {
+        let on_owner_posts = format!(
+            "post_id IN (SELECT id FROM post WHERE author_id = {})",
+            owner.0
+        );
+        comment::Entity::delete_many()
+            .filter(comment::Column::AuthorId.eq(author.0))
+            .filter(Expr::cust(on_owner_posts.clone()))
+            .exec(txn)
+            .await?;
+        post_like::Entity::delete_many()
+            .filter(post_like::Column::ActorId.eq(author.0))
+            .filter(Expr::cust(on_owner_posts))
+            .exec(txn)
+            .await?;
+        notification::Entity::delete_many()
+            .filter(notification::Column::RecipientId.eq(owner.0))
+            .filter(notification::Column::ActorId.eq(author.0))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// `requester` asks `target` (local or remote) to be friends (DESIGN §4 step 3).
 pub async fn request_friendship(
     db: &Db,
@@ -247,12 +286,11 @@ pub async fn request_friendship(
         )
         .into());
     }
-    let txn = db.conn.begin().await?;
+    let txn = crate::begin_write(db).await?;
     if crate::relations::blocked_either_way(&txn, requester.id, target.id).await? {
         // Never reveal a block: the blocker simply cannot be found.
-        return Err(OpError::not_found(format!(
-            "no member {}",
-            target.api_handle()
+        return Err(OpError::not_found(enishi_core::unknown_account(
+            &target.api_handle(),
         )));
     }
     if crate::relations::are_friends(&txn, requester.id, target.id).await? {
@@ -291,10 +329,10 @@ pub async fn request_friendship(
         return Ok(RequestOutcome::Friends);
     }
     let mine = find_follow(&txn, requester.id, target.id).await?;
-    if mine
-        .as_ref()
-        .is_some_and(|f| f.state == FollowState::Pending.as_str())
-    {
+    // A declined request still looks pending to its sender (declines are silent).
+    if mine.as_ref().is_some_and(|f| {
+        f.state == FollowState::Pending.as_str() || f.state == FollowState::Rejected.as_str()
+    }) {
         return Err(OpError::Conflict(
             "already_requested",
             format!("your request to {} is still pending", target.api_handle()),
@@ -329,6 +367,15 @@ pub async fn request_friendship(
     Ok(RequestOutcome::Requested)
 }
 
+/// Requests already answered by following back (waiting for the remote side) are not pending
+/// for the member any more.
+fn not_answered() -> Expr {
+    Expr::cust(
+        "NOT EXISTS (SELECT 1 FROM follow back WHERE back.follower_id = follow.followee_id \
+         AND back.followee_id = follow.follower_id AND back.state IN ('pending', 'accepted'))",
+    )
+}
+
 async fn incoming_request(
     txn: &DatabaseTransaction,
     member: ActorId,
@@ -337,6 +384,7 @@ async fn incoming_request(
     follow::Entity::find_by_id(request_id)
         .filter(follow::Column::FolloweeId.eq(member.0))
         .filter(follow::Column::State.eq(FollowState::Pending.as_str()))
+        .filter(not_answered())
         .one(txn)
         .await?
         .ok_or_else(|| OpError::not_found(format!("no pending friend request {request_id}")))
@@ -349,7 +397,7 @@ pub async fn accept_request(
     member: &Actor,
     request_id: i64,
 ) -> OpResult<Actor> {
-    let txn = db.conn.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let request = incoming_request(&txn, member.id, request_id).await?;
     let requester = actors::find_by_id(&txn, ActorId(request.follower_id))
         .await?
@@ -377,9 +425,10 @@ pub async fn accept_request(
     Ok(requester)
 }
 
-/// `member` declines request `request_id`; the requester is not told.
+/// `member` declines request `request_id`. The requester is not told: to them the request
+/// still looks pending, until they withdraw it.
 pub async fn reject_request(db: &Db, member: &Actor, request_id: i64) -> OpResult<()> {
-    let txn = db.conn.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let request = incoming_request(&txn, member.id, request_id).await?;
     let mut row: follow::ActiveModel = request.clone().into();
     row.state = Set(FollowState::Rejected.as_str().into());
@@ -393,7 +442,7 @@ pub async fn reject_request(db: &Db, member: &Actor, request_id: i64) -> OpResul
 /// Ends a friendship, or cancels a one-way follow or a pending request, in both directions;
 /// introductions between the two vanish.
 pub async fn unfriend(db: &Db, member: &Actor, other: &Actor) -> OpResult<()> {
-    let txn = db.conn.begin().await?;
+    let txn = crate::begin_write(db).await?;
     if !sever(&txn, member.id, other.id).await? {
         return Err(OpError::not_found(format!(
             "you are not friends with {}",
@@ -410,8 +459,9 @@ pub async fn block(db: &Db, member: &Actor, target: &Actor) -> OpResult<()> {
     if member.id == target.id {
         return Err(ValidationError::new("target", "you cannot block yourself").into());
     }
-    let txn = db.conn.begin().await?;
+    let txn = crate::begin_write(db).await?;
     sever(&txn, member.id, target.id).await?;
+    forget_reactions(&txn, member.id, target.id).await?;
     block::Entity::insert(block::ActiveModel {
         blocker_id: Set(member.id.0),
         blocked_id: Set(target.id.0),
@@ -466,9 +516,18 @@ pub async fn requests(
         Direction::Incoming => (follow::Column::FolloweeId, "follower_id"),
         Direction::Outgoing => (follow::Column::FollowerId, "followee_id"),
     };
-    let rows = follow::Entity::find()
-        .filter(mine.eq(member.0))
-        .filter(follow::Column::State.eq(FollowState::Pending.as_str()))
+    let mut q = follow::Entity::find().filter(mine.eq(member.0));
+    q = match direction {
+        Direction::Incoming => q
+            .filter(follow::Column::State.eq(FollowState::Pending.as_str()))
+            .filter(not_answered()),
+        // Declining is silent (mixi): to the requester a declined request still looks pending.
+        Direction::Outgoing => q.filter(follow::Column::State.is_in([
+            FollowState::Pending.as_str(),
+            FollowState::Rejected.as_str(),
+        ])),
+    };
+    let rows = q
         .filter(Expr::cust(format!(
             "NOT EXISTS (SELECT 1 FROM block b WHERE (b.blocker_id = {me} AND b.blocked_id = follow.{theirs}) \
              OR (b.blocked_id = {me} AND b.blocker_id = follow.{theirs}))",
@@ -494,7 +553,7 @@ pub async fn requests(
     Ok(out)
 }
 
-/// Friends of `owner`, oldest friendship first, after `after` (an actor id cursor), as far as
+/// Friends of `owner`, in actor id order after `after` (the cursor), as far as
 /// `viewer` may see each of them (blocks hide people). The section's own audience is checked
 /// by the caller with the pure rule.
 pub async fn friends(
@@ -530,7 +589,7 @@ pub async fn relationship(db: &Db, viewer: ActorId, other: ActorId) -> OpResult<
         friend: crate::relations::are_friends(&db.conn, viewer, other).await?,
         following: mine == Some(FollowState::Accepted),
         followed_by: theirs == Some(FollowState::Accepted),
-        requested: mine == Some(FollowState::Pending),
+        requested: matches!(mine, Some(FollowState::Pending | FollowState::Rejected)),
         requested_by: theirs == Some(FollowState::Pending),
         blocking: crate::relations::blocks(&db.conn, viewer, other).await?,
     })

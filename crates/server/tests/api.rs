@@ -183,15 +183,23 @@ async fn friendship_lifecycle(t: TestDb) -> anyhow::Result<()> {
             .0,
         204
     );
-    assert!(
-        items(
-            &dave
-                .api
-                .ok("/api/v1/friends/requests?direction=outgoing")
-                .await?,
-            "id"
-        )
-        .is_empty()
+    // To dave the declined request still looks pending.
+    let dave_out = dave
+        .api
+        .ok("/api/v1/friends/requests?direction=outgoing")
+        .await?;
+    assert_eq!(items(&dave_out, "id").len(), 1);
+    assert_eq!(
+        dave.api.ok("/api/v1/users/bob/relationship").await?["requested"],
+        true
+    );
+    let (s, b) = dave
+        .api
+        .post("/api/v1/friends/requests", json!({"target": "bob"}))
+        .await?;
+    assert_eq!(
+        (s.as_u16(), b["error"].as_str()),
+        (409, Some("already_requested"))
     );
     assert!(items(&bob.api.ok("/api/v1/friends/requests").await?, "id").is_empty());
     assert_eq!(
@@ -1043,6 +1051,43 @@ async fn profiles_fields_and_settings(t: TestDb) -> anyhow::Result<()> {
         serde_json::Value::Null
     );
     assert_eq!(bob.api.ok("/api/v1/users/alice").await?["nickname"], "Ali");
+    // The nickname's audience holds wherever alice is named: here, as author of a public post.
+    alice
+        .api
+        .post(
+            "/api/v1/voices",
+            json!({"text": "hello", "audience": "public"}),
+        )
+        .await?;
+    let erin_sees = erin.api.ok("/api/v1/users/alice/voices").await?;
+    assert_eq!(
+        erin_sees["items"][0]["author"]["nickname"],
+        serde_json::Value::Null,
+        "{erin_sees}"
+    );
+    let bob_sees = bob.api.ok("/api/v1/users/alice/voices").await?;
+    assert_eq!(bob_sees["items"][0]["author"]["nickname"], "Ali");
+    let anon_sees = alice
+        .api
+        .anonymous()
+        .ok("/api/v1/users/alice/voices")
+        .await?;
+    assert_eq!(
+        anon_sees["items"][0]["author"]["nickname"],
+        serde_json::Value::Null
+    );
+    let (s, b) = alice
+        .api
+        .post(
+            "/api/v1/diaries",
+            json!({"title": "t", "body": "b", "audience": "everyone"}),
+        )
+        .await?;
+    assert_eq!(
+        (s.as_u16(), b["field"].as_str()),
+        (422, Some("audience")),
+        "{b}"
+    );
     assert_eq!(
         items(&erin.api.ok("/api/v1/users/alice/friends").await?, "handle"),
         ["bob"]
@@ -1254,26 +1299,16 @@ async fn blocks_hide_everything_without_saying_so(t: TestDb) -> anyhow::Result<(
         bob.api.get("/api/v1/users/alice/relationship").await?.0,
         404
     );
-    // Alice no longer sees bob's comment; carol still does.
-    assert!(
-        items(
-            &alice
-                .api
-                .ok(&format!("/api/v1/diaries/{did}/comments"))
-                .await?,
-            "text"
-        )
-        .is_empty()
-    );
+    // Bob's comment on alice's diary is gone with the block.
+    let comments = format!("/api/v1/diaries/{did}/comments");
+    assert!(items(&alice.api.ok(&comments).await?, "text").is_empty());
+    assert!(items(&carol.api.ok(&comments).await?, "text").is_empty());
+    // Blocked or unknown: the same words.
+    let (_, blocked) = bob.api.get("/api/v1/users/alice").await?;
+    let (_, unknown) = bob.api.get("/api/v1/users/alicia").await?;
     assert_eq!(
-        items(
-            &carol
-                .api
-                .ok(&format!("/api/v1/diaries/{did}/comments"))
-                .await?,
-            "text"
-        ),
-        ["from bob"]
+        blocked["message"].as_str().unwrap().replace("alice", "X"),
+        unknown["message"].as_str().unwrap().replace("alicia", "X")
     );
     assert_eq!(
         alice.api.ok("/api/v1/users/bob/relationship").await?["blocking"],

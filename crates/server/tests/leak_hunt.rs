@@ -39,6 +39,7 @@ struct Model {
     intros: BTreeMap<String, (usize, usize, bool)>,
     intro_audience: Vec<Audience>,
     friends_audience: Vec<Audience>,
+    nickname_audience: Vec<Audience>,
     /// per member: (name, audience)
     fields: Vec<Vec<(String, Audience)>>,
     footprints_off: BTreeSet<usize>,
@@ -179,13 +180,15 @@ async fn build(
     for (i, mem) in members.iter().enumerate() {
         let intro = *audiences.choose(rng).unwrap();
         let friends = *audiences.choose(rng).unwrap();
+        let nickname = *audiences.choose(rng).unwrap();
+        m.nickname_audience.push(nickname);
         let footprints = rng.gen_bool(0.8);
         if !footprints {
             m.footprints_off.insert(i);
         }
         let (s, b) = mem
             .api
-            .patch("/api/v1/me/settings", json!({"introductions_audience": intro, "friends_audience": friends, "footprints_enabled": footprints}))
+            .patch("/api/v1/me/settings", json!({"introductions_audience": intro, "friends_audience": friends, "footprints_enabled": footprints, "nickname_audience": nickname}))
             .await?;
         anyhow::ensure!(s == 200, "settings: {b}");
         m.intro_audience.push(intro);
@@ -311,6 +314,14 @@ async fn build(
         anyhow::ensure!(s == 204, "block: {body}");
         m.blocks.insert((a, b));
         m.sever(a, b);
+        // A block also removes the two's comments and likes on each other's posts.
+        let posts = &m.posts;
+        m.comments.retain(|_, (post, author)| {
+            !((*author == a && posts[post].0 == b) || (*author == b && posts[post].0 == a))
+        });
+        m.likes.retain(|(post, liker)| {
+            !((*liker == a && posts[post].0 == b) || (*liker == b && posts[post].0 == a))
+        });
     }
     Ok((members, m))
 }
@@ -355,6 +366,13 @@ async fn hunt_viewer(
                         p["audience"] == audience.as_str()
                             && p["author_handle"] == name(*author).as_str(),
                         "{who}: wrong post {p}"
+                    );
+                    let nickname_visible =
+                        may_see(m.nickname_audience[*author], kind, m.rel(v, *author));
+                    anyhow::ensure!(
+                        p["author"]["nickname"].is_string() == nickname_visible,
+                        "{who}: nickname of {} on {id}",
+                        name(*author)
                     );
                     if *kind_path == "diaries"
                         && let Some(visitor) = leaves_footprint(m, v, *author)
@@ -436,6 +454,10 @@ async fn hunt_viewer(
                     anyhow::ensure!(
                         p["friends_visible"] == may_see(m.friends_audience[o], kind, rel),
                         "{who} friends_visible of {on}"
+                    );
+                    anyhow::ensure!(
+                        p["nickname"].is_string() == may_see(m.nickname_audience[o], kind, rel),
+                        "{who} nickname of {on}"
                     );
                     anyhow::ensure!(
                         p["introductions_visible"] == may_see(m.intro_audience[o], kind, rel),

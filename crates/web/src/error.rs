@@ -22,7 +22,7 @@ pub struct AppError {
     /// What went wrong, for people.
     pub message: String,
     /// The input field at fault, for validation errors.
-    pub field: Option<&'static str>,
+    pub field: Option<String>,
 }
 
 /// The JSON body of every error: `{"error": code, "message": …}`.
@@ -82,7 +82,7 @@ impl From<ValidationError> for AppError {
             "validation_failed",
             e.to_string(),
         );
-        err.field = Some(e.field);
+        err.field = Some(e.field.to_owned());
         err
     }
 }
@@ -105,7 +105,7 @@ impl IntoResponse for AppError {
         let body = ErrorBody {
             error: self.code.to_owned(),
             message: self.message.clone(),
-            field: self.field.map(str::to_owned),
+            field: self.field.clone(),
         };
         let mut response = (self.status, Json(body)).into_response();
         response.extensions_mut().insert(self);

@@ -168,13 +168,12 @@ pub struct CommentOut {
     pub created_at: DateTime<Utc>,
 }
 
-impl CommentOut {
-    /// The shape of a comment on a post with `audience`.
-    pub fn new(v: CommentView, audience: Audience) -> Self {
+impl From<CommentView> for CommentOut {
+    fn from(v: CommentView) -> Self {
         CommentOut {
             id: v.comment.public_id,
             ap_id: v.comment.ap_id.to_string(),
-            audience,
+            audience: v.post_audience,
             author_handle: v.author.api_handle(),
             author: (&v.author).into(),
             text: v.comment.body,

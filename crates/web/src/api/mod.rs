@@ -108,11 +108,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(JsonBody(v)),
-            Err(JsonRejection::JsonDataError(e)) => Err(AppError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                e.body_text(),
-            )),
+            Err(JsonRejection::JsonDataError(e)) => {
+                let text = e.body_text();
+                let mut err = AppError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    text.clone(),
+                );
+                err.field = field_of(&text);
+                Err(err)
+            }
             Err(JsonRejection::JsonSyntaxError(e)) => {
                 Err(AppError::bad_request("invalid_json", e.body_text()))
             }
@@ -124,6 +129,27 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
             Err(e) => Err(AppError::bad_request("invalid_body", e.body_text())),
         }
     }
+}
+
+/// The field a serde error is about: axum reports `…target type: PATH: reason`; for a missing
+/// field serde says ``missing field `NAME` ``.
+fn field_of(message: &str) -> Option<String> {
+    let rest = message
+        .split_once("target type: ")
+        .map_or(message, |(_, r)| r);
+    if let Some(name) = rest
+        .split_once("missing field `")
+        .and_then(|(_, r)| r.split_once('`'))
+        .map(|(n, _)| n)
+    {
+        return Some(name.to_owned());
+    }
+    let (path, _) = rest.split_once(": ")?;
+    let is_path = !path.is_empty()
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c));
+    is_path.then(|| path.to_owned())
 }
 
 /// Query parameters whose rejection is a 400 naming the parameter.
@@ -138,6 +164,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T>
             .map(|q| QueryParams(q.0))
             .map_err(|e: QueryRejection| AppError::bad_request("invalid_query", e.body_text()))
     }
+}
+
+/// Hides the nicknames `viewer` may not see among `actors` (each member's nickname has its own
+/// audience). Every response that names people goes through this.
+pub async fn redact<'a>(
+    state: &AppState,
+    viewer: &enishi_core::Viewer,
+    actors: impl IntoIterator<Item = &'a mut Actor>,
+) -> Result<(), AppError> {
+    enishi_db::profiles::redact_nicknames(&state.db, viewer, actors).await?;
+    Ok(())
 }
 
 /// `?cursor=…&limit=…` of list endpoints.
@@ -192,7 +229,7 @@ pub fn page<T, U>(
 /// an actor URL for remote actors known here. Suspended members are not found.
 pub async fn resolve_known(state: &AppState, handle: &str) -> Result<Actor, AppError> {
     let handle = handle.trim().trim_start_matches('@');
-    let not_found = || AppError::not_found(format!("no member or known account {handle:?}"));
+    let not_found = || AppError::not_found(enishi_core::unknown_account(handle));
     if handle.starts_with("https://") || handle.starts_with("http://") {
         let url = url::Url::parse(handle).map_err(|_| {
             AppError::bad_request("invalid_target", format!("{handle:?} is not a valid URL"))
@@ -238,7 +275,7 @@ pub async fn resolve_or_fetch(
     let handle = handle.trim().trim_start_matches('@');
     let unreachable = |e: enishi_apub::ApubError| {
         tracing::info!(%handle, error = %e, "could not resolve a remote account");
-        AppError::not_found(format!("could not find the account {handle:?}"))
+        AppError::not_found(enishi_core::unknown_account(handle))
     };
     let actor = if handle.starts_with("https://") || handle.starts_with("http://") {
         let id = activitypub_federation::fetch::object_id::ObjectId::<enishi_apub::objects::ApActor>::parse(handle)
@@ -252,7 +289,7 @@ pub async fn resolve_or_fetch(
         .await
         .map_err(unreachable)?
     } else {
-        return Err(AppError::not_found(format!("no member {handle:?}")));
+        return Err(AppError::not_found(enishi_core::unknown_account(handle)));
     };
     Ok(actor.0)
 }

@@ -4,7 +4,7 @@ use super::auth::{Caller, CurrentMember};
 use super::dto::{
     ActorRef, FieldDto, FootprintOut, MeOut, NotificationOut, Page, ProfileOut, SettingsOut,
 };
-use super::{JsonBody, PageParams, QueryParams, page, resolve_known};
+use super::{JsonBody, PageParams, QueryParams, page, redact, resolve_known};
 use crate::error::ErrorBody;
 use crate::{AppError, AppState};
 use axum::Json;
@@ -155,9 +155,7 @@ pub async fn relationship(
         .blocked
         && !enishi_db::relations::blocks(&state.db.conn, me.member.actor.id, other.id).await?
     {
-        return Err(AppError::not_found(format!(
-            "no member or known account {handle:?}"
-        )));
+        return Err(AppError::not_found(enishi_core::unknown_account(&handle)));
     }
     Ok(Json(
         social::relationship(&state.db, me.member.actor.id, other.id)
@@ -185,7 +183,8 @@ pub async fn friends(
             next: None,
         }));
     }
-    let list = social::friends(&state.db, &viewer, owner.id, cursor, limit).await?;
+    let mut list = social::friends(&state.db, &viewer, owner.id, cursor, limit).await?;
+    redact(&state, &viewer, list.iter_mut()).await?;
     Ok(Json(page(list, limit, |a| a.id.0, |a| ActorRef::from(&a))))
 }
 
@@ -196,7 +195,13 @@ pub async fn footprints(
     State(state): State<AppState>,
     me: CurrentMember,
 ) -> Result<Json<Page<FootprintOut>>, AppError> {
-    let list = footprints::list(&state.db, me.member.actor.id).await?;
+    let mut list = footprints::list(&state.db, me.member.actor.id).await?;
+    redact(
+        &state,
+        &me.viewer(),
+        list.iter_mut().map(|f| &mut f.visitor),
+    )
+    .await?;
     Ok(Json(Page {
         items: list.into_iter().map(Into::into).collect(),
         next: None,
@@ -212,7 +217,8 @@ pub async fn notifications(
     QueryParams(params): QueryParams<PageParams>,
 ) -> Result<Json<Page<NotificationOut>>, AppError> {
     let (cursor, limit) = params.parse()?;
-    let list = notifications::list(&state.db, &me.viewer(), cursor, limit).await?;
+    let mut list = notifications::list(&state.db, &me.viewer(), cursor, limit).await?;
+    redact(&state, &me.viewer(), list.iter_mut().map(|n| &mut n.actor)).await?;
     Ok(Json(page(list, limit, |n| n.id, NotificationOut::from)))
 }
 

@@ -4,7 +4,7 @@
 
 use super::auth::{Caller, CurrentMember};
 use super::dto::{ActorRef, CommentOut, DiaryOut, Page, PostOut, VoiceOut};
-use super::{JsonBody, PageParams, QueryParams, page, resolve_known};
+use super::{JsonBody, PageParams, QueryParams, page, redact, resolve_known};
 use crate::error::ErrorBody;
 use crate::{AppError, AppState};
 use axum::Json;
@@ -76,7 +76,8 @@ async fn read(
     kind: PostKind,
     id: &str,
 ) -> Result<PostView, AppError> {
-    let view = posts::get_visible(&state.db, viewer, kind, id).await?;
+    let mut view = posts::get_visible(&state.db, viewer, kind, id).await?;
+    redact(state, viewer, [&mut view.author]).await?;
     if kind == PostKind::Diary
         && let Some(me) = viewer.actor
     {
@@ -103,10 +104,10 @@ async fn by_member(
     let viewer = caller.viewer();
     // A block hides the member entirely.
     enishi_db::profiles::view(&state.db, &viewer, &author).await?;
-    Ok((
-        posts::list_by_author(&state.db, &viewer, author.id, kind, cursor, limit).await?,
-        limit,
-    ))
+    let mut list =
+        posts::list_by_author(&state.db, &viewer, author.id, kind, cursor, limit).await?;
+    redact(state, &viewer, list.iter_mut().map(|v| &mut v.author)).await?;
+    Ok((list, limit))
 }
 
 async fn comments(
@@ -119,14 +120,9 @@ async fn comments(
     let (cursor, limit) = params.parse()?;
     let viewer = caller.viewer();
     let parent = posts::get_visible(&state.db, &viewer, kind, id).await?;
-    let list = reactions::comments_of(&state.db, &viewer, &parent, cursor, limit).await?;
-    let audience = parent.post.audience;
-    Ok(Json(page(
-        list,
-        limit,
-        |c| c.comment.id,
-        |c| CommentOut::new(c, audience),
-    )))
+    let mut list = reactions::comments_of(&state.db, &viewer, &parent, cursor, limit).await?;
+    redact(state, &viewer, list.iter_mut().map(|c| &mut c.author)).await?;
+    Ok(Json(page(list, limit, |c| c.comment.id, CommentOut::from)))
 }
 
 async fn comment(
@@ -137,11 +133,7 @@ async fn comment(
     text: &str,
 ) -> Result<(StatusCode, Json<CommentOut>), AppError> {
     let c = reactions::comment(&state.db, &state.settings, &me.viewer(), kind, id, text).await?;
-    let audience = posts::get_visible(&state.db, &me.viewer(), kind, id)
-        .await?
-        .post
-        .audience;
-    Ok((StatusCode::CREATED, Json(CommentOut::new(c, audience))))
+    Ok((StatusCode::CREATED, Json(CommentOut::from(c))))
 }
 
 async fn likes(
@@ -150,7 +142,9 @@ async fn likes(
     kind: PostKind,
     id: &str,
 ) -> Result<Json<Page<ActorRef>>, AppError> {
-    let list = reactions::likers(&state.db, &caller.viewer(), kind, id).await?;
+    let viewer = caller.viewer();
+    let mut list = reactions::likers(&state.db, &viewer, kind, id).await?;
+    redact(state, &viewer, list.iter_mut()).await?;
     Ok(Json(Page {
         items: list.iter().map(ActorRef::from).collect(),
         next: None,
@@ -479,6 +473,7 @@ pub async fn timeline(
     QueryParams(params): QueryParams<PageParams>,
 ) -> Result<Json<Page<PostOut>>, AppError> {
     let (cursor, limit) = params.parse()?;
-    let list = posts::timeline(&state.db, &me.viewer(), cursor, limit).await?;
+    let mut list = posts::timeline(&state.db, &me.viewer(), cursor, limit).await?;
+    redact(&state, &me.viewer(), list.iter_mut().map(|v| &mut v.author)).await?;
     Ok(Json(page(list, limit, |v| v.post.id.0, PostOut::from)))
 }

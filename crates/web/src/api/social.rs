@@ -2,7 +2,7 @@
 
 use super::auth::{Caller, CurrentMember};
 use super::dto::{ActorRef, FriendRequestOut, IntroductionOut, Page};
-use super::{JsonBody, QueryParams, resolve_known, resolve_or_fetch};
+use super::{JsonBody, QueryParams, redact, resolve_known, resolve_or_fetch};
 use crate::error::ErrorBody;
 use crate::{AppError, AppState};
 use activitypub_federation::config::Data;
@@ -44,7 +44,7 @@ pub async fn send_request(
     me: CurrentMember,
     JsonBody(input): JsonBody<FriendRequestIn>,
 ) -> Result<(StatusCode, Json<FriendRequestResult>), AppError> {
-    let target = resolve_or_fetch(&state, &data, &input.target).await?;
+    let mut target = resolve_or_fetch(&state, &data, &input.target).await?;
     let outcome = ops::request_friendship(
         &state.db,
         &state.settings,
@@ -53,6 +53,7 @@ pub async fn send_request(
         input.message.as_deref(),
     )
     .await?;
+    redact(&state, &me.viewer(), [&mut target]).await?;
     let status = match outcome {
         RequestOutcome::Requested => "requested",
         RequestOutcome::Friends => "friends",
@@ -91,7 +92,13 @@ pub async fn list_requests(
             ));
         }
     };
-    let list = ops::requests(&state.db, me.member.actor.id, direction).await?;
+    let mut list = ops::requests(&state.db, me.member.actor.id, direction).await?;
+    redact(
+        &state,
+        &me.viewer(),
+        list.iter_mut().flat_map(|r| [&mut r.from, &mut r.to]),
+    )
+    .await?;
     Ok(Json(Page {
         items: list.into_iter().map(Into::into).collect(),
         next: None,
@@ -107,7 +114,8 @@ pub async fn accept_request(
     me: CurrentMember,
     Path(id): Path<i64>,
 ) -> Result<Json<ActorRef>, AppError> {
-    let friend = ops::accept_request(&state.db, &state.settings, &me.member.actor, id).await?;
+    let mut friend = ops::accept_request(&state.db, &state.settings, &me.member.actor, id).await?;
+    redact(&state, &me.viewer(), [&mut friend]).await?;
     Ok(Json((&friend).into()))
 }
 
@@ -167,7 +175,8 @@ pub async fn list_blocks(
     State(state): State<AppState>,
     me: CurrentMember,
 ) -> Result<Json<Page<ActorRef>>, AppError> {
-    let list = ops::blocked_by(&state.db, me.member.actor.id).await?;
+    let mut list = ops::blocked_by(&state.db, me.member.actor.id).await?;
+    redact(&state, &me.viewer(), list.iter_mut()).await?;
     Ok(Json(Page {
         items: list.iter().map(ActorRef::from).collect(),
         next: None,
@@ -198,8 +207,10 @@ pub struct IntroductionIn {
 
 async fn introduction_out(
     state: &AppState,
-    v: introductions::IntroductionView,
+    viewer: &enishi_core::Viewer,
+    mut v: introductions::IntroductionView,
 ) -> Result<IntroductionOut, AppError> {
+    redact(state, viewer, [&mut v.writer, &mut v.subject]).await?;
     let audience = introductions::section_audience(&state.db, v.introduction.subject).await?;
     Ok(IntroductionOut::new(v, audience))
 }
@@ -226,7 +237,7 @@ pub async fn write_introduction(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(introduction_out(&state, v).await?),
+        Json(introduction_out(&state, &me.viewer(), v).await?),
     ))
 }
 
@@ -244,7 +255,14 @@ pub async fn introductions_of(
     // A blocked viewer cannot see the profile at all.
     profiles::view(&state.db, &viewer, &subject).await?;
     let audience = introductions::section_audience(&state.db, subject.id).await?;
-    let list = introductions::list_for_subject(&state.db, &viewer, subject.id).await?;
+    let mut list = introductions::list_for_subject(&state.db, &viewer, subject.id).await?;
+    redact(
+        &state,
+        &viewer,
+        list.iter_mut()
+            .flat_map(|v| [&mut v.writer, &mut v.subject]),
+    )
+    .await?;
     Ok(Json(Page {
         items: list
             .into_iter()
@@ -263,7 +281,7 @@ pub async fn get_introduction(
     Path(id): Path<String>,
 ) -> Result<Json<IntroductionOut>, AppError> {
     let v = introductions::get_visible(&state.db, &caller.viewer(), &id).await?;
-    Ok(Json(introduction_out(&state, v).await?))
+    Ok(Json(introduction_out(&state, &caller.viewer(), v).await?))
 }
 
 /// The writer edits their introduction.
@@ -277,7 +295,7 @@ pub async fn edit_introduction(
     JsonBody(input): JsonBody<IntroductionIn>,
 ) -> Result<Json<IntroductionOut>, AppError> {
     let v = introductions::edit(&state.db, &state.settings, &me.viewer(), &id, &input.text).await?;
-    Ok(Json(introduction_out(&state, v).await?))
+    Ok(Json(introduction_out(&state, &me.viewer(), v).await?))
 }
 
 /// The writer or the subject deletes an introduction.
@@ -303,7 +321,7 @@ pub async fn hide_introduction(
     Path(id): Path<String>,
 ) -> Result<Json<IntroductionOut>, AppError> {
     let v = introductions::set_hidden(&state.db, &me.viewer(), &id, true).await?;
-    Ok(Json(introduction_out(&state, v).await?))
+    Ok(Json(introduction_out(&state, &me.viewer(), v).await?))
 }
 
 /// The subject shows a hidden introduction again.
@@ -316,5 +334,5 @@ pub async fn show_introduction(
     Path(id): Path<String>,
 ) -> Result<Json<IntroductionOut>, AppError> {
     let v = introductions::set_hidden(&state.db, &me.viewer(), &id, false).await?;
-    Ok(Json(introduction_out(&state, v).await?))
+    Ok(Json(introduction_out(&state, &me.viewer(), v).await?))
 }
