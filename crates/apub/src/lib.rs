@@ -6,6 +6,7 @@ pub mod convert;
 pub mod data;
 pub mod keys;
 pub mod objects;
+pub mod outbox;
 pub mod signatures;
 pub mod wire;
 

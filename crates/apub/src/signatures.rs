@@ -312,39 +312,18 @@ pub fn verify_request(
             "unsupported algorithm {alg}"
         )));
     }
-    let mut lines = Vec::with_capacity(params.headers.len());
-    for name in &params.headers {
-        let line = match name.as_str() {
-            "(request-target)" => format!(
-                "(request-target): {} {}",
-                parts.method.to_ascii_lowercase(),
-                parts.path_and_query
-            ),
-            "(created)" => format!(
-                "(created): {}",
-                params
-                    .created
-                    .ok_or_else(|| SignatureError::Malformed("(created) without created".into()))?
-            ),
-            "(expires)" => format!(
-                "(expires): {}",
-                params
-                    .expires
-                    .ok_or_else(|| SignatureError::Malformed("(expires) without expires".into()))?
-            ),
-            other => {
-                let v = parts.header(other).ok_or_else(|| {
-                    SignatureError::Malformed(format!("signed header {other} is missing"))
-                })?;
-                format!("{other}: {v}")
-            }
-        };
-        lines.push(line);
-    }
     let (_, der) = pem_der(public_pem)?;
-    UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der)
-        .verify(lines.join("\n").as_bytes(), &params.signature)
-        .map_err(|_| SignatureError::Mismatch)?;
+    let key = UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der);
+    let verifies = |target: &str| {
+        signing_string(parts, &params, target)
+            .is_ok_and(|s| key.verify(s.as_bytes(), &params.signature).is_ok())
+    };
+    // Mastodon accepts a (request-target) signed without the query string; so do we.
+    let without_query = parts.path_and_query.split_once('?').map(|(path, _)| path);
+    signing_string(parts, &params, parts.path_and_query)?;
+    if !(verifies(parts.path_and_query) || without_query.is_some_and(verifies)) {
+        return Err(SignatureError::Mismatch);
+    }
     if params.headers.iter().any(|h| h == "date") || params.created.is_none() {
         check_date(parts, now)?;
     }
@@ -380,4 +359,42 @@ pub fn verify_request(
         }
     }
     Ok(params)
+}
+
+/// The draft-cavage signing string of `parts` for `params`, with `target` as the path.
+fn signing_string(
+    parts: &RequestParts<'_>,
+    params: &SignatureParams,
+    target: &str,
+) -> Result<String, SignatureError> {
+    let mut lines = Vec::with_capacity(params.headers.len());
+    for name in &params.headers {
+        let line = match name.as_str() {
+            "(request-target)" => format!(
+                "(request-target): {} {}",
+                parts.method.to_ascii_lowercase(),
+                target
+            ),
+            "(created)" => format!(
+                "(created): {}",
+                params
+                    .created
+                    .ok_or_else(|| SignatureError::Malformed("(created) without created".into()))?
+            ),
+            "(expires)" => format!(
+                "(expires): {}",
+                params
+                    .expires
+                    .ok_or_else(|| SignatureError::Malformed("(expires) without expires".into()))?
+            ),
+            other => {
+                let v = parts.header(other).ok_or_else(|| {
+                    SignatureError::Malformed(format!("signed header {other} is missing"))
+                })?;
+                format!("{other}: {v}")
+            }
+        };
+        lines.push(line);
+    }
+    Ok(lines.join("\n"))
 }

@@ -131,8 +131,23 @@ pub struct Claimed {
 /// Claims up to `limit` due deliveries for `lease`: pending, due, not leased by a live
 /// worker, with no earlier pending delivery about the same object to the same inbox, and not
 /// to a host that is resting. On PostgreSQL concurrent workers skip each other's rows.
-pub async fn claim(db: &Db, limit: u64, lease: Duration) -> Result<Vec<Claimed>, DbErr> {
+pub async fn claim(
+    db: &Db,
+    limit: u64,
+    lease: Duration,
+    skip_hosts: &[String],
+) -> Result<Vec<Claimed>, DbErr> {
     let now = Utc::now();
+    // Host names come from URLs we parsed; quotes are doubled all the same.
+    let skip = if skip_hosts.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = skip_hosts
+            .iter()
+            .map(|h| format!("'{}'", h.replace('\'', "''")))
+            .collect();
+        format!("AND d.host NOT IN ({})", list.join(", "))
+    };
     let backend = db.conn.get_database_backend();
     let skip_locked = if backend == DbBackend::Postgres {
         "FOR UPDATE SKIP LOCKED"
@@ -148,6 +163,7 @@ pub async fn claim(db: &Db, limit: u64, lease: Duration) -> Result<Vec<Claimed>,
                              AND e.object_key = d.object_key AND e.id < d.id AND e.state = 'pending')
              AND NOT EXISTS (SELECT 1 FROM delivery_host h WHERE h.host = d.host
                              AND h.available = FALSE AND h.next_probe_at > $2)
+             {skip}
            ORDER BY d.id LIMIT {limit} {skip_locked})
          RETURNING id, activity_id, inbox_url, host, attempts, created_at"
     );

@@ -21,6 +21,43 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Size of the database connection pool.
     pub db_max_connections: u32,
+    /// How outgoing deliveries are made.
+    pub delivery: DeliveryConfig,
+    /// Whether `serve` runs delivery workers (`--no-workers` turns them off).
+    pub run_workers: bool,
+}
+
+/// Settings of the delivery workers (DESIGN §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryConfig {
+    /// Deliveries in flight at once per process.
+    pub concurrency: usize,
+    /// Deliveries in flight at once to one host.
+    pub per_host: usize,
+    /// Seconds allowed for one delivery request.
+    pub timeout_secs: u64,
+    /// Hours after which a failing delivery is given up.
+    pub give_up_hours: u64,
+    /// Days delivered rows are kept.
+    pub retention_days: u64,
+    /// Milliseconds before the first retry (doubled after each failure).
+    pub retry_base_ms: u64,
+    /// Failures in a row after which a host rests.
+    pub host_failure_threshold: u32,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: 64,
+            per_host: 8,
+            timeout_secs: 10,
+            give_up_hours: 96,
+            retention_days: 7,
+            retry_base_ms: 30_000,
+            host_failure_threshold: 5,
+        }
+    }
 }
 
 /// A configuration value that cannot be used; names the setting and says what is expected.
@@ -110,6 +147,34 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "ENISHI_LIMIT_FRIENDS",
         "most friends per member (default 1000)",
+    ),
+    (
+        "ENISHI_DELIVERY_CONCURRENCY",
+        "deliveries in flight per worker process (default 64)",
+    ),
+    (
+        "ENISHI_DELIVERY_PER_HOST",
+        "deliveries in flight to one host (default 8)",
+    ),
+    (
+        "ENISHI_DELIVERY_TIMEOUT_SECS",
+        "seconds allowed for one delivery (default 10)",
+    ),
+    (
+        "ENISHI_DELIVERY_GIVE_UP_HOURS",
+        "hours before a failing delivery is dead-lettered (default 96)",
+    ),
+    (
+        "ENISHI_DELIVERY_RETENTION_DAYS",
+        "days delivered rows are kept (default 7)",
+    ),
+    (
+        "ENISHI_DELIVERY_RETRY_BASE_MS",
+        "first retry delay in ms, doubled per failure (default 30000)",
+    ),
+    (
+        "ENISHI_DELIVERY_HOST_FAILURES",
+        "failures in a row before a host rests (default 5)",
     ),
     (
         "ENISHI_CONFIG",
@@ -240,7 +305,36 @@ impl Config {
             None => file.db_max_connections.unwrap_or(16),
         };
 
+        let ranged = |key: &str, default: u64, max: u64| -> Result<u64, ConfigError> {
+            match env.get(key) {
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=max).contains(n))
+                    .ok_or_else(|| err(key, format!("{v:?} is not a number from 1 to {max}"))),
+                None => Ok(default),
+            }
+        };
+        let d = DeliveryConfig::default();
+        let delivery = DeliveryConfig {
+            concurrency: ranged("ENISHI_DELIVERY_CONCURRENCY", d.concurrency as u64, 4096)?
+                as usize,
+            per_host: ranged("ENISHI_DELIVERY_PER_HOST", d.per_host as u64, 1024)? as usize,
+            timeout_secs: ranged("ENISHI_DELIVERY_TIMEOUT_SECS", d.timeout_secs, 300)?,
+            give_up_hours: ranged("ENISHI_DELIVERY_GIVE_UP_HOURS", d.give_up_hours, 24 * 30)?,
+            retention_days: ranged("ENISHI_DELIVERY_RETENTION_DAYS", d.retention_days, 365)?,
+            retry_base_ms: ranged("ENISHI_DELIVERY_RETRY_BASE_MS", d.retry_base_ms, 3_600_000)?,
+            host_failure_threshold: ranged(
+                "ENISHI_DELIVERY_HOST_FAILURES",
+                d.host_failure_threshold as u64,
+                1000,
+            )? as u32,
+        };
+
         Ok(Config {
+            delivery,
+            run_workers: true,
             instance: InstanceSettings {
                 domain,
                 scheme,
@@ -289,6 +383,15 @@ impl Config {
         let _ = writeln!(out, "registration = {:?}", i.registration.as_str());
         let _ = writeln!(out, "name = {:?}", i.name);
         let _ = writeln!(out, "db_max_connections = {}", self.db_max_connections);
+        let d = &self.delivery;
+        let _ = writeln!(out, "\n[delivery]");
+        let _ = writeln!(out, "concurrency = {}", d.concurrency);
+        let _ = writeln!(out, "per_host = {}", d.per_host);
+        let _ = writeln!(out, "timeout_secs = {}", d.timeout_secs);
+        let _ = writeln!(out, "give_up_hours = {}", d.give_up_hours);
+        let _ = writeln!(out, "retention_days = {}", d.retention_days);
+        let _ = writeln!(out, "retry_base_ms = {}", d.retry_base_ms);
+        let _ = writeln!(out, "host_failure_threshold = {}", d.host_failure_threshold);
         let _ = writeln!(out, "\n[limits]");
         let _ = writeln!(out, "diary_title = {}", l.diary_title);
         let _ = writeln!(out, "diary_body = {}", l.diary_body);

@@ -9,11 +9,12 @@ use activitypub_federation::config::FederationConfig;
 use anyhow::Context;
 use enishi_apub::FederationData;
 use enishi_apub::keys::generate_actor_keys;
+use enishi_apub::outbox::{DeliveryWorker, Metrics, WorkerSettings};
 use enishi_db::Db;
 use enishi_web::AppState;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
 
 /// Connects to the configured database (creating the SQLite directory), applies pending
 /// migrations and checks that the database belongs to this domain.
@@ -51,7 +52,13 @@ pub struct Running {
     pub config: Config,
     /// The federation crate's configuration (fetching remote objects, signing).
     pub federation: FederationConfig<FederationData>,
+    /// Delivery counters of this process.
+    pub metrics: Arc<Metrics>,
+    /// Wakes this process's delivery workers.
+    pub wake: Arc<Notify>,
     shutdown: Option<oneshot::Sender<()>>,
+    worker_stop: Option<oneshot::Sender<()>>,
+    worker: Option<tokio::task::JoinHandle<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
@@ -62,7 +69,17 @@ impl Running {
             let _ = tx.send(());
         }
         (&mut self.task).await??;
+        self.stop_workers().await;
         Ok(())
+    }
+
+    async fn stop_workers(&mut self) {
+        if let Some(tx) = self.worker_stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(w) = self.worker.take() {
+            let _ = w.await;
+        }
     }
 }
 
@@ -87,12 +104,25 @@ pub async fn start(
         .build()
         .await
         .context("federation configuration")?;
+    let metrics = Arc::new(Metrics::default());
+    let wake = Arc::new(Notify::new());
     let state = AppState {
         db: db.clone(),
         settings: settings.clone(),
+        metrics: metrics.clone(),
+        outbox_wake: wake.clone(),
     };
     let app = enishi_web::router(state, federation.clone());
 
+    let (worker_stop, worker_rx) = oneshot::channel::<()>();
+    let worker = if config.run_workers {
+        let w = delivery_worker(&config, db.clone(), metrics.clone(), wake.clone())?;
+        Some(tokio::spawn(w.run(async move {
+            let _ = worker_rx.await;
+        })))
+    } else {
+        None
+    };
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -109,17 +139,67 @@ pub async fn start(
         db,
         config,
         federation,
+        metrics,
+        wake,
         shutdown: Some(tx),
+        worker_stop: Some(worker_stop),
+        worker,
         task,
     })
 }
 
 /// Waits for the server task to end by itself (after a shutdown signal).
-pub async fn wait(running: Running) -> anyhow::Result<()> {
-    let Running { task, shutdown, .. } = running;
-    let _keep_channel_open = shutdown;
-    task.await??;
+pub async fn wait(mut running: Running) -> anyhow::Result<()> {
+    (&mut running.task).await??;
+    running.stop_workers().await;
     Ok(())
+}
+
+/// The HTTP client deliveries use: no redirects (they cannot be checked), bounded timeouts.
+pub fn delivery_client(config: &Config) -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(std::time::Duration::from_secs(
+            config.delivery.timeout_secs.min(10),
+        ))
+        .timeout(std::time::Duration::from_secs(config.delivery.timeout_secs))
+        .pool_max_idle_per_host(config.delivery.per_host)
+        .build()?)
+}
+
+/// A delivery worker configured from `config`.
+pub fn delivery_worker(
+    config: &Config,
+    db: Db,
+    metrics: Arc<Metrics>,
+    wake: Arc<Notify>,
+) -> anyhow::Result<Arc<DeliveryWorker>> {
+    let d = &config.delivery;
+    let settings = WorkerSettings {
+        concurrency: d.concurrency,
+        per_host: d.per_host,
+        timeout: std::time::Duration::from_secs(d.timeout_secs),
+        policy: enishi_core::delivery::RetryPolicy {
+            base: std::time::Duration::from_millis(d.retry_base_ms),
+            give_up_after: std::time::Duration::from_secs(d.give_up_hours * 3600),
+            host_failure_threshold: d.host_failure_threshold,
+            ..Default::default()
+        },
+        retention: std::time::Duration::from_secs(d.retention_days * 24 * 3600),
+        user_agent: format!(
+            "Enishi/{} (+{})",
+            env!("CARGO_PKG_VERSION"),
+            config.instance.origin()
+        ),
+        ..Default::default()
+    };
+    Ok(DeliveryWorker::new(
+        db,
+        delivery_client(config)?,
+        settings,
+        metrics,
+        wake,
+    ))
 }
 
 /// Starts an instance on a free loopback port, named `localhost:PORT` (the federation crate

@@ -25,8 +25,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the web server (applies pending migrations first).
-    Serve,
+    /// Run the web server (applies pending migrations first) with delivery workers.
+    Serve {
+        /// Do not run delivery workers in this process (run `enishi worker` elsewhere).
+        #[arg(long)]
+        no_workers: bool,
+    },
+    /// Run delivery workers only (any number on PostgreSQL; one on SQLite).
+    Worker,
+    /// Inspect and operate the outgoing delivery queue.
+    #[command(subcommand)]
+    Queue(QueueCommand),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage members.
@@ -41,6 +50,18 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum QueueCommand {
+    /// Depth, due now, retrying, dead-lettered and unavailable hosts.
+    Status,
+    /// Requeue dead-lettered deliveries (all, or those to one host).
+    RetryDead {
+        /// Only deliveries to this host[:port].
+        #[arg(long)]
+        host: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -140,7 +161,42 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             println!("database is up to date ({:?})", db.backend);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve => serve(config).await,
+        Command::Serve { no_workers } => {
+            let mut config = config;
+            config.run_workers = !no_workers;
+            serve(config).await
+        }
+        Command::Worker => worker(config).await,
+        Command::Queue(QueueCommand::Status) => {
+            let db = enishi_server::open_database(&config).await?;
+            let q = enishi_db::outbox::status(&db).await?;
+            println!("depth          {}", q.depth);
+            println!("due now        {}", q.due_now);
+            println!("retrying       {}", q.retrying);
+            println!("dead-lettered  {}", q.dead);
+            println!(
+                "delivered      {} (kept {} days)",
+                q.delivered, config.delivery.retention_days
+            );
+            println!("oldest due     {} s", q.oldest_due_secs);
+            println!("unavailable hosts: {}", q.unavailable_hosts.len());
+            for h in q.unavailable_hosts {
+                println!(
+                    "  {}\t{} failures\tnext probe {}\t{}",
+                    h.host,
+                    h.failures,
+                    h.next_probe_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                    h.last_error.unwrap_or_default()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Queue(QueueCommand::RetryDead { host }) => {
+            let db = enishi_server::open_database(&config).await?;
+            let n = enishi_db::outbox::retry_dead(&db, host.as_deref()).await?;
+            println!("requeued {n} dead-lettered deliveries");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::User(UserCommand::Create {
             name,
             admin,
@@ -305,6 +361,21 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     );
     enishi_server::wait(running).await?;
     tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn worker(config: Config) -> anyhow::Result<ExitCode> {
+    let db = enishi_server::open_database(&config).await?;
+    if db.backend == enishi_db::Backend::Sqlite {
+        eprintln!(
+            "note: on SQLite run one worker process only (or serve's own workers); PostgreSQL allows many"
+        );
+    }
+    let metrics = std::sync::Arc::new(enishi_apub::outbox::Metrics::default());
+    let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    let w = enishi_server::delivery_worker(&config, db, metrics, wake)?;
+    println!("Enishi delivery worker running");
+    w.run(shutdown_signal()).await;
     Ok(ExitCode::SUCCESS)
 }
 

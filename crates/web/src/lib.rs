@@ -4,6 +4,7 @@
 pub mod actors;
 pub mod api;
 pub mod error;
+pub mod metrics;
 pub mod negotiate;
 pub mod pages;
 pub mod state;
@@ -28,6 +29,7 @@ pub fn router(state: AppState, federation: FederationConfig<FederationData>) -> 
         .merge(actors::routes())
         .merge(pages::routes())
         .merge(api::routes())
+        .route("/metrics", axum::routing::get(metrics::metrics))
         .fallback(error::not_found_fallback)
         .with_state(state)
         .layer(axum::middleware::from_fn(error::render_errors_for_browsers))

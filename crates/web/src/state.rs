@@ -1,8 +1,10 @@
 //! State every handler can reach.
 
+use enishi_apub::outbox::Metrics;
 use enishi_core::InstanceSettings;
 use enishi_db::Db;
 use std::sync::Arc;
+use tokio::sync::Notify;
 
 /// Handler state: the database and the instance's settings, parsed once at start-up.
 #[derive(Clone)]
@@ -11,4 +13,8 @@ pub struct AppState {
     pub db: Db,
     /// The instance's settings.
     pub settings: Arc<InstanceSettings>,
+    /// Delivery counters (for `/metrics`).
+    pub metrics: Arc<Metrics>,
+    /// Wakes the delivery workers of this process after a change queued deliveries.
+    pub outbox_wake: Arc<Notify>,
 }

@@ -1,0 +1,311 @@
+//! The delivery loop.
+
+use super::Metrics;
+use crate::signatures::Signer;
+use chrono::Utc;
+use enishi_core::ActorId;
+use enishi_core::delivery::{RetryPolicy, Verdict, judge_status, parse_retry_after};
+use enishi_db::outbox::{self, Claimed};
+use enishi_db::{Db, actors};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::{Notify, Semaphore};
+use url::Url;
+
+/// How workers behave.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// Deliveries in flight at once, in all.
+    pub concurrency: usize,
+    /// Deliveries in flight at once to one host.
+    pub per_host: usize,
+    /// Time allowed for one request.
+    pub timeout: Duration,
+    /// How long a claim holds a row; a worker that dies lets it go after this.
+    pub lease: Duration,
+    /// How often to look for due rows when not woken.
+    pub poll: Duration,
+    /// Retries, giving up and host resting.
+    pub policy: RetryPolicy,
+    /// How long delivered rows are kept.
+    pub retention: Duration,
+    /// The `User-Agent` of requests.
+    pub user_agent: String,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            concurrency: 64,
+            per_host: 8,
+            timeout: Duration::from_secs(10),
+            lease: Duration::from_secs(60),
+            poll: Duration::from_millis(250),
+            policy: RetryPolicy::default(),
+            retention: Duration::from_secs(7 * 24 * 3600),
+            user_agent: format!("Enishi/{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+/// Claims, signs, sends and settles deliveries until told to stop.
+pub struct DeliveryWorker {
+    db: Db,
+    client: reqwest::Client,
+    settings: WorkerSettings,
+    metrics: Arc<Metrics>,
+    wake: Arc<Notify>,
+    signers: Mutex<HashMap<ActorId, Arc<Signer>>>,
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+    probing: Mutex<HashSet<String>>,
+}
+
+enum Attempt {
+    Status(u16, Option<Duration>),
+    Failed(String),
+}
+
+impl DeliveryWorker {
+    /// A worker on `db`; `wake` lets request handlers announce new deliveries.
+    pub fn new(
+        db: Db,
+        client: reqwest::Client,
+        settings: WorkerSettings,
+        metrics: Arc<Metrics>,
+        wake: Arc<Notify>,
+    ) -> Arc<Self> {
+        Arc::new(DeliveryWorker {
+            db,
+            client,
+            settings,
+            metrics,
+            wake,
+            signers: Mutex::new(HashMap::new()),
+            hosts: Mutex::new(HashMap::new()),
+            probing: Mutex::new(HashSet::new()),
+        })
+    }
+
+    fn host_permits(&self, host: &str) -> Arc<Semaphore> {
+        self.hosts
+            .lock()
+            .expect("hosts lock")
+            .entry(host.to_owned())
+            .or_insert_with(|| Arc::new(Semaphore::new(self.settings.per_host)))
+            .clone()
+    }
+
+    /// Hosts with no free slot: their rows are left for later claims.
+    fn saturated_hosts(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .hosts
+            .lock()
+            .expect("hosts lock")
+            .iter()
+            .filter(|(_, s)| s.available_permits() == 0)
+            .map(|(h, _)| h.clone())
+            .collect();
+        out.extend(self.probing.lock().expect("probing lock").iter().cloned());
+        out
+    }
+
+    async fn signer(&self, actor: ActorId) -> Result<Arc<Signer>, String> {
+        if let Some(s) = self.signers.lock().expect("signers lock").get(&actor) {
+            return Ok(s.clone());
+        }
+        let a = actors::find_by_id(&self.db.conn, actor)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("actor {} is gone", actor.0))?;
+        let pem = actors::private_key_pem(&self.db, actor)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("actor {} has no private key", a.ap_id))?;
+        let signer =
+            Arc::new(Signer::from_pem(&pem, a.public_key_id.clone()).map_err(|e| e.to_string())?);
+        self.signers
+            .lock()
+            .expect("signers lock")
+            .insert(actor, signer.clone());
+        Ok(signer)
+    }
+
+    async fn send(&self, c: &Claimed) -> Attempt {
+        let url = match Url::parse(&c.inbox) {
+            Ok(u) => u,
+            Err(e) => return Attempt::Failed(format!("bad inbox URL: {e}")),
+        };
+        let signer = match self.signer(c.actor).await {
+            Ok(s) => s,
+            Err(e) => return Attempt::Failed(e),
+        };
+        let signed = match signer.sign_post(&url, c.body.as_bytes(), SystemTime::now()) {
+            Ok(s) => s,
+            Err(e) => return Attempt::Failed(e.to_string()),
+        };
+        let mut req = self
+            .client
+            .post(url)
+            .timeout(self.settings.timeout)
+            .header("User-Agent", &self.settings.user_agent)
+            .header("Accept", "application/activity+json, application/ld+json");
+        for (name, value) in signed.headers {
+            if name != "Host" {
+                req = req.header(name, value);
+            }
+        }
+        match req.body(c.body.clone()).send().await {
+            Ok(resp) => {
+                let retry_after = resp
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                Attempt::Status(resp.status().as_u16(), retry_after)
+            }
+            Err(e) if e.is_timeout() => Attempt::Failed("timed out".into()),
+            Err(e) => Attempt::Failed(format!("request failed: {e}")),
+        }
+    }
+
+    async fn settle(&self, c: &Claimed, attempt: Attempt) -> Result<(), enishi_db::DbErr> {
+        let policy = &self.settings.policy;
+        let (status, verdict, error) = match attempt {
+            Attempt::Status(s, retry_after) => {
+                (Some(s), judge_status(s, retry_after), format!("HTTP {s}"))
+            }
+            Attempt::Failed(e) => (None, Verdict::Retry { not_before: None }, e),
+        };
+        match verdict {
+            Verdict::Delivered => {
+                let latency =
+                    (Utc::now() - c.created_at).num_microseconds().unwrap_or(0) as f64 / 1e6;
+                self.metrics.delivered(latency.max(0.0));
+                outbox::delivered(&self.db, c.id, &c.host, status.unwrap_or(200)).await
+            }
+            Verdict::Dead => {
+                self.metrics.dead();
+                outbox::dead(
+                    &self.db,
+                    c.id,
+                    status,
+                    &format!("{error}: refused by the inbox"),
+                )
+                .await
+            }
+            Verdict::Retry { not_before } => {
+                let wait = policy
+                    .backoff(c.attempts.max(1) as u32, rand::random::<f64>())
+                    .max(not_before.unwrap_or_default());
+                let next = Utc::now()
+                    + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(6));
+                let deadline = c.created_at
+                    + chrono::Duration::from_std(policy.give_up_after)
+                        .unwrap_or(chrono::Duration::days(4));
+                outbox::host_failed(
+                    &self.db,
+                    &c.host,
+                    &error,
+                    policy.host_failure_threshold,
+                    |f| policy.probe_wait(f, rand::random::<f64>()),
+                )
+                .await?;
+                if next > deadline {
+                    self.metrics.dead();
+                    let reason = format!("gave up after {} attempts; last: {error}", c.attempts);
+                    outbox::dead(&self.db, c.id, status, &reason).await
+                } else {
+                    self.metrics.retried();
+                    outbox::retry_at(&self.db, c.id, status, &error, next).await
+                }
+            }
+        }
+    }
+
+    /// Runs until `stop` completes, then waits for deliveries in flight.
+    pub async fn run(self: Arc<Self>, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        let slots = Arc::new(Semaphore::new(self.settings.concurrency));
+        let mut last_cleanup = Instant::now() - Duration::from_secs(3600);
+        loop {
+            if last_cleanup.elapsed() > Duration::from_secs(600) {
+                let before = Utc::now()
+                    - chrono::Duration::from_std(self.settings.retention)
+                        .unwrap_or(chrono::Duration::days(7));
+                if let Err(e) = outbox::clean_up(&self.db, before).await {
+                    tracing::warn!(error = %e, "outbox clean-up failed");
+                }
+                last_cleanup = Instant::now();
+            }
+            let free = slots.available_permits();
+            let claimed = if free == 0 {
+                Vec::new()
+            } else {
+                match outbox::claim(
+                    &self.db,
+                    free as u64,
+                    chrono::Duration::from_std(self.settings.lease)
+                        .unwrap_or(chrono::Duration::minutes(1)),
+                    &self.saturated_hosts(),
+                )
+                .await
+                {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "claiming deliveries failed");
+                        Vec::new()
+                    }
+                }
+            };
+            if claimed.is_empty() {
+                tokio::select! {
+                    _ = &mut stop => break,
+                    _ = self.wake.notified() => {},
+                    _ = tokio::time::sleep(self.settings.poll) => {},
+                }
+                continue;
+            }
+            for c in claimed {
+                if c.probe
+                    && !self
+                        .probing
+                        .lock()
+                        .expect("probing lock")
+                        .insert(c.host.clone())
+                {
+                    // One probe at a time to a resting host; the rest wait for its outcome.
+                    let _ = outbox::release(&self.db, c.id).await;
+                    continue;
+                }
+                let Ok(host_permit) = self.host_permits(&c.host).try_acquire_owned() else {
+                    let _ = outbox::release(&self.db, c.id).await;
+                    continue;
+                };
+                let Ok(slot) = slots.clone().try_acquire_owned() else {
+                    let _ = outbox::release(&self.db, c.id).await;
+                    continue;
+                };
+                let worker = self.clone();
+                tokio::spawn(async move {
+                    let attempt = worker.send(&c).await;
+                    if let Err(e) = worker.settle(&c, attempt).await {
+                        tracing::warn!(error = %e, delivery = c.id, "could not record a delivery outcome");
+                    }
+                    if c.probe {
+                        worker.probing.lock().expect("probing lock").remove(&c.host);
+                    }
+                    drop(host_permit);
+                    drop(slot);
+                    worker.wake.notify_one();
+                });
+            }
+        }
+        // Let deliveries in flight finish (their rows would otherwise wait for the lease).
+        let _ = tokio::time::timeout(
+            self.settings.timeout + Duration::from_secs(1),
+            slots.acquire_many(self.settings.concurrency as u32),
+        )
+        .await;
+    }
+}

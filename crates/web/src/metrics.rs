@@ -1,0 +1,52 @@
+//! `GET /metrics`: the outbox queue and delivery counters in Prometheus text format.
+
+use crate::{AppError, AppState};
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use std::fmt::Write as _;
+
+/// Renders the queue's gauges (from the database, so every process agrees) and this process's
+/// delivery counters.
+pub async fn metrics(State(state): State<AppState>) -> Result<Response, AppError> {
+    let q = enishi_db::outbox::status(&state.db).await?;
+    let mut out = String::new();
+    for (name, help, value) in [
+        (
+            "enishi_outbox_depth",
+            "Deliveries not yet settled.",
+            q.depth,
+        ),
+        ("enishi_outbox_due", "Deliveries due now.", q.due_now),
+        (
+            "enishi_outbox_retrying",
+            "Deliveries waiting after a failed attempt.",
+            q.retrying,
+        ),
+        ("enishi_outbox_dead", "Deliveries given up on.", q.dead),
+        (
+            "enishi_outbox_oldest_due_seconds",
+            "How long the oldest due delivery has waited.",
+            q.oldest_due_secs,
+        ),
+        (
+            "enishi_outbox_unavailable_hosts",
+            "Hosts resting after repeated failures.",
+            q.unavailable_hosts.len() as u64,
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+        );
+    }
+    out.push_str(&state.metrics.render());
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        )],
+        out,
+    )
+        .into_response())
+}

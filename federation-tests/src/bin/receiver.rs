@@ -1,0 +1,268 @@
+//! `receiver`: stand-in remote servers for delivery tests and benchmarks.
+//!
+//! One process listens on many loopback ports, each port one "host" with any number of inboxes
+//! (`/inbox/{name}`). Every POST goes through the federation crate's own inbox handling
+//! (`receive_activity`): the digest, the HTTP signature (with the sender's key, fetched from its
+//! actor document once and cached) and the activity are verified by code we did not write.
+//! Accepted activity ids are recorded per inbox and served at `GET /received` on every port.
+//!
+//! Usage: `receiver --ports N [--behaviour PORT_INDEX=fail|slow:MS ...]`; prints one line
+//! `listening PORT PORT …` when ready.
+
+use activitypub_federation::axum::inbox::{ActivityData, receive_activity};
+use activitypub_federation::config::{Data, FederationConfig, FederationMiddleware};
+use activitypub_federation::fetch::object_id::ObjectId;
+use activitypub_federation::protocol::public_key::PublicKey;
+use activitypub_federation::traits::{Activity, Actor, Object};
+use axum::body::Body;
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use url::Url;
+
+/// What the receiver has seen.
+#[derive(Clone, Default)]
+struct Shared {
+    /// `host:port/inbox/name` → accepted activity ids, in arrival order.
+    received: Arc<Mutex<BTreeMap<String, Vec<String>>>>,
+    /// Requests refused by verification.
+    refused: Arc<Mutex<u64>>,
+    /// Sender actors, by id.
+    actors: Arc<Mutex<HashMap<Url, Sender>>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct ReceiverError(String);
+
+impl From<activitypub_federation::error::Error> for ReceiverError {
+    fn from(e: activitypub_federation::error::Error) -> Self {
+        ReceiverError(e.to_string())
+    }
+}
+
+impl IntoResponse for ReceiverError {
+    fn into_response(self) -> axum::response::Response {
+        (StatusCode::UNAUTHORIZED, self.0).into_response()
+    }
+}
+
+/// A sending actor: only what verification needs.
+#[derive(Debug, Clone)]
+struct Sender {
+    id: Url,
+    inbox: Url,
+    public_key_pem: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SenderJson {
+    id: Url,
+    inbox: Url,
+    public_key: PublicKey,
+}
+
+#[async_trait::async_trait]
+impl Object for Sender {
+    type DataType = Shared;
+    type Kind = SenderJson;
+    type Error = ReceiverError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    async fn read_from_id(id: Url, data: &Data<Shared>) -> Result<Option<Self>, ReceiverError> {
+        Ok(data.actors.lock().unwrap().get(&id).cloned())
+    }
+
+    async fn into_json(self, _: &Data<Shared>) -> Result<SenderJson, ReceiverError> {
+        Err(ReceiverError("not served".into()))
+    }
+
+    async fn verify(_: &SenderJson, _: &Url, _: &Data<Shared>) -> Result<(), ReceiverError> {
+        Ok(())
+    }
+
+    async fn from_json(json: SenderJson, data: &Data<Shared>) -> Result<Self, ReceiverError> {
+        let sender = Sender {
+            id: json.id.clone(),
+            inbox: json.inbox,
+            public_key_pem: json.public_key.public_key_pem,
+        };
+        data.actors.lock().unwrap().insert(json.id, sender.clone());
+        Ok(sender)
+    }
+}
+
+impl Actor for Sender {
+    fn public_key_pem(&self) -> &str {
+        &self.public_key_pem
+    }
+
+    fn private_key_pem(&self) -> Option<String> {
+        None
+    }
+
+    fn inbox(&self) -> Url {
+        self.inbox.clone()
+    }
+}
+
+/// Any activity: only its id and actor matter here.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct AnyActivity {
+    id: Url,
+    actor: ObjectId<Sender>,
+}
+
+#[async_trait::async_trait]
+impl Activity for AnyActivity {
+    type DataType = Shared;
+    type Error = ReceiverError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        self.actor.inner()
+    }
+
+    async fn verify(&self, _: &Data<Shared>) -> Result<(), ReceiverError> {
+        Ok(())
+    }
+
+    async fn receive(self, _: &Data<Shared>) -> Result<(), ReceiverError> {
+        Ok(())
+    }
+}
+
+#[derive(Clone)]
+struct PortState {
+    port: u16,
+    behaviour: Behaviour,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Behaviour {
+    Ok,
+    Fail,
+    Slow(u64),
+}
+
+async fn inbox(
+    State(port): State<PortState>,
+    Path(name): Path<String>,
+    data: Data<Shared>,
+    request: Request,
+) -> axum::response::Response {
+    match port.behaviour {
+        Behaviour::Fail => {
+            return (StatusCode::SERVICE_UNAVAILABLE, "down for maintenance").into_response();
+        }
+        Behaviour::Slow(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+        Behaviour::Ok => {}
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let id = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v["id"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let request = Request::from_parts(parts, Body::from(bytes));
+    let activity = match ActivityData::from_request(request, &()).await {
+        Ok(a) => a,
+        Err(e) => return e,
+    };
+    match receive_activity::<AnyActivity, Sender, Shared>(activity, &data).await {
+        Ok(()) => {
+            let key = format!("localhost:{}/inbox/{name}", port.port);
+            data.received
+                .lock()
+                .unwrap()
+                .entry(key)
+                .or_default()
+                .push(id);
+            StatusCode::ACCEPTED.into_response()
+        }
+        Err(e) => {
+            *data.refused.lock().unwrap() += 1;
+            eprintln!("receiver: refused {id}: {e}");
+            e.into_response()
+        }
+    }
+}
+
+async fn received(data: Data<Shared>) -> Json<serde_json::Value> {
+    let received = data.received.lock().unwrap().clone();
+    let refused = *data.refused.lock().unwrap();
+    Json(serde_json::json!({ "received": received, "refused": refused }))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let mut ports = 1usize;
+    let mut behaviours: HashMap<usize, Behaviour> = HashMap::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--ports" => {
+                ports = args
+                    .next()
+                    .ok_or_else(|| anyhow::anyhow!("--ports N"))?
+                    .parse()?
+            }
+            "--behaviour" => {
+                let spec = args
+                    .next()
+                    .ok_or_else(|| anyhow::anyhow!("--behaviour INDEX=fail|slow:MS"))?;
+                let (index, what) = spec
+                    .split_once('=')
+                    .ok_or_else(|| anyhow::anyhow!("bad --behaviour {spec}"))?;
+                let b = match what {
+                    "fail" => Behaviour::Fail,
+                    s if s.starts_with("slow:") => Behaviour::Slow(s[5..].parse()?),
+                    other => anyhow::bail!("unknown behaviour {other}"),
+                };
+                behaviours.insert(index.parse()?, b);
+            }
+            other => anyhow::bail!("unknown argument {other}"),
+        }
+    }
+    let shared = Shared::default();
+    let config = FederationConfig::builder()
+        .domain("receiver.localhost")
+        .app_data(shared)
+        .debug(true)
+        .build()
+        .await?;
+    let mut bound = Vec::new();
+    for index in 0..ports {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let port = listener.local_addr()?.port();
+        let state = PortState {
+            port,
+            behaviour: behaviours.get(&index).copied().unwrap_or(Behaviour::Ok),
+        };
+        let app = Router::new()
+            .route("/inbox/{name}", post(inbox))
+            .route("/received", get(received))
+            .with_state(state)
+            .layer(FederationMiddleware::new(config.clone()));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        bound.push(port.to_string());
+    }
+    println!("listening {}", bound.join(" "));
+    std::future::pending::<()>().await;
+    Ok(())
+}

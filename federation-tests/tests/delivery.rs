@@ -1,0 +1,242 @@
+//! The durable outbox delivering to stand-in remote servers (the `receiver` binary, which
+//! verifies every request with the federation crate's own inbox code), on SQLite and
+//! PostgreSQL: signatures accepted, failing and dead hosts retried without holding up the
+//! others, refusals dead-lettered, and activities about one object kept in order.
+
+use enishi_apub::keys::generate_actor_keys;
+use enishi_db::accounts::{self, NewMember};
+use enishi_db::outbox::{self, Outgoing};
+use enishi_server::{Running, default_config, start_on_free_port};
+use enishi_testkit::TestDb;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use url::Url;
+
+enishi_testkit::main!(db: [deliveries_reach_verifying_inboxes_and_failures_do_not_block]);
+
+/// A receiver process, killed when dropped.
+pub struct Receiver {
+    child: Child,
+    /// Its ports, one per host.
+    pub ports: Vec<u16>,
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Receiver {
+    /// Starts `receiver` with `args`.
+    pub fn start(args: &[&str]) -> anyhow::Result<Receiver> {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_receiver"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line)?;
+        let ports = line
+            .trim()
+            .strip_prefix("listening ")
+            .ok_or_else(|| anyhow::anyhow!("receiver said {line:?}"))?
+            .split(' ')
+            .map(str::parse)
+            .collect::<Result<_, _>>()?;
+        Ok(Receiver { child, ports })
+    }
+
+    /// What the receiver accepted: inbox → activity ids, and how many it refused.
+    pub async fn received(
+        &self,
+    ) -> anyhow::Result<(std::collections::BTreeMap<String, Vec<String>>, u64)> {
+        let v: Value = reqwest::get(format!("http://localhost:{}/received", self.ports[0]))
+            .await?
+            .json()
+            .await?;
+        let map = serde_json::from_value(v["received"].clone())?;
+        Ok((map, v["refused"].as_u64().unwrap_or(0)))
+    }
+}
+
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let p = l.local_addr().unwrap().port();
+    drop(l);
+    p
+}
+
+async fn queue(
+    run: &Running,
+    actor: &enishi_core::Actor,
+    object: &str,
+    n: usize,
+    inboxes: &[Url],
+) -> anyhow::Result<String> {
+    let id = format!("{}/activities/{}", run.base_url, uuid_like(n));
+    let body = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": id,
+        "type": "Update",
+        "actor": actor.ap_id.as_str(),
+        "object": object,
+    })
+    .to_string();
+    outbox::enqueue(
+        &run.db.conn,
+        Outgoing {
+            ap_id: &id,
+            actor: actor.id,
+            object_key: object,
+            body: &body,
+        },
+        inboxes,
+    )
+    .await?;
+    run.wake.notify_one();
+    Ok(id)
+}
+
+fn uuid_like(n: usize) -> String {
+    format!("{n:08}-{}", std::process::id())
+}
+
+async fn deliveries_reach_verifying_inboxes_and_failures_do_not_block(
+    t: TestDb,
+) -> anyhow::Result<()> {
+    let receiver = Receiver::start(&["--ports", "3", "--behaviour", "1=fail"])?;
+    let [ok, failing, other] = [receiver.ports[0], receiver.ports[1], receiver.ports[2]];
+    let dead = closed_port();
+    let mut config = default_config(&t.url, &t.dir);
+    config.delivery.retry_base_ms = 200;
+    config.delivery.timeout_secs = 2;
+    let run = start_on_free_port(config).await?;
+    let keys = tokio::task::spawn_blocking(generate_actor_keys).await?;
+    let alice = accounts::create(
+        &run.db,
+        &run.config.instance,
+        NewMember {
+            username: "alice",
+            password: "password1",
+            is_admin: false,
+            keys,
+        },
+    )
+    .await?
+    .actor;
+    let inbox = |port: u16, name: &str| {
+        Url::parse(&format!("http://localhost:{port}/inbox/{name}")).unwrap()
+    };
+    let targets = vec![
+        inbox(ok, "a"),
+        inbox(ok, "b"),
+        inbox(failing, "c"),
+        inbox(other, "d"),
+        inbox(dead, "e"),
+        inbox(ok, "a"),
+    ];
+    let object = format!("{}/diaries/1", run.base_url);
+    let first = queue(&run, &alice, &object, 1, &targets).await?;
+    let second = queue(
+        &run,
+        &alice,
+        &object,
+        2,
+        &[inbox(ok, "a"), inbox(other, "d")],
+    )
+    .await?;
+    let refused_path = Url::parse(&format!("http://localhost:{ok}/no-such-inbox"))?;
+    queue(
+        &run,
+        &alice,
+        &format!("{}/voices/9", run.base_url),
+        3,
+        &[refused_path],
+    )
+    .await?;
+
+    // The healthy inboxes get both activities, in order, while the failing and dead hosts are
+    // still being retried.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let got = loop {
+        let (got, refused) = receiver.received().await?;
+        assert_eq!(
+            refused, 0,
+            "the federation crate's verifier accepted every signature"
+        );
+        let a = got.get(&format!("localhost:{ok}/inbox/a"));
+        let d = got.get(&format!("localhost:{other}/inbox/d"));
+        if a.is_some_and(|v| v.len() == 2)
+            && d.is_some_and(|v| v.len() == 2)
+            && got.contains_key(&format!("localhost:{ok}/inbox/b"))
+        {
+            break got;
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "deliveries did not arrive: {got:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        got[&format!("localhost:{ok}/inbox/a")],
+        vec![first.clone(), second.clone()],
+        "one delivery per inbox, in order"
+    );
+    assert_eq!(
+        got[&format!("localhost:{other}/inbox/d")],
+        vec![first.clone(), second]
+    );
+    assert!(!got.contains_key(&format!("localhost:{failing}/inbox/c")));
+
+    // Refusals are dead-lettered with the reason; failures wait for a retry.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let status = outbox::status(&run.db).await?;
+        if status.dead == 1 && status.retrying >= 2 {
+            assert_eq!(status.depth, 2, "c and e still pending: {status:?}");
+            break;
+        }
+        anyhow::ensure!(Instant::now() < deadline, "queue never settled: {status:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let rows = enishi_db::entity::delivery::Entity::find()
+        .all(&run.db.conn)
+        .await?;
+    let dead_row = rows.iter().find(|r| r.state == "dead").unwrap();
+    assert_eq!(dead_row.last_status, Some(404));
+    let c = rows
+        .iter()
+        .find(|r| r.inbox_url.ends_with("/inbox/c"))
+        .unwrap();
+    assert!(c.attempts >= 1 && c.last_status == Some(503), "{c:?}");
+    let e = rows
+        .iter()
+        .find(|r| r.inbox_url.ends_with("/inbox/e"))
+        .unwrap();
+    assert!(
+        e.attempts >= 1
+            && e.last_error
+                .as_deref()
+                .is_some_and(|m| m.contains("request failed")),
+        "{e:?}"
+    );
+
+    // The metrics say so too.
+    let text = reqwest::get(format!("{}/metrics", run.base_url))
+        .await?
+        .text()
+        .await?;
+    assert!(
+        text.contains("enishi_deliveries_total{outcome=\"delivered\"} 5"),
+        "{text}"
+    );
+    assert!(text.contains("enishi_outbox_dead 1"), "{text}");
+    run.stop().await
+}
+
+use sea_orm::EntityTrait;
