@@ -44,6 +44,9 @@ pub struct DeliveryConfig {
     pub retry_base_ms: u64,
     /// Failures in a row after which a host rests.
     pub host_failure_threshold: u32,
+    /// Seconds a claimed delivery stays reserved for its worker (after a crash it waits this
+    /// long before another worker takes it).
+    pub lease_secs: u64,
 }
 
 impl Default for DeliveryConfig {
@@ -56,6 +59,7 @@ impl Default for DeliveryConfig {
             retention_days: 7,
             retry_base_ms: 30_000,
             host_failure_threshold: 5,
+            lease_secs: 60,
         }
     }
 }
@@ -175,6 +179,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "ENISHI_DELIVERY_HOST_FAILURES",
         "failures in a row before a host rests (default 5)",
+    ),
+    (
+        "ENISHI_DELIVERY_LEASE_SECS",
+        "seconds a claimed delivery is reserved for its worker (default 60)",
     ),
     (
         "ENISHI_CONFIG",
@@ -330,6 +338,7 @@ impl Config {
                 d.host_failure_threshold as u64,
                 1000,
             )? as u32,
+            lease_secs: ranged("ENISHI_DELIVERY_LEASE_SECS", d.lease_secs, 3600)?,
         };
 
         Ok(Config {
@@ -392,6 +401,7 @@ impl Config {
         let _ = writeln!(out, "retention_days = {}", d.retention_days);
         let _ = writeln!(out, "retry_base_ms = {}", d.retry_base_ms);
         let _ = writeln!(out, "host_failure_threshold = {}", d.host_failure_threshold);
+        let _ = writeln!(out, "lease_secs = {}", d.lease_secs);
         let _ = writeln!(out, "\n[limits]");
         let _ = writeln!(out, "diary_title = {}", l.diary_title);
         let _ = writeln!(out, "diary_body = {}", l.diary_body);

@@ -1,6 +1,7 @@
 //! The `enishi` binary's library half: configuration and start-up, shared with the tests
 //! (which start several instances in one process).
 
+pub mod cli;
 pub mod config;
 
 pub use config::{Config, ConfigError};
@@ -186,6 +187,7 @@ pub fn delivery_worker(
             ..Default::default()
         },
         retention: std::time::Duration::from_secs(d.retention_days * 24 * 3600),
+        lease: std::time::Duration::from_secs(d.lease_secs),
         user_agent: format!(
             "Enishi/{} (+{})",
             env!("CARGO_PKG_VERSION"),

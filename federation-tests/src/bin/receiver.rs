@@ -213,6 +213,7 @@ async fn received(data: Data<Shared>) -> Json<serde_json::Value> {
 async fn main() -> anyhow::Result<()> {
     let mut ports = 1usize;
     let mut behaviours: HashMap<usize, Behaviour> = HashMap::new();
+    let mut default = Behaviour::Ok;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -221,6 +222,13 @@ async fn main() -> anyhow::Result<()> {
                     .next()
                     .ok_or_else(|| anyhow::anyhow!("--ports N"))?
                     .parse()?
+            }
+            "--slow" => {
+                default = Behaviour::Slow(
+                    args.next()
+                        .ok_or_else(|| anyhow::anyhow!("--slow MS"))?
+                        .parse()?,
+                )
             }
             "--behaviour" => {
                 let spec = args
@@ -252,7 +260,7 @@ async fn main() -> anyhow::Result<()> {
         let port = listener.local_addr()?.port();
         let state = PortState {
             port,
-            behaviour: behaviours.get(&index).copied().unwrap_or(Behaviour::Ok),
+            behaviour: behaviours.get(&index).copied().unwrap_or(default),
         };
         let app = Router::new()
             .route("/inbox/{name}", post(inbox))

@@ -1,0 +1,396 @@
+//! The `enishi` command line: run a community instance and administer it.
+
+use crate::Config;
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use enishi_apub::keys::generate_actor_keys;
+use enishi_db::accounts::{self, CreateMemberError, NewMember};
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "enishi",
+    version,
+    about = "A federated community social network in the spirit of mixi"
+)]
+struct Cli {
+    /// TOML configuration file; ENISHI_* environment variables override it.
+    #[arg(long, global = true, env = "ENISHI_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (applies pending migrations first) with delivery workers.
+    Serve {
+        /// Do not run delivery workers in this process (run `enishi worker` elsewhere).
+        #[arg(long)]
+        no_workers: bool,
+    },
+    /// Run delivery workers only (any number on PostgreSQL; one on SQLite).
+    Worker,
+    /// Inspect and operate the outgoing delivery queue.
+    #[command(subcommand)]
+    Queue(QueueCommand),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage members.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage invite codes.
+    #[command(subcommand)]
+    Invite(InviteCommand),
+    /// Inspect the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum QueueCommand {
+    /// Depth, due now, retrying, dead-lettered and unavailable hosts.
+    Status,
+    /// Requeue dead-lettered deliveries (all, or those to one host).
+    RetryDead {
+        /// Only deliveries to this host[:port].
+        #[arg(long)]
+        host: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API bearer token for a member and print it once.
+    Create {
+        /// Username.
+        name: String,
+        /// What the token is for (shown to nobody; for your own records).
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a member. The password is read as one line from standard input.
+    Create {
+        /// Username: 1-30 characters of a-z, 0-9 and '_' (case-insensitive).
+        name: String,
+        /// Make the member an administrator.
+        #[arg(long)]
+        admin: bool,
+        /// Generate a password and print it once, instead of reading one.
+        #[arg(long)]
+        generate_password: bool,
+    },
+    /// List members.
+    List,
+    /// Suspend a member: they can no longer log in, and their profile and actor disappear.
+    Suspend {
+        /// Username.
+        name: String,
+    },
+    /// Lift a member's suspension.
+    Unsuspend {
+        /// Username.
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum InviteCommand {
+    /// Create an invite code.
+    Create {
+        /// How many sign-ups the code allows.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(i32).range(1..=10_000))]
+        max_uses: i32,
+        /// Days until the code expires (never, if not given).
+        #[arg(long, value_parser = clap::value_parser!(i64).range(1..=3650))]
+        expires_in_days: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration (secrets redacted); fail on an invalid value.
+    Check,
+}
+
+/// Parses the command line and runs the command (the whole `enishi` binary).
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter =
+        std::env::var("ENISHI_LOG").unwrap_or_else(|_| "info,sea_orm_migration=warn".into());
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("error: invalid configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Config(ConfigCommand::Check) => {
+            print!("{}", config.describe());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let db = crate::open_database(&config).await?;
+            println!("database is up to date ({:?})", db.backend);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { no_workers } => {
+            let mut config = config;
+            config.run_workers = !no_workers;
+            serve(config).await
+        }
+        Command::Worker => worker(config).await,
+        Command::Queue(QueueCommand::Status) => {
+            let db = crate::open_database(&config).await?;
+            let q = enishi_db::outbox::status(&db).await?;
+            println!("depth          {}", q.depth);
+            println!("due now        {}", q.due_now);
+            println!("retrying       {}", q.retrying);
+            println!("dead-lettered  {}", q.dead);
+            println!(
+                "delivered      {} (kept {} days)",
+                q.delivered, config.delivery.retention_days
+            );
+            println!("oldest due     {} s", q.oldest_due_secs);
+            println!("unavailable hosts: {}", q.unavailable_hosts.len());
+            for h in q.unavailable_hosts {
+                println!(
+                    "  {}\t{} failures\tnext probe {}\t{}",
+                    h.host,
+                    h.failures,
+                    h.next_probe_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                    h.last_error.unwrap_or_default()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Queue(QueueCommand::RetryDead { host }) => {
+            let db = crate::open_database(&config).await?;
+            let n = enishi_db::outbox::retry_dead(&db, host.as_deref()).await?;
+            println!("requeued {n} dead-lettered deliveries");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCommand::Create {
+            name,
+            admin,
+            generate_password,
+        }) => create_user(config, &name, admin, generate_password).await,
+        Command::User(UserCommand::List) => {
+            let db = crate::open_database(&config).await?;
+            let members = accounts::list(&db).await?;
+            if members.is_empty() {
+                println!("no members yet; create one with: enishi user create NAME --admin");
+            }
+            for m in members {
+                let mut flags = Vec::new();
+                if m.is_admin {
+                    flags.push("admin");
+                }
+                if m.suspended_at.is_some() {
+                    flags.push("suspended");
+                }
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    m.actor.username,
+                    m.actor.ap_id,
+                    m.created_at.format("%Y-%m-%d"),
+                    flags.join(",")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token(TokenCommand::Create { name, label }) => {
+            let db = crate::open_database(&config).await?;
+            let Some(member) = accounts::find_by_username(&db, &name).await? else {
+                eprintln!("error: no member named {name:?}");
+                return Ok(ExitCode::from(3));
+            };
+            let token = enishi_db::tokens::create(&db, member.account_id, &label).await?;
+            println!("{token}");
+            eprintln!(
+                "token for {}; it is shown only this once",
+                member.actor.username
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCommand::Suspend { name }) => set_suspended(config, &name, true).await,
+        Command::User(UserCommand::Unsuspend { name }) => set_suspended(config, &name, false).await,
+        Command::Invite(InviteCommand::Create {
+            max_uses,
+            expires_in_days,
+        }) => {
+            let db = crate::open_database(&config).await?;
+            let expires = expires_in_days.map(|d| chrono::Utc::now() + chrono::Duration::days(d));
+            let invite = enishi_db::invites::create(&db, None, max_uses, expires).await?;
+            println!("{}", invite.code);
+            eprintln!(
+                "invite code for {} sign-up(s){}",
+                invite.max_uses,
+                invite
+                    .expires_at
+                    .map(|t| format!(", valid until {}", t.format("%Y-%m-%d %H:%M UTC")))
+                    .unwrap_or_default()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn set_suspended(config: Config, name: &str, suspended: bool) -> anyhow::Result<ExitCode> {
+    let db = crate::open_database(&config).await?;
+    if !accounts::set_suspended(&db, name, suspended).await? {
+        eprintln!("error: no member named {name:?}");
+        return Ok(ExitCode::from(3));
+    }
+    println!(
+        "{} {name}",
+        if suspended { "suspended" } else { "reinstated" }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn create_user(
+    config: Config,
+    name: &str,
+    admin: bool,
+    generate: bool,
+) -> anyhow::Result<ExitCode> {
+    // Validate the name before asking for a password or opening the database.
+    if let Err(e) = enishi_core::Username::parse(name) {
+        eprintln!("error: {e}");
+        return Ok(ExitCode::from(2));
+    }
+    let password = if generate {
+        enishi_db::password::generate()
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
+        let line = line.trim_end_matches(['\r', '\n']).to_owned();
+        if line.is_empty() {
+            bail!(
+                "no password on standard input; pipe one in (echo 'PASSWORD' | enishi user create {name}) or use --generate-password"
+            );
+        }
+        line
+    };
+    let db = crate::open_database(&config).await?;
+    let keys = tokio::task::spawn_blocking(generate_actor_keys).await?;
+    let settings = &config.instance;
+    match accounts::create(
+        &db,
+        settings,
+        NewMember {
+            username: name,
+            password: &password,
+            is_admin: admin,
+            keys,
+        },
+    )
+    .await
+    {
+        Ok(member) => {
+            println!(
+                "created {}{} — {}",
+                member.actor.handle(),
+                if admin { " (admin)" } else { "" },
+                member.actor.ap_id
+            );
+            if generate {
+                println!("password: {password}");
+                eprintln!("the password is shown only this once");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(CreateMemberError::Invalid(e)) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(2))
+        }
+        Err(e @ CreateMemberError::UsernameTaken(_)) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(3))
+        }
+        Err(CreateMemberError::Db(e)) => Err(e.into()),
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let running = crate::start(config, listener, shutdown_signal()).await?;
+    let base = running.base_url.clone();
+    let bind = running.config.bind;
+    let members = accounts::list(&running.db).await?.len();
+    if members == 0 {
+        println!("No members yet. Create the first one (an administrator) with:");
+        println!("  enishi user create NAME --admin --generate-password");
+    }
+    println!(
+        "Enishi is serving {base} (listening on {bind}, database: {:?})",
+        running.db.backend
+    );
+    crate::wait(running).await?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn worker(config: Config) -> anyhow::Result<ExitCode> {
+    let db = crate::open_database(&config).await?;
+    if db.backend == enishi_db::Backend::Sqlite {
+        eprintln!(
+            "note: on SQLite run one worker process only (or serve's own workers); PostgreSQL allows many"
+        );
+    }
+    let metrics = std::sync::Arc::new(enishi_apub::outbox::Metrics::default());
+    let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    let w = crate::delivery_worker(&config, db, metrics, wake)?;
+    println!("Enishi delivery worker running");
+    w.run(shutdown_signal()).await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
