@@ -14,7 +14,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use url::Url;
 
-enishi_testkit::main!(db: [deliveries_reach_verifying_inboxes_and_failures_do_not_block]);
+enishi_testkit::main!(db: [
+    deliveries_reach_verifying_inboxes_and_failures_do_not_block,
+    dead_and_slow_hosts_do_not_delay_others_and_backlogs_arrive_in_order,
+]);
 
 /// A receiver process, killed when dropped.
 pub struct Receiver {
@@ -236,6 +239,142 @@ async fn deliveries_reach_verifying_inboxes_and_failures_do_not_block(
         "{text}"
     );
     assert!(text.contains("enishi_outbox_dead 1"), "{text}");
+    run.stop().await
+}
+
+async fn wait_for(
+    receiver: &Receiver,
+    key: &str,
+    n: usize,
+    within: Duration,
+) -> anyhow::Result<Vec<String>> {
+    let deadline = Instant::now() + within;
+    loop {
+        let (got, refused) = receiver.received().await?;
+        anyhow::ensure!(refused == 0, "refused deliveries");
+        if let Some(v) = got.get(key).filter(|v| v.len() >= n) {
+            return Ok(v.clone());
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "{key}: only {:?} after {within:?}",
+            got.get(key)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn dead_and_slow_hosts_do_not_delay_others_and_backlogs_arrive_in_order(
+    t: TestDb,
+) -> anyhow::Result<()> {
+    let receiver = Receiver::start(&["--ports", "3", "--behaviour", "2=slow:1500"])?;
+    let [fast1, fast2, slow] = [receiver.ports[0], receiver.ports[1], receiver.ports[2]];
+    let down = closed_port();
+    let mut config = default_config(&t.url, &t.dir);
+    config.delivery.retry_base_ms = 100;
+    config.delivery.host_failure_threshold = 2;
+    config.delivery.per_host = 2;
+    config.delivery.timeout_secs = 5;
+    let run = start_on_free_port(config).await?;
+    let keys = tokio::task::spawn_blocking(generate_actor_keys).await?;
+    let alice = accounts::create(
+        &run.db,
+        &run.config.instance,
+        NewMember {
+            username: "alice",
+            password: "password1",
+            is_admin: false,
+            keys,
+        },
+    )
+    .await?
+    .actor;
+    let inbox = |port: u16, name: &str| {
+        Url::parse(&format!("http://localhost:{port}/inbox/{name}")).unwrap()
+    };
+    let targets = [
+        inbox(fast1, "a"),
+        inbox(fast2, "b"),
+        inbox(slow, "c"),
+        inbox(down, "d"),
+    ];
+    let object = format!("{}/diaries/7", run.base_url);
+    let mut ids = Vec::new();
+    for n in 0..6 {
+        ids.push(queue(&run, &alice, &object, 100 + n, &targets).await?);
+    }
+    // The healthy hosts get all six, in order, long before the slow host could have
+    // delivered them (1.5 s each, one at a time per object) and while the dead one fails.
+    let start = Instant::now();
+    assert_eq!(
+        wait_for(
+            &receiver,
+            &format!("localhost:{fast1}/inbox/a"),
+            6,
+            Duration::from_secs(5)
+        )
+        .await?,
+        ids
+    );
+    assert_eq!(
+        wait_for(
+            &receiver,
+            &format!("localhost:{fast2}/inbox/b"),
+            6,
+            Duration::from_secs(5)
+        )
+        .await?,
+        ids
+    );
+    let fast_time = start.elapsed();
+    assert!(
+        fast_time < Duration::from_secs(4),
+        "healthy hosts waited {fast_time:?}"
+    );
+
+    // The dead host rests after two failures in a row.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let status = outbox::status(&run.db).await?;
+        if status
+            .unavailable_hosts
+            .iter()
+            .any(|h| h.host == format!("localhost:{down}"))
+        {
+            break;
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the dead host was never marked unavailable: {status:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // It comes back: a probe succeeds and its backlog arrives, in order.
+    let back = Receiver::start(&["--bind", &down.to_string()])?;
+    assert_eq!(
+        wait_for(
+            &back,
+            &format!("localhost:{down}/inbox/d"),
+            6,
+            Duration::from_secs(30)
+        )
+        .await?,
+        ids
+    );
+    let status = outbox::status(&run.db).await?;
+    assert!(status.unavailable_hosts.is_empty(), "revived: {status:?}");
+    // And the slow host got everything, in order, too.
+    assert_eq!(
+        wait_for(
+            &receiver,
+            &format!("localhost:{slow}/inbox/c"),
+            6,
+            Duration::from_secs(30)
+        )
+        .await?,
+        ids
+    );
     run.stop().await
 }
 

@@ -214,6 +214,7 @@ async fn main() -> anyhow::Result<()> {
     let mut ports = 1usize;
     let mut behaviours: HashMap<usize, Behaviour> = HashMap::new();
     let mut default = Behaviour::Ok;
+    let mut fixed_ports: Vec<u16> = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -222,6 +223,14 @@ async fn main() -> anyhow::Result<()> {
                     .next()
                     .ok_or_else(|| anyhow::anyhow!("--ports N"))?
                     .parse()?
+            }
+            "--bind" => {
+                fixed_ports.push(
+                    args.next()
+                        .ok_or_else(|| anyhow::anyhow!("--bind PORT"))?
+                        .parse()?,
+                );
+                ports = fixed_ports.len();
             }
             "--slow" => {
                 default = Behaviour::Slow(
@@ -256,7 +265,11 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let mut bound = Vec::new();
     for index in 0..ports {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let listener = tokio::net::TcpListener::bind((
+            "127.0.0.1",
+            fixed_ports.get(index).copied().unwrap_or(0),
+        ))
+        .await?;
         let port = listener.local_addr()?.port();
         let state = PortState {
             port,
