@@ -4,7 +4,12 @@
 //! members and 100,000 diaries and voice posts, starts the real `enishi` binary on it, and
 //! measures the home timeline over HTTP: p50/p99 latency and the server's peak RSS, on SQLite
 //! and on PostgreSQL.
+//!
+//! `enishi-bench fanout` sends one activity to 1,000 inboxes on loopback receivers that verify
+//! every signature, and compares the delivery rate with the machine's RSA signing rate and with
+//! the federation crate's own sending path.
 
+mod fanout;
 mod timeline;
 
 use clap::{Parser, Subcommand};
@@ -23,11 +28,14 @@ struct Cli {
 enum Bench {
     /// Home timeline latency for a member with many friends on a large database.
     Timeline(timeline::Args),
+    /// One activity to 1,000 inboxes through the outbox, against the signing limit.
+    Fanout(fanout::Args),
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().bench {
         Bench::Timeline(args) => timeline::run(args).await,
+        Bench::Fanout(args) => fanout::run(args).await,
     }
 }

@@ -126,6 +126,8 @@ pub struct Claimed {
     pub body: String,
     /// Whether the host is marked unavailable (this attempt is a probe).
     pub probe: bool,
+    /// Whether the host has failed recently (a success must then reset its record).
+    pub host_troubled: bool,
 }
 
 /// Claims up to `limit` due deliveries for `lease`: pending, due, not leased by a live
@@ -199,12 +201,16 @@ pub async fn claim(
             .into_iter()
             .map(|a| (a.id, a))
             .collect();
-    let resting: BTreeSet<String> = delivery_host::Entity::find()
-        .filter(delivery_host::Column::Available.eq(false))
+    let troubled: std::collections::HashMap<String, bool> = delivery_host::Entity::find()
+        .filter(
+            Expr::col(delivery_host::Column::Available)
+                .eq(false)
+                .or(Expr::col(delivery_host::Column::ConsecutiveFailures).gt(0)),
+        )
         .all(&db.conn)
         .await?
         .into_iter()
-        .map(|h| h.host)
+        .map(|h| (h.host, !h.available))
         .collect();
     raw.sort_by_key(|r| r.0);
     for (id, activity_id, inbox, host, attempts, created_at) in raw {
@@ -213,7 +219,8 @@ pub async fn claim(
         };
         claimed.push(Claimed {
             id,
-            probe: resting.contains(&host),
+            probe: troubled.get(&host).copied().unwrap_or(false),
+            host_troubled: troubled.contains_key(&host),
             inbox,
             host,
             attempts,
@@ -258,6 +265,26 @@ pub async fn delivered(db: &Db, id: i64, host: &str, status: u16) -> Result<(), 
         .exec(&db.conn)
         .await?;
     host_ok(db, host).await
+}
+
+/// Records many successful deliveries at once (the workers batch them: fewer writes, and a
+/// crash before the write only means a duplicate delivery, never a lost one).
+pub async fn delivered_many(db: &Db, ids: &[i64], status: u16) -> Result<(), DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::State, Expr::value(state::DONE))
+        .col_expr(delivery::Column::DeliveredAt, Expr::value(Utc::now()))
+        .col_expr(delivery::Column::LastStatus, Expr::value(i32::from(status)))
+        .col_expr(
+            delivery::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(delivery::Column::Id.is_in(ids.iter().copied()))
+        .exec(&db.conn)
+        .await?;
+    Ok(())
 }
 
 /// Schedules another attempt at `next` after a failure.

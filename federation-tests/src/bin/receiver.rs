@@ -33,6 +33,8 @@ struct Shared {
     received: Arc<Mutex<BTreeMap<String, Vec<String>>>>,
     /// Requests refused by verification.
     refused: Arc<Mutex<u64>>,
+    /// Arrival time of each accepted delivery (Unix microseconds).
+    arrivals: Arc<Mutex<Vec<u128>>>,
     /// Sender actors, by id.
     actors: Arc<Mutex<HashMap<Url, Sender>>>,
 }
@@ -193,6 +195,11 @@ async fn inbox(
                 .entry(key)
                 .or_default()
                 .push(id);
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_micros())
+                .unwrap_or(0);
+            data.arrivals.lock().unwrap().push(now);
             StatusCode::ACCEPTED.into_response()
         }
         Err(e) => {
@@ -206,7 +213,8 @@ async fn inbox(
 async fn received(data: Data<Shared>) -> Json<serde_json::Value> {
     let received = data.received.lock().unwrap().clone();
     let refused = *data.refused.lock().unwrap();
-    Json(serde_json::json!({ "received": received, "refused": refused }))
+    let arrivals = data.arrivals.lock().unwrap().clone();
+    Json(serde_json::json!({ "received": received, "refused": refused, "arrivals_us": arrivals }))
 }
 
 #[tokio::main]

@@ -59,6 +59,8 @@ pub struct DeliveryWorker {
     signers: Mutex<HashMap<ActorId, Arc<Signer>>>,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     probing: Mutex<HashSet<String>>,
+    /// Successful deliveries not yet written (status, id), flushed in batches.
+    done: Mutex<Vec<(u16, i64)>>,
 }
 
 enum Attempt {
@@ -84,6 +86,7 @@ impl DeliveryWorker {
             signers: Mutex::new(HashMap::new()),
             hosts: Mutex::new(HashMap::new()),
             probing: Mutex::new(HashSet::new()),
+            done: Mutex::new(Vec::new()),
         })
     }
 
@@ -182,7 +185,15 @@ impl DeliveryWorker {
                 let latency =
                     (Utc::now() - c.created_at).num_microseconds().unwrap_or(0) as f64 / 1e6;
                 self.metrics.delivered(latency.max(0.0));
-                outbox::delivered(&self.db, c.id, &c.host, status.unwrap_or(200)).await
+                if c.host_troubled {
+                    outbox::delivered(&self.db, c.id, &c.host, status.unwrap_or(200)).await
+                } else {
+                    self.done
+                        .lock()
+                        .expect("done lock")
+                        .push((status.unwrap_or(200), c.id));
+                    Ok(())
+                }
             }
             Verdict::Dead => {
                 self.metrics.dead();
@@ -223,6 +234,24 @@ impl DeliveryWorker {
         }
     }
 
+    /// Writes the batched successful deliveries.
+    async fn flush(&self) {
+        let mut done = std::mem::take(&mut *self.done.lock().expect("done lock"));
+        if done.is_empty() {
+            return;
+        }
+        done.sort_unstable();
+        for group in done.chunk_by(|a, b| a.0 == b.0) {
+            let ids: Vec<i64> = group.iter().map(|(_, id)| *id).collect();
+            for chunk in ids.chunks(500) {
+                if let Err(e) = outbox::delivered_many(&self.db, chunk, group[0].0).await {
+                    // They stay leased; after the lease they are sent again (a duplicate, not a loss).
+                    tracing::warn!(error = %e, "could not record delivered rows");
+                }
+            }
+        }
+    }
+
     /// Runs until `stop` completes, then waits for deliveries in flight.
     pub async fn run(self: Arc<Self>, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
@@ -238,7 +267,18 @@ impl DeliveryWorker {
                 }
                 last_cleanup = Instant::now();
             }
+            self.flush().await;
             let free = slots.available_permits();
+            // Claim in batches: while most slots are busy, wait for more to free up rather than
+            // asking the database for one row at a time.
+            if free < (self.settings.concurrency / 4).max(1) && free < self.settings.concurrency {
+                tokio::select! {
+                    _ = &mut stop => break,
+                    _ = self.wake.notified() => {},
+                    _ = tokio::time::sleep(self.settings.poll) => {},
+                }
+                continue;
+            }
             let claimed = if free == 0 {
                 Vec::new()
             } else {
@@ -307,5 +347,6 @@ impl DeliveryWorker {
             slots.acquire_many(self.settings.concurrency as u32),
         )
         .await;
+        self.flush().await;
     }
 }
