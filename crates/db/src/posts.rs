@@ -310,3 +310,13 @@ pub async fn count_local(db: &Db) -> Result<u64, DbErr> {
         .count(&db.conn)
         .await
 }
+
+/// How many public posts `author` has (the size of their public outbox).
+pub async fn count_public(db: &Db, author: ActorId) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    post::Entity::find()
+        .filter(post::Column::AuthorId.eq(author.0))
+        .filter(post::Column::Audience.eq(Audience::Public.as_str()))
+        .count(&db.conn)
+        .await
+}

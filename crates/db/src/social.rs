@@ -594,3 +594,10 @@ pub async fn relationship(db: &Db, viewer: ActorId, other: ActorId) -> OpResult<
         blocking: crate::relations::blocks(&db.conn, viewer, other).await?,
     })
 }
+
+/// How many friends `who` has, and how many accounts they follow (accepted follows).
+pub async fn counts(db: &Db, who: ActorId) -> OpResult<(u64, u64)> {
+    let friends = friend_count(&db.conn, who).await?;
+    let following = crate::relations::followed_count(&db.conn, who).await?;
+    Ok((friends, following))
+}

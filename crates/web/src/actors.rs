@@ -56,14 +56,16 @@ async fn instance_actor(State(state): State<AppState>) -> Result<Response, AppEr
     Ok(activity_json(&actor_to_wire(&actor, &state.settings)))
 }
 
-/// An ordered collection with only its size: members have no posts or friends to list until
-/// the social features exist, and an empty page is the truthful answer.
-fn collection(id: String, total: u64) -> Response {
+/// An ordered collection with only its size (when the owner lets everyone know it). Listing
+/// items needs authorised fetch, which comes with federation of content.
+fn collection(id: String, total: Option<u64>) -> Response {
     let mut doc = json!({
         "id": id,
         "type": "OrderedCollection",
-        "totalItems": total,
     });
+    if let Some(total) = total {
+        doc["totalItems"] = json!(total);
+    }
     doc["@context"] = default_context();
     activity_json(&doc)
 }
@@ -73,7 +75,20 @@ async fn outbox(
     Path(name): Path<String>,
 ) -> Result<Response, AppError> {
     let actor = member_or_404(&state, &name).await?;
-    Ok(collection(format!("{}/outbox", actor.ap_id), 0))
+    let total = enishi_db::posts::count_public(&state.db, actor.id).await?;
+    Ok(collection(format!("{}/outbox", actor.ap_id), Some(total)))
+}
+
+/// The friend and follow counts, if the member's friends list is public.
+async fn public_counts(
+    state: &AppState,
+    actor: &enishi_core::Actor,
+) -> Result<Option<(u64, u64)>, AppError> {
+    let settings = enishi_db::profiles::settings_of(&state.db, actor.id).await?;
+    if settings.friends_audience != enishi_core::Audience::Public {
+        return Ok(None);
+    }
+    Ok(Some(enishi_db::social::counts(&state.db, actor.id).await?))
 }
 
 async fn followers(
@@ -81,7 +96,11 @@ async fn followers(
     Path(name): Path<String>,
 ) -> Result<Response, AppError> {
     let actor = member_or_404(&state, &name).await?;
-    Ok(collection(format!("{}/followers", actor.ap_id), 0))
+    let counts = public_counts(&state, &actor).await?;
+    Ok(collection(
+        format!("{}/followers", actor.ap_id),
+        counts.map(|c| c.0),
+    ))
 }
 
 async fn following(
@@ -89,5 +108,9 @@ async fn following(
     Path(name): Path<String>,
 ) -> Result<Response, AppError> {
     let actor = member_or_404(&state, &name).await?;
-    Ok(collection(format!("{}/following", actor.ap_id), 0))
+    let counts = public_counts(&state, &actor).await?;
+    Ok(collection(
+        format!("{}/following", actor.ap_id),
+        counts.map(|c| c.1),
+    ))
 }
