@@ -1,3 +1,110 @@
-//! Scenario tests that run several Enishi instances in one process, each on its own loopback
-//! port (`localhost:PORT`), and drive them over real HTTP. The instance harness is
-//! `enishi_server::start_on_free_port`; the scenarios live in `tests/`.
+//! Scenario and delivery tests that run Enishi instances (in-process on loopback ports, or as
+//! real `enishi-node` processes) against stand-in remote servers (`receiver`), over real HTTP.
+//! This library holds what the tests and the benchmarks share.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use url::Url;
+
+/// A running `receiver` process (killed when dropped): one loopback port per stand-in host.
+pub struct Receiver {
+    child: Child,
+    /// Its ports, one per host.
+    pub ports: Vec<u16>,
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What a receiver has accepted so far.
+#[derive(Debug, Clone, Default)]
+pub struct Received {
+    /// `localhost:PORT/inbox/NAME` → activity ids, in arrival order.
+    pub by_inbox: BTreeMap<String, Vec<String>>,
+    /// Requests its verifier refused.
+    pub refused: u64,
+    /// Arrival time of each accepted delivery, in microseconds since the Unix epoch.
+    pub arrivals_us: Vec<u128>,
+}
+
+impl Receiver {
+    /// Starts the receiver binary at `binary` with `args` and waits until it listens.
+    pub fn start(binary: &Path, args: &[&str]) -> anyhow::Result<Receiver> {
+        let mut child = Command::new(binary)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped stdout")).read_line(&mut line)?;
+        let ports = line
+            .trim()
+            .strip_prefix("listening ")
+            .ok_or_else(|| anyhow::anyhow!("receiver said {line:?}"))?
+            .split(' ')
+            .map(str::parse)
+            .collect::<Result<_, _>>()?;
+        Ok(Receiver { child, ports })
+    }
+
+    /// `per_host` inboxes on each of the receiver's hosts.
+    pub fn inboxes(&self, per_host: usize) -> Vec<Url> {
+        self.ports
+            .iter()
+            .flat_map(|p| {
+                (0..per_host).map(move |i| {
+                    Url::parse(&format!("http://localhost:{p}/inbox/{i}")).expect("valid URL")
+                })
+            })
+            .collect()
+    }
+
+    /// What it has accepted so far.
+    pub async fn received(&self) -> anyhow::Result<Received> {
+        let v: Value = reqwest::get(format!("http://localhost:{}/received", self.ports[0]))
+            .await?
+            .json()
+            .await?;
+        Ok(Received {
+            by_inbox: serde_json::from_value(v["received"].clone())?,
+            refused: v["refused"].as_u64().unwrap_or(0),
+            arrivals_us: serde_json::from_value(v["arrivals_us"].clone()).unwrap_or_default(),
+        })
+    }
+
+    /// Waits until `n` deliveries in all were accepted (and none refused).
+    pub async fn wait_total(&self, n: usize, within: Duration) -> anyhow::Result<Received> {
+        let deadline = Instant::now() + within;
+        loop {
+            let got = self.received().await?;
+            anyhow::ensure!(
+                got.refused == 0,
+                "the receiver refused {} deliveries",
+                got.refused
+            );
+            if got.arrivals_us.len() >= n {
+                return Ok(got);
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "only {} of {n} arrived within {within:?}",
+                got.arrivals_us.len()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// A loopback port that was free a moment ago (and is closed now).
+pub fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("address").port()
+}

@@ -6,10 +6,10 @@
 use enishi_apub::keys::generate_actor_keys;
 use enishi_db::accounts::{self, NewMember};
 use enishi_db::outbox::{self, Outgoing};
+use enishi_federation_tests::Receiver;
 use enishi_testkit::TestDb;
-use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
+use serde_json::json;
+use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use url::Url;
@@ -29,21 +29,11 @@ impl Drop for Killable {
     }
 }
 
-fn receiver() -> anyhow::Result<(Killable, Vec<u16>)> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_receiver"))
-        .args(["--ports", &HOSTS.to_string(), "--slow", "15"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line)?;
-    let ports = line
-        .trim()
-        .trim_start_matches("listening ")
-        .split(' ')
-        .map(str::parse)
-        .collect::<Result<_, _>>()?;
-    Ok((Killable(child), ports))
+fn receiver() -> anyhow::Result<Receiver> {
+    Receiver::start(
+        std::path::Path::new(env!("CARGO_BIN_EXE_receiver")),
+        &["--ports", &HOSTS.to_string(), "--slow", "15"],
+    )
 }
 
 fn enishi(t: &TestDb, port: u16) -> anyhow::Result<Killable> {
@@ -64,19 +54,9 @@ fn enishi(t: &TestDb, port: u16) -> anyhow::Result<Killable> {
     Ok(Killable(child))
 }
 
-async fn received(port: u16) -> anyhow::Result<(BTreeMap<String, Vec<String>>, u64)> {
-    let v: Value = reqwest::get(format!("http://localhost:{port}/received"))
-        .await?
-        .json()
-        .await?;
-    Ok((
-        serde_json::from_value(v["received"].clone())?,
-        v["refused"].as_u64().unwrap_or(0),
-    ))
-}
-
 async fn a_killed_instance_loses_no_delivery(t: TestDb) -> anyhow::Result<()> {
-    let (_receiver, ports) = receiver()?;
+    let receiver = receiver()?;
+    let ports = receiver.ports.clone();
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
@@ -130,7 +110,7 @@ async fn a_killed_instance_loses_no_delivery(t: TestDb) -> anyhow::Result<()> {
     let mut first = enishi(&t, port)?;
     let deadline = Instant::now() + Duration::from_secs(60);
     let at_kill = loop {
-        let n: usize = received(ports[0]).await?.0.values().map(Vec::len).sum();
+        let n = receiver.received().await?.arrivals_us.len();
         if n >= total / 5 {
             first.0.kill()?; // SIGKILL
             first.0.wait()?;
@@ -152,7 +132,8 @@ async fn a_killed_instance_loses_no_delivery(t: TestDb) -> anyhow::Result<()> {
     let _second = enishi(&t, port)?;
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let (got, refused) = received(ports[0]).await?;
+        let r = receiver.received().await?;
+        let (got, refused) = (r.by_inbox, r.refused);
         anyhow::ensure!(refused == 0, "{refused} deliveries failed verification");
         let complete = inboxes.iter().all(|inbox| {
             let key = format!(

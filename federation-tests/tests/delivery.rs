@@ -8,9 +8,7 @@ use enishi_db::accounts::{self, NewMember};
 use enishi_db::outbox::{self, Outgoing};
 use enishi_server::{Running, default_config, start_on_free_port};
 use enishi_testkit::TestDb;
-use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use serde_json::json;
 use std::time::{Duration, Instant};
 use url::Url;
 
@@ -19,58 +17,10 @@ enishi_testkit::main!(db: [
     dead_and_slow_hosts_do_not_delay_others_and_backlogs_arrive_in_order,
 ]);
 
-/// A receiver process, killed when dropped.
-pub struct Receiver {
-    child: Child,
-    /// Its ports, one per host.
-    pub ports: Vec<u16>,
-}
+use enishi_federation_tests::{Receiver, closed_port};
 
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Receiver {
-    /// Starts `receiver` with `args`.
-    pub fn start(args: &[&str]) -> anyhow::Result<Receiver> {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_receiver"))
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?;
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line)?;
-        let ports = line
-            .trim()
-            .strip_prefix("listening ")
-            .ok_or_else(|| anyhow::anyhow!("receiver said {line:?}"))?
-            .split(' ')
-            .map(str::parse)
-            .collect::<Result<_, _>>()?;
-        Ok(Receiver { child, ports })
-    }
-
-    /// What the receiver accepted: inbox → activity ids, and how many it refused.
-    pub async fn received(
-        &self,
-    ) -> anyhow::Result<(std::collections::BTreeMap<String, Vec<String>>, u64)> {
-        let v: Value = reqwest::get(format!("http://localhost:{}/received", self.ports[0]))
-            .await?
-            .json()
-            .await?;
-        let map = serde_json::from_value(v["received"].clone())?;
-        Ok((map, v["refused"].as_u64().unwrap_or(0)))
-    }
-}
-
-fn closed_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let p = l.local_addr().unwrap().port();
-    drop(l);
-    p
+fn start_receiver(args: &[&str]) -> anyhow::Result<Receiver> {
+    Receiver::start(std::path::Path::new(env!("CARGO_BIN_EXE_receiver")), args)
 }
 
 async fn queue(
@@ -111,7 +61,7 @@ fn uuid_like(n: usize) -> String {
 async fn deliveries_reach_verifying_inboxes_and_failures_do_not_block(
     t: TestDb,
 ) -> anyhow::Result<()> {
-    let receiver = Receiver::start(&["--ports", "3", "--behaviour", "1=fail"])?;
+    let receiver = start_receiver(&["--ports", "3", "--behaviour", "1=fail"])?;
     let [ok, failing, other] = [receiver.ports[0], receiver.ports[1], receiver.ports[2]];
     let dead = closed_port();
     let mut config = default_config(&t.url, &t.dir);
@@ -166,7 +116,8 @@ async fn deliveries_reach_verifying_inboxes_and_failures_do_not_block(
     // still being retried.
     let deadline = Instant::now() + Duration::from_secs(30);
     let got = loop {
-        let (got, refused) = receiver.received().await?;
+        let r = receiver.received().await?;
+        let (got, refused) = (r.by_inbox, r.refused);
         assert_eq!(
             refused, 0,
             "the federation crate's verifier accepted every signature"
@@ -250,7 +201,8 @@ async fn wait_for(
 ) -> anyhow::Result<Vec<String>> {
     let deadline = Instant::now() + within;
     loop {
-        let (got, refused) = receiver.received().await?;
+        let r = receiver.received().await?;
+        let (got, refused) = (r.by_inbox, r.refused);
         anyhow::ensure!(refused == 0, "refused deliveries");
         if let Some(v) = got.get(key).filter(|v| v.len() >= n) {
             return Ok(v.clone());
@@ -267,7 +219,7 @@ async fn wait_for(
 async fn dead_and_slow_hosts_do_not_delay_others_and_backlogs_arrive_in_order(
     t: TestDb,
 ) -> anyhow::Result<()> {
-    let receiver = Receiver::start(&["--ports", "3", "--behaviour", "2=slow:1500"])?;
+    let receiver = start_receiver(&["--ports", "3", "--behaviour", "2=slow:1500"])?;
     let [fast1, fast2, slow] = [receiver.ports[0], receiver.ports[1], receiver.ports[2]];
     let down = closed_port();
     let mut config = default_config(&t.url, &t.dir);
@@ -351,7 +303,7 @@ async fn dead_and_slow_hosts_do_not_delay_others_and_backlogs_arrive_in_order(
     }
 
     // It comes back: a probe succeeds and its backlog arrives, in order.
-    let back = Receiver::start(&["--bind", &down.to_string()])?;
+    let back = start_receiver(&["--bind", &down.to_string()])?;
     assert_eq!(
         wait_for(
             &back,

@@ -6,11 +6,10 @@ use activitypub_federation::traits::{Activity, Actor, Object};
 use enishi_apub::signatures::Signer;
 use enishi_db::accounts::{self, NewMember};
 use enishi_db::outbox::{self, Outgoing};
+use enishi_federation_tests::Receiver;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use url::Url;
 
@@ -31,18 +30,6 @@ pub struct Args {
     postgres: String,
 }
 
-struct Receiver {
-    child: Child,
-    ports: Vec<u16>,
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn sibling(name: &str) -> anyhow::Result<std::path::PathBuf> {
     let path = std::env::current_exe()?.with_file_name(name);
     anyhow::ensure!(
@@ -54,57 +41,7 @@ fn sibling(name: &str) -> anyhow::Result<std::path::PathBuf> {
 }
 
 fn receiver(hosts: usize) -> anyhow::Result<Receiver> {
-    let mut child = Command::new(sibling("receiver")?)
-        .args(["--ports", &hosts.to_string()])
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line)?;
-    let ports = line
-        .trim()
-        .trim_start_matches("listening ")
-        .split(' ')
-        .map(str::parse)
-        .collect::<Result<_, _>>()?;
-    Ok(Receiver { child, ports })
-}
-
-impl Receiver {
-    fn inboxes(&self, per_host: usize) -> Vec<Url> {
-        self.ports
-            .iter()
-            .flat_map(|p| {
-                (0..per_host)
-                    .map(move |i| Url::parse(&format!("http://localhost:{p}/inbox/{i}")).unwrap())
-            })
-            .collect()
-    }
-
-    /// Waits until `n` deliveries arrived; returns their arrival times (µs since the epoch).
-    async fn wait(&self, n: usize, within: Duration) -> anyhow::Result<Vec<u128>> {
-        let deadline = Instant::now() + within;
-        loop {
-            let v: Value = reqwest::get(format!("http://localhost:{}/received", self.ports[0]))
-                .await?
-                .json()
-                .await?;
-            anyhow::ensure!(
-                v["refused"] == 0,
-                "the receiver refused deliveries: {}",
-                v["refused"]
-            );
-            let arrivals: Vec<u128> = serde_json::from_value(v["arrivals_us"].clone())?;
-            if arrivals.len() >= n {
-                return Ok(arrivals);
-            }
-            anyhow::ensure!(
-                Instant::now() < deadline,
-                "only {} of {n} arrived",
-                arrivals.len()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
+    Receiver::start(&sibling("receiver")?, &["--ports", &hosts.to_string()])
 }
 
 fn now_us() -> u128 {
@@ -295,7 +232,10 @@ async fn through_the_crate(
             }
         })
         .await;
-    let arrivals = recv.wait(n, Duration::from_secs(300)).await?;
+    let arrivals = recv
+        .wait_total(n, Duration::from_secs(300))
+        .await?
+        .arrivals_us;
     Ok(figures(start, arrivals))
 }
 
@@ -341,7 +281,12 @@ async fn measure(
     )
     .await?;
     run.wake.notify_one();
-    let ours = figures(start, recv.wait(n, Duration::from_secs(300)).await?);
+    let ours = figures(
+        start,
+        recv.wait_total(n, Duration::from_secs(300))
+            .await?
+            .arrivals_us,
+    );
     let rss = peak_rss_mib();
     println!(
         "{label:<9} enishi outbox: {:.0} deliveries/s ({:.0}% of the signing limit), commit→receipt p50 {:.0} ms, p99 {:.0} ms, peak RSS {rss:.1} MiB (bench process, Enishi in-process)",
