@@ -8,13 +8,14 @@ use enishi_db::accounts::{self, NewMember};
 use enishi_db::outbox::{self, Outgoing};
 use enishi_server::{Running, default_config, start_on_free_port};
 use enishi_testkit::TestDb;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use url::Url;
 
 enishi_testkit::main!(db: [
     deliveries_reach_verifying_inboxes_and_failures_do_not_block,
     dead_and_slow_hosts_do_not_delay_others_and_backlogs_arrive_in_order,
+    new_posts_reach_remote_friends_and_nobody_else,
 ]);
 
 use enishi_federation_tests::{Receiver, closed_port};
@@ -326,6 +327,126 @@ async fn dead_and_slow_hosts_do_not_delay_others_and_backlogs_arrive_in_order(
         )
         .await?,
         ids
+    );
+    run.stop().await
+}
+
+/// A post written through the API is queued with it (transactional outbox) for the author's
+/// remote friends only, and never when it is members-only.
+async fn new_posts_reach_remote_friends_and_nobody_else(t: TestDb) -> anyhow::Result<()> {
+    let receiver = start_receiver(&["--ports", "1"])?;
+    let port = receiver.ports[0];
+    let run = start_on_free_port(default_config(&t.url, &t.dir)).await?;
+    let keys = tokio::task::spawn_blocking(generate_actor_keys).await?;
+    let member = accounts::create(
+        &run.db,
+        &run.config.instance,
+        NewMember {
+            username: "alice",
+            password: "password1",
+            is_admin: false,
+            keys,
+        },
+    )
+    .await?;
+    let alice = member.actor.clone();
+    let token = enishi_db::tokens::create(&run.db, member.account_id, "t").await?;
+    let remote = |name: &str| {
+        let mut a = alice.clone();
+        a.is_local = false;
+        a.username = name.to_owned();
+        a.domain = format!("localhost:{port}");
+        a.ap_id = Url::parse(&format!("http://localhost:{port}/users/{name}")).unwrap();
+        a.inbox = Url::parse(&format!("http://localhost:{port}/inbox/{name}")).unwrap();
+        a.shared_inbox = None;
+        a
+    };
+    let bob = enishi_db::actors::upsert_remote(&run.db, remote("bob")).await?;
+    enishi_db::actors::upsert_remote(&run.db, remote("carol")).await?;
+    // alice and bob are friends, as the friendship protocol leaves them.
+    for (o, f) in [(alice.id.0, bob.id.0), (bob.id.0, alice.id.0)] {
+        enishi_db::entity::friendship::Entity::insert(enishi_db::entity::friendship::ActiveModel {
+            owner_id: sea_orm::Set(o),
+            friend_id: sea_orm::Set(f),
+            created_at: sea_orm::Set(chrono::Utc::now()),
+        })
+        .exec_without_returning(&run.db.conn)
+        .await?;
+    }
+    let client = reqwest::Client::new();
+    let post = |path: &'static str, body: Value| {
+        let req = client
+            .post(format!("{}{path}", run.base_url))
+            .bearer_auth(&token)
+            .json(&body);
+        async move { anyhow::Ok(req.send().await?.status()) }
+    };
+    assert_eq!(
+        post(
+            "/api/v1/diaries",
+            json!({"title": "Friends", "body": "only", "audience": "friends"})
+        )
+        .await?,
+        201
+    );
+    assert_eq!(
+        post(
+            "/api/v1/voices",
+            json!({"text": "members only", "audience": "members"})
+        )
+        .await?,
+        201
+    );
+    assert_eq!(
+        post(
+            "/api/v1/voices",
+            json!({"text": "hello world", "audience": "public"})
+        )
+        .await?,
+        201
+    );
+    assert_eq!(
+        post(
+            "/api/v1/voices",
+            json!({"text": "just me", "audience": "private"})
+        )
+        .await?,
+        201
+    );
+    let got = wait_for(
+        &receiver,
+        &format!("localhost:{port}/inbox/bob"),
+        2,
+        Duration::from_secs(20),
+    )
+    .await?;
+    assert_eq!(got.len(), 2);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let all = receiver.received().await?;
+    assert_eq!(
+        all.arrivals_us.len(),
+        2,
+        "nothing for carol, nothing for members-only or private posts: {:?}",
+        all.by_inbox
+    );
+    let queued = enishi_db::entity::outbox_activity::Entity::find()
+        .all(&run.db.conn)
+        .await?;
+    assert_eq!(queued.len(), 2);
+    assert!(
+        queued
+            .iter()
+            .all(|a| a.body.contains("\"type\":\"Create\""))
+    );
+    assert!(
+        queued
+            .iter()
+            .any(|a| a.body.contains("\"Article\"") && a.body.contains("/users/alice/followers"))
+    );
+    assert!(
+        queued
+            .iter()
+            .any(|a| a.body.contains("\"Note\"") && a.body.contains("#Public"))
     );
     run.stop().await
 }

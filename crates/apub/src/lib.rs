@@ -4,6 +4,7 @@
 pub mod context;
 pub mod convert;
 pub mod data;
+pub mod federate;
 pub mod keys;
 pub mod objects;
 pub mod outbox;

@@ -39,6 +39,15 @@ pub struct Outgoing<'a> {
     pub body: &'a str,
 }
 
+/// An activity built for a change, to be queued with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announcement {
+    /// The activity's id.
+    pub id: String,
+    /// The JSON body.
+    pub body: String,
+}
+
 /// The inboxes to deliver to for `recipients`: each actor's shared inbox where it has one,
 /// otherwise its own, each inbox once, local actors skipped.
 pub fn inboxes_for<'a>(recipients: impl IntoIterator<Item = &'a Actor>) -> Vec<Url> {

@@ -70,11 +70,14 @@ fn check(
 }
 
 /// Writes a post by a local member.
+/// `announce` builds the activity that tells the author's remote friends (None when the post
+/// never leaves the instance); it is queued in the same transaction as the post.
 pub async fn create(
     db: &Db,
     settings: &InstanceSettings,
     author: &enishi_core::Member,
     new: NewPost<'_>,
+    announce: impl FnOnce(&PostView) -> Option<crate::outbox::Announcement>,
 ) -> OpResult<PostView> {
     let title = match new.kind {
         PostKind::Diary => new.title,
@@ -85,6 +88,7 @@ pub async fn create(
     let public_id = uuid::Uuid::now_v7().to_string();
     let ap_id = settings.url(&format!("/{}/{public_id}", new.kind.path()));
     let now = Utc::now();
+    let txn = crate::begin_write(db).await?;
     let row = post::ActiveModel {
         public_id: Set(public_id),
         ap_id: Set(ap_id.to_string()),
@@ -97,12 +101,29 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&db.conn)
+    .insert(&txn)
     .await?;
-    Ok(PostView {
+    let view = PostView {
         post: to_domain(row)?,
         author: author.actor.clone(),
-    })
+    };
+    if view.post.audience.leaves_instance()
+        && let Some(a) = announce(&view)
+    {
+        let friends = crate::social::remote_friends(&txn, author.actor.id).await?;
+        let inboxes = crate::outbox::inboxes_for(&friends);
+        if !inboxes.is_empty() {
+            let out = crate::outbox::Outgoing {
+                ap_id: &a.id,
+                actor: author.actor.id,
+                object_key: view.post.ap_id.as_str(),
+                body: &a.body,
+            };
+            crate::outbox::enqueue(&txn, out, &inboxes).await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(view)
 }
 
 async fn find(db: &Db, kind: PostKind, public_id: &str) -> OpResult<Option<PostView>> {

@@ -601,3 +601,18 @@ pub async fn counts(db: &Db, who: ActorId) -> OpResult<(u64, u64)> {
     let following = crate::relations::followed_count(&db.conn, who).await?;
     Ok((friends, following))
 }
+
+/// The author's friends on other servers (the recipients of what they share with friends).
+pub async fn remote_friends(conn: &impl ConnectionTrait, who: ActorId) -> OpResult<Vec<Actor>> {
+    actor::Entity::find()
+        .filter(actor::Column::IsLocal.eq(false))
+        .filter(Expr::cust(format!(
+            "actor.id IN (SELECT friend_id FROM friendship WHERE owner_id = {})",
+            who.0
+        )))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| actors::to_domain(r).map_err(OpError::from))
+        .collect()
+}

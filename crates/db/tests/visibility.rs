@@ -162,7 +162,11 @@ async fn check(db: &Db, c: &Community) -> anyhow::Result<()> {
             body: "b",
             audience: Some(audience),
         };
-        post_ids.push(posts::create(db, &s, &members[author], new).await?.post);
+        post_ids.push(
+            posts::create(db, &s, &members[author], new, |_| None)
+                .await?
+                .post,
+        );
     }
     for &(p, who) in &c.comments {
         if let Some(post) = post_ids.get(p) {

@@ -167,7 +167,11 @@ pub async fn create_diary(
         body: &input.body,
         audience: input.audience,
     };
-    let view = posts::create(&state.db, &state.settings, &me.member, new).await?;
+    let view = posts::create(&state.db, &state.settings, &me.member, new, |v| {
+        enishi_apub::federate::create_post(v, &state.settings)
+    })
+    .await?;
+    state.outbox_wake.notify_one();
     Ok((StatusCode::CREATED, Json(view.into())))
 }
 
@@ -316,7 +320,11 @@ pub async fn create_voice(
         body: &input.text,
         audience: input.audience,
     };
-    let view = posts::create(&state.db, &state.settings, &me.member, new).await?;
+    let view = posts::create(&state.db, &state.settings, &me.member, new, |v| {
+        enishi_apub::federate::create_post(v, &state.settings)
+    })
+    .await?;
+    state.outbox_wake.notify_one();
     Ok((StatusCode::CREATED, Json(view.into())))
 }
 
