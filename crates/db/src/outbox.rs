@@ -296,16 +296,17 @@ pub async fn delivered_many(db: &Db, ids: &[i64], status: u16) -> Result<(), DbE
     Ok(())
 }
 
-/// Schedules another attempt at `next` after a failure.
-pub async fn retry_at(
+/// Settles a failed attempt: records the status and error, frees the row, and sets `change`
+/// (the next attempt's time, or the dead state).
+async fn failed(
     db: &Db,
     id: i64,
     status: Option<u16>,
     error: &str,
-    next: DateTime<Utc>,
+    change: (delivery::Column, sea_orm::Value),
 ) -> Result<(), DbErr> {
     delivery::Entity::update_many()
-        .col_expr(delivery::Column::NextAttemptAt, Expr::value(next))
+        .col_expr(change.0, Expr::value(change.1))
         .col_expr(
             delivery::Column::LastStatus,
             Expr::value(status.map(i32::from)),
@@ -321,23 +322,34 @@ pub async fn retry_at(
     Ok(())
 }
 
+/// Schedules another attempt at `next` after a failure.
+pub async fn retry_at(
+    db: &Db,
+    id: i64,
+    status: Option<u16>,
+    error: &str,
+    next: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    failed(
+        db,
+        id,
+        status,
+        error,
+        (delivery::Column::NextAttemptAt, next.into()),
+    )
+    .await
+}
+
 /// Gives up on a delivery, keeping the reason.
 pub async fn dead(db: &Db, id: i64, status: Option<u16>, reason: &str) -> Result<(), DbErr> {
-    delivery::Entity::update_many()
-        .col_expr(delivery::Column::State, Expr::value(state::DEAD))
-        .col_expr(
-            delivery::Column::LastStatus,
-            Expr::value(status.map(i32::from)),
-        )
-        .col_expr(delivery::Column::LastError, Expr::value(truncate(reason)))
-        .col_expr(
-            delivery::Column::LockedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .filter(delivery::Column::Id.eq(id))
-        .exec(&db.conn)
-        .await?;
-    Ok(())
+    failed(
+        db,
+        id,
+        status,
+        reason,
+        (delivery::Column::State, state::DEAD.into()),
+    )
+    .await
 }
 
 fn truncate(s: &str) -> String {

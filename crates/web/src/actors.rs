@@ -85,7 +85,13 @@ async fn public_counts(
     actor: &enishi_core::Actor,
 ) -> Result<Option<(u64, u64)>, AppError> {
     let settings = enishi_db::profiles::settings_of(&state.db, actor.id).await?;
-    if settings.friends_audience != enishi_core::Audience::Public {
+    // Collections are public documents: what an anonymous viewer may see of the friends list.
+    let anyone = enishi_core::Viewer::ANONYMOUS;
+    if !enishi_core::may_see(
+        settings.friends_audience,
+        anyone.kind,
+        enishi_core::Relation::default(),
+    ) {
         return Ok(None);
     }
     Ok(Some(enishi_db::social::counts(&state.db, actor.id).await?))
