@@ -2,6 +2,8 @@
 //! real `enishi-node` processes) against stand-in remote servers (`receiver`), over real HTTP.
 //! This library holds what the tests and the benchmarks share.
 
+pub mod cluster;
+
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_foundation;
 mod m20261127_000002_social;
 mod m20261127_000003_outbox;
+mod m20261127_000004_federation;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_foundation::Migration),
             Box::new(m20261127_000002_social::Migration),
             Box::new(m20261127_000003_outbox::Migration),
+            Box::new(m20261127_000004_federation::Migration),
         ]
     }
 }

@@ -1,9 +1,7 @@
 //! Activities that announce local changes to other servers (DESIGN §4): built here, queued by
 //! the database layer in the same transaction as the change.
 
-use crate::context::default_context;
-use enishi_core::{Audience, InstanceSettings, PostKind, content::text_to_html};
-use enishi_db::outbox::Announcement;
+use enishi_core::{Actor, Audience, Comment, PostKind, content::text_to_html};
 use enishi_db::posts::PostView;
 use serde_json::{Value, json};
 
@@ -70,31 +68,45 @@ pub fn post_object(view: &PostView) -> Option<Value> {
     Some(object)
 }
 
-/// `Create` of a new post, addressed like the post.
-pub fn create_post(view: &PostView, settings: &InstanceSettings) -> Option<Announcement> {
-    let object = post_object(view)?;
-    let id = settings.url(&format!("/activities/{}", uuid_v7()));
-    let mut activity = json!({
-        "@context": default_context(),
-        "id": id.as_str(),
-        "type": "Create",
-        "actor": view.author.ap_id.as_str(),
-        "published": object["published"].clone(),
-        "to": object["to"].clone(),
-        "cc": object["cc"].clone(),
-    });
-    activity["object"] = object;
-    Some(Announcement {
-        id: id.to_string(),
-        body: activity.to_string(),
-    })
+/// The followers collection of an actor (for members: their friends).
+pub fn followers_of(actor: &Actor) -> String {
+    actor
+        .followers
+        .as_ref()
+        .map(|f| f.to_string())
+        .unwrap_or_else(|| format!("{}/followers", actor.ap_id))
 }
 
-fn uuid_v7() -> String {
-    // Activity ids only need to be unique and unguessable; a random 128-bit value is.
-    let mut bytes = [0u8; 16];
-    let _ = aws_lc_rs::rand::fill(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// The Note of a comment: addressed like its parent, to the parent's author and the parent's
+/// audience (the author's followers, who are their friends).
+pub fn comment_object(comment: &Comment, author: &Actor, parent: &PostView) -> Option<Value> {
+    let followers = followers_of(&parent.author);
+    let (mut to, mut cc) = match parent.post.audience {
+        Audience::Public => (vec![PUBLIC.to_owned()], vec![followers]),
+        a if a.leaves_instance() => (vec![followers], vec![]),
+        // A remote parent is stored as "private plus recipients": answer its author only.
+        _ if !parent.author.is_local => (vec![], vec![]),
+        _ => return None,
+    };
+    if !to.contains(&parent.author.ap_id.to_string()) {
+        cc.push(parent.author.ap_id.to_string());
+    }
+    to.retain(|t| !t.is_empty());
+    let content = comment
+        .content_html
+        .clone()
+        .unwrap_or_else(|| text_to_html(&comment.body));
+    Some(json!({
+        "id": comment.ap_id.as_str(),
+        "type": "Note",
+        "attributedTo": author.ap_id.as_str(),
+        "inReplyTo": parent.post.ap_id.as_str(),
+        "content": content,
+        "published": comment.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "to": to,
+        "cc": cc,
+        "tag": [{ "type": "Mention", "href": parent.author.ap_id.as_str() }],
+    }))
 }
 
 #[cfg(test)]

@@ -67,8 +67,12 @@ pub struct Post {
     pub author: ActorId,
     /// Title (diaries only).
     pub title: Option<String>,
-    /// Body (Markdown for diaries, plain text for voice posts).
+    /// Body (Markdown for diaries, plain text for voice posts; for posts from other servers,
+    /// the text of their HTML).
     pub body: String,
+    /// Sanitised HTML of a post from another server (None for local posts, which are rendered
+    /// from `body`).
+    pub content_html: Option<String>,
     /// Who may see it.
     pub audience: Audience,
     /// When it was written.
@@ -92,6 +96,8 @@ pub struct Comment {
     pub author: ActorId,
     /// Text.
     pub body: String,
+    /// Sanitised HTML of a comment from another server (None for local comments).
+    pub content_html: Option<String>,
     /// When it was written.
     pub created_at: DateTime<Utc>,
 }

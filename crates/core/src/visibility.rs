@@ -63,6 +63,9 @@ pub struct Relation {
     pub friend_of_friend: bool,
     /// Either of them blocks the other.
     pub blocked: bool,
+    /// The viewer is among the addressed recipients of this very object (a post from another
+    /// server that was sent to them, followers-only or directly).
+    pub addressed: bool,
 }
 
 impl Relation {
@@ -72,6 +75,7 @@ impl Relation {
         friend: false,
         friend_of_friend: false,
         blocked: false,
+        addressed: false,
     };
 }
 
@@ -83,6 +87,9 @@ pub fn may_see(audience: Audience, kind: ViewerKind, rel: Relation) -> bool {
     }
     if rel.blocked {
         return false;
+    }
+    if rel.addressed {
+        return true;
     }
     match audience {
         Audience::Public => true,
@@ -131,6 +138,7 @@ mod tests {
             friend,
             friend_of_friend: fof,
             blocked,
+            addressed: false,
         }
     }
 

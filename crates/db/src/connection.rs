@@ -18,6 +18,16 @@ pub struct Db {
     pub conn: DatabaseConnection,
     /// The engine behind it.
     pub backend: Backend,
+    /// Builds the activities that tell other servers of local changes (set by the server at
+    /// start-up; without it, changes that remote actors must hear of are refused).
+    pub herald: Option<std::sync::Arc<dyn crate::federation::Herald>>,
+}
+
+impl Db {
+    /// The herald, if this process federates.
+    pub fn herald(&self) -> Option<&dyn crate::federation::Herald> {
+        self.herald.as_deref()
+    }
 }
 
 /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`).
@@ -49,7 +59,11 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbErr> {
             )));
         }
     };
-    Ok(Db { conn, backend })
+    Ok(Db {
+        conn,
+        backend,
+        herald: None,
+    })
 }
 
 /// Applies every pending migration; returns how many were applied.

@@ -114,6 +114,15 @@ pub async fn enqueue(
     Ok(activity.id)
 }
 
+/// The body of an activity sent from here, by its id.
+pub async fn activity_body(db: &Db, ap_id: &str) -> Result<Option<String>, DbErr> {
+    Ok(outbox_activity::Entity::find()
+        .filter(outbox_activity::Column::ApId.eq(ap_id))
+        .one(&db.conn)
+        .await?
+        .map(|a| a.body))
+}
+
 /// A delivery a worker has claimed, with what it needs to send it.
 #[derive(Debug, Clone)]
 pub struct Claimed {

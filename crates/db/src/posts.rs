@@ -2,6 +2,7 @@
 
 use crate::entity::post;
 use crate::error::{OpError, OpResult};
+use crate::federation::{self, Event};
 use crate::{Db, actors, relations, visibility};
 use chrono::Utc;
 use enishi_core::{
@@ -25,6 +26,7 @@ pub(crate) fn to_domain(row: post::Model) -> Result<Post, DbErr> {
         author: ActorId(row.author_id),
         title: row.title,
         body: row.body,
+        content_html: row.content_html,
         audience: row
             .audience
             .parse()
@@ -69,15 +71,13 @@ fn check(
     Ok(())
 }
 
-/// Writes a post by a local member.
-/// `announce` builds the activity that tells the author's remote friends (None when the post
-/// never leaves the instance); it is queued in the same transaction as the post.
+/// Writes a post by a local member. Its `Create` is queued to the author's remote friends in
+/// the same transaction (unless the audience keeps it on this instance).
 pub async fn create(
     db: &Db,
     settings: &InstanceSettings,
     author: &enishi_core::Member,
     new: NewPost<'_>,
-    announce: impl FnOnce(&PostView) -> Option<crate::outbox::Announcement>,
 ) -> OpResult<PostView> {
     let title = match new.kind {
         PostKind::Diary => new.title,
@@ -107,23 +107,64 @@ pub async fn create(
         post: to_domain(row)?,
         author: author.actor.clone(),
     };
-    if view.post.audience.leaves_instance()
-        && let Some(a) = announce(&view)
-    {
+    if view.post.audience.leaves_instance() {
         let friends = crate::social::remote_friends(&txn, author.actor.id).await?;
-        let inboxes = crate::outbox::inboxes_for(&friends);
-        if !inboxes.is_empty() {
-            let out = crate::outbox::Outgoing {
-                ap_id: &a.id,
-                actor: author.actor.id,
-                object_key: view.post.ap_id.as_str(),
-                body: &a.body,
-            };
-            crate::outbox::enqueue(&txn, out, &inboxes).await?;
-        }
+        federation::announce(
+            &txn,
+            db.herald(),
+            &author.actor,
+            view.post.ap_id.as_str(),
+            Event::CreatePost(&view),
+            &friends,
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(view)
+}
+
+/// Remote actors who took part in a post (commented or liked): they hold a copy of it.
+async fn remote_participants(
+    conn: &impl sea_orm::ConnectionTrait,
+    post: PostId,
+) -> Result<Vec<Actor>, DbErr> {
+    let rows = crate::entity::actor::Entity::find()
+        .filter(crate::entity::actor::Column::IsLocal.eq(false))
+        .filter(Expr::cust(format!(
+            "actor.id IN (SELECT author_id FROM comment WHERE post_id = {p} \
+             UNION SELECT actor_id FROM post_like WHERE post_id = {p})",
+            p = post.0
+        )))
+        .all(conn)
+        .await?;
+    rows.into_iter().map(actors::to_domain).collect()
+}
+
+/// Who on other servers may see `view` now: its author's remote friends and remote
+/// participants, as the audience rule judges each of them.
+pub(crate) async fn remote_audience(
+    db: &Db,
+    conn: &impl sea_orm::ConnectionTrait,
+    view: &PostView,
+) -> OpResult<(Vec<Actor>, Vec<Actor>)> {
+    let mut candidates = crate::social::remote_friends(conn, view.author.id).await?;
+    for a in remote_participants(conn, view.post.id).await? {
+        if !candidates.iter().any(|c| c.id == a.id) {
+            candidates.push(a);
+        }
+    }
+    let mut allowed = Vec::new();
+    let mut denied = Vec::new();
+    for actor in candidates {
+        let viewer = Viewer::remote(actor.id);
+        let rel = relations::relation(db, &viewer, view.author.id).await?;
+        if may_see(view.post.audience, ViewerKind::Remote, rel) {
+            allowed.push(actor);
+        } else {
+            denied.push(actor);
+        }
+    }
+    Ok((allowed, denied))
 }
 
 async fn find(db: &Db, kind: PostKind, public_id: &str) -> OpResult<Option<PostView>> {
@@ -160,11 +201,33 @@ pub async fn get_visible(
     let view = find(db, kind, public_id)
         .await?
         .ok_or_else(|| not_found(kind, public_id))?;
-    let rel = relations::relation(db, viewer, view.post.author).await?;
+    let mut rel = relations::relation(db, viewer, view.post.author).await?;
+    rel.addressed = is_addressed(db, viewer, view.post.id).await?;
     if !may_see(view.post.audience, viewer.kind, rel) {
         return Err(not_found(kind, public_id));
     }
     Ok(view)
+}
+
+/// The view of a post already loaded.
+pub(crate) async fn view_of(db: &Db, post: Post) -> OpResult<PostView> {
+    let author = actors::find_by_id(&db.conn, post.author)
+        .await?
+        .ok_or_else(|| DbErr::Custom(format!("post {} has no author", post.public_id)))?;
+    Ok(PostView { post, author })
+}
+
+/// Whether a post from another server was addressed to the viewer.
+async fn is_addressed(db: &Db, viewer: &Viewer, post: PostId) -> Result<bool, DbErr> {
+    let Some(v) = viewer.actor else {
+        return Ok(false);
+    };
+    Ok(
+        crate::entity::post_recipient::Entity::find_by_id((post.0, v.0))
+            .one(&db.conn)
+            .await?
+            .is_some(),
+    )
 }
 
 /// A post the viewer may change: 404 if they may not see it, 403 if they may see it but are
@@ -217,19 +280,67 @@ pub async fn edit(
     }
     row.updated_at = Set(Utc::now());
     let row = row.update(&txn).await?;
-    txn.commit().await?;
-    Ok(PostView {
+    let edited = PostView {
         post: to_domain(row)?,
-        author: view.author,
-    })
+        author: view.author.clone(),
+    };
+    // Those who may still see it get the Update; those who held it and may not any more
+    // (the audience narrowed) get a Delete.
+    let (had_it, _) = remote_audience(db, &txn, &view).await?;
+    let (allowed, denied) = remote_audience(db, &txn, &edited).await?;
+    let losing: Vec<Actor> = denied
+        .into_iter()
+        .filter(|a| view.post.audience.leaves_instance() && had_it.iter().any(|h| h.id == a.id))
+        .collect();
+    let key = edited.post.ap_id.as_str();
+    federation::announce(
+        &txn,
+        db.herald(),
+        &edited.author,
+        key,
+        Event::UpdatePost(&edited),
+        &allowed,
+    )
+    .await?;
+    federation::announce(
+        &txn,
+        db.herald(),
+        &edited.author,
+        key,
+        Event::DeletePost {
+            ap_id: &edited.post.ap_id,
+            author: &edited.author,
+        },
+        &losing,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(edited)
 }
 
 /// Deletes a post with its comments and likes (its author only).
 pub async fn delete(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -> OpResult<()> {
     let view = get_own(db, viewer, kind, public_id).await?;
-    post::Entity::delete_by_id(view.post.id.0)
-        .exec(&db.conn)
+    let txn = crate::begin_write(db).await?;
+    if view.post.audience.leaves_instance() {
+        let (allowed, _) = remote_audience(db, &txn, &view).await?;
+        federation::announce(
+            &txn,
+            db.herald(),
+            &view.author,
+            view.post.ap_id.as_str(),
+            Event::DeletePost {
+                ap_id: &view.post.ap_id,
+                author: &view.author,
+            },
+            &allowed,
+        )
         .await?;
+    }
+    post::Entity::delete_by_id(view.post.id.0)
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -263,11 +374,7 @@ pub async fn list_by_author(
     let mut q = post::Entity::find()
         .filter(post::Column::AuthorId.eq(author.0))
         .filter(post::Column::Kind.eq(kind.as_str()))
-        .filter(visibility::may_see(
-            "post.author_id",
-            "post.audience",
-            viewer,
-        ));
+        .filter(visibility::may_see_post(viewer));
     if let Some(before) = before {
         q = q.filter(post::Column::Id.lt(before));
     }
@@ -309,7 +416,7 @@ pub async fn timeline(
             me = me.0,
             accepted = FollowState::Accepted.as_str(),
         )))
-        .filter(visibility::may_see("post.author_id", "post.audience", viewer));
+        .filter(visibility::may_see_post(viewer));
     if let Some(before) = before {
         q = q.filter(post::Column::Id.lt(before));
     }

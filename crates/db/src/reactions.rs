@@ -3,6 +3,7 @@
 
 use crate::entity::{comment, post_like};
 use crate::error::{OpError, OpResult};
+use crate::federation::{self, Event};
 use crate::posts::{self, PostView};
 use crate::{Db, actors, notifications, relations, visibility};
 use chrono::Utc;
@@ -26,6 +27,7 @@ pub(crate) fn comment_to_domain(row: comment::Model) -> Result<Comment, DbErr> {
         post: PostId(row.post_id),
         author: ActorId(row.author_id),
         body: row.body,
+        content_html: row.content_html,
         created_at: row.created_at,
     })
 }
@@ -67,6 +69,9 @@ pub async fn comment(
     let comment_id = uuid::Uuid::now_v7().to_string();
     let ap_id = settings.url(&format!("/comments/{comment_id}"));
     let now = Utc::now();
+    let author = actors::find_by_id(&db.conn, me)
+        .await?
+        .ok_or_else(|| OpError::not_found("no such member"))?;
     let txn = crate::begin_write(db).await?;
     let row = comment::ActiveModel {
         public_id: Set(comment_id),
@@ -92,17 +97,45 @@ pub async fn comment(
         },
     )
     .await?;
+    let comment = comment_to_domain(row)?;
+    let recipients = reaction_recipients(db, &txn, &parent).await?;
+    federation::announce(
+        &txn,
+        db.herald(),
+        &author,
+        parent.post.ap_id.as_str(),
+        Event::CreateComment {
+            comment: &comment,
+            author: &author,
+            parent: &parent,
+        },
+        &recipients,
+    )
+    .await?;
     txn.commit().await?;
-    let author = actors::find_by_id(&db.conn, me)
-        .await?
-        .ok_or_else(|| OpError::not_found("no such member"))?;
     Ok(CommentView {
-        comment: comment_to_domain(row)?,
+        comment,
         author,
         post_public_id: parent.post.public_id,
         post_kind: kind,
         post_audience: parent.post.audience,
     })
+}
+
+/// Who on other servers hears of a reaction to `parent`: its author when remote; when the post
+/// is ours, everyone remote who may see it.
+pub(crate) async fn reaction_recipients(
+    db: &Db,
+    conn: &impl sea_orm::ConnectionTrait,
+    parent: &PostView,
+) -> OpResult<Vec<Actor>> {
+    if !parent.author.is_local {
+        return Ok(vec![parent.author.clone()]);
+    }
+    if !parent.post.audience.leaves_instance() {
+        return Ok(Vec::new());
+    }
+    Ok(posts::remote_audience(db, conn, parent).await?.0)
 }
 
 /// Comments on a post, oldest first, after cursor `after`, as `viewer` may see them.
@@ -179,19 +212,98 @@ pub async fn delete_comment(db: &Db, viewer: &Viewer, comment_public_id: &str) -
             "only the comment's author or the post's author may delete it".into(),
         ));
     }
-    comment::Entity::delete_by_id(row.id).exec(&db.conn).await?;
+    let parent_view = posts::view_of(db, parent).await?;
+    let deleter = actors::find_by_id(&db.conn, viewer.actor.unwrap_or(parent_view.author.id))
+        .await?
+        .ok_or_else(missing)?;
+    let txn = crate::begin_write(db).await?;
+    let ap_id = comment_to_domain(row.clone())?.ap_id;
+    // Only what was made here is ours to announce; a remote comment removed from a local post
+    // is announced by the post's author to the post's audience.
+    if ActorId(row.author_id) == deleter.id || parent_view.author.is_local {
+        let recipients = reaction_recipients(db, &txn, &parent_view).await?;
+        federation::announce(
+            &txn,
+            db.herald(),
+            &deleter,
+            parent_view.post.ap_id.as_str(),
+            Event::DeleteComment {
+                ap_id: &ap_id,
+                actor: &deleter,
+                parent: &parent_view,
+            },
+            &recipients,
+        )
+        .await?;
+    }
+    comment::Entity::delete_by_id(row.id).exec(&txn).await?;
+    txn.commit().await?;
     Ok(())
 }
 
+/// A comment `viewer` may see, with its post.
+pub async fn get_visible_comment(
+    db: &Db,
+    viewer: &Viewer,
+    comment_public_id: &str,
+) -> OpResult<(CommentView, PostView)> {
+    let missing = || OpError::not_found(format!("no comment {comment_public_id:?}"));
+    let row = comment::Entity::find()
+        .filter(comment::Column::PublicId.eq(comment_public_id))
+        .one(&db.conn)
+        .await?
+        .ok_or_else(missing)?;
+    let post_row = crate::entity::post::Entity::find_by_id(row.post_id)
+        .one(&db.conn)
+        .await?
+        .ok_or_else(missing)?;
+    let parent = posts::view_of(db, posts::to_domain(post_row)?).await?;
+    let parent = posts::get_visible(db, viewer, parent.post.kind, &parent.post.public_id)
+        .await
+        .map_err(|_| missing())?;
+    let to_author = relations::relation(db, viewer, ActorId(row.author_id)).await?;
+    if !to_author.is_self && to_author.blocked {
+        return Err(missing());
+    }
+    let author = actors::find_by_id(&db.conn, ActorId(row.author_id))
+        .await?
+        .ok_or_else(missing)?;
+    Ok((
+        CommentView {
+            comment: comment_to_domain(row)?,
+            author,
+            post_public_id: parent.post.public_id.clone(),
+            post_kind: parent.post.kind,
+            post_audience: parent.post.audience,
+        },
+        parent,
+    ))
+}
+
 /// `viewer` likes a post they may see; liking twice changes nothing.
-pub async fn like(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -> OpResult<()> {
+pub async fn like(
+    db: &Db,
+    settings: &InstanceSettings,
+    viewer: &Viewer,
+    kind: PostKind,
+    public_id: &str,
+) -> OpResult<()> {
     let me = member_of(viewer)?;
     let parent = posts::get_visible(db, viewer, kind, public_id).await?;
+    let liker = actors::find_by_id(&db.conn, me)
+        .await?
+        .ok_or_else(|| OpError::not_found("no such member"))?;
+    // Likes of local posts stay here (the count is ours); a remote post's server is told.
+    let ap_id = (!parent.author.is_local).then(|| {
+        settings
+            .url(&format!("/likes/{}", uuid::Uuid::now_v7()))
+            .to_string()
+    });
     let txn = crate::begin_write(db).await?;
     let inserted = post_like::Entity::insert(post_like::ActiveModel {
         post_id: Set(parent.post.id.0),
         actor_id: Set(me.0),
-        ap_id: Set(None),
+        ap_id: Set(ap_id.clone()),
         created_at: Set(Utc::now()),
         ..Default::default()
     })
@@ -202,6 +314,25 @@ pub async fn like(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -> 
     )
     .exec_without_returning(&txn)
     .await?;
+    if inserted > 0
+        && let Some(id) = &ap_id
+    {
+        let event = Event::Like {
+            id,
+            actor: &liker,
+            parent: &parent,
+        };
+        let to = std::slice::from_ref(&parent.author);
+        federation::announce(
+            &txn,
+            db.herald(),
+            &liker,
+            parent.post.ap_id.as_str(),
+            event,
+            to,
+        )
+        .await?;
+    }
     if inserted > 0 {
         notifications::create(
             &txn,
@@ -224,15 +355,34 @@ pub async fn unlike(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -
     let me = member_of(viewer)?;
     let parent = posts::get_visible(db, viewer, kind, public_id).await?;
     let txn = crate::begin_write(db).await?;
-    let gone = post_like::Entity::delete_many()
+    let Some(like) = post_like::Entity::find()
         .filter(post_like::Column::PostId.eq(parent.post.id.0))
         .filter(post_like::Column::ActorId.eq(me.0))
-        .exec(&txn)
+        .one(&txn)
         .await?
-        .rows_affected;
-    if gone == 0 {
+    else {
         return Err(OpError::not_found("you have not liked this"));
+    };
+    if let Some(id) = like.ap_id.as_deref()
+        && let Some(liker) = actors::find_by_id(&txn, me).await?
+    {
+        let event = Event::UndoLike {
+            id,
+            actor: &liker,
+            parent: &parent,
+        };
+        let to = std::slice::from_ref(&parent.author);
+        federation::announce(
+            &txn,
+            db.herald(),
+            &liker,
+            parent.post.ap_id.as_str(),
+            event,
+            to,
+        )
+        .await?;
     }
+    post_like::Entity::delete_by_id(like.id).exec(&txn).await?;
     notifications::clear_like(&txn, parent.post.id.0, me).await?;
     txn.commit().await?;
     Ok(())

@@ -80,6 +80,7 @@ pub async fn relation(db: &Db, viewer: &Viewer, owner: ActorId) -> Result<Relati
         friend,
         friend_of_friend: !friend && friend_of_friend(&db.conn, owner, v).await?,
         blocked: blocked_either_way(&db.conn, owner, v).await?,
+        addressed: false,
     })
 }
 

@@ -7,6 +7,7 @@ use crate::entity::{
     actor, block, comment, follow, friendship, introduction, notification, post_like,
 };
 use crate::error::{OpError, OpResult};
+use crate::federation::Event;
 use crate::{Db, actors, notifications};
 use chrono::{DateTime, Utc};
 use enishi_core::{
@@ -76,7 +77,11 @@ async fn friend_count(conn: &impl ConnectionTrait, who: ActorId) -> Result<u64, 
         .await
 }
 
-async fn check_capacity(conn: &impl ConnectionTrait, who: &Actor, limit: usize) -> OpResult<()> {
+pub(crate) async fn check_capacity(
+    conn: &impl ConnectionTrait,
+    who: &Actor,
+    limit: usize,
+) -> OpResult<()> {
     if who.is_local && friend_count(conn, who.id).await? >= limit as u64 {
         return Err(ValidationError::new(
             "friends",
@@ -90,7 +95,7 @@ async fn check_capacity(conn: &impl ConnectionTrait, who: &Actor, limit: usize) 
     Ok(())
 }
 
-async fn find_follow(
+pub(crate) async fn find_follow(
     conn: &impl ConnectionTrait,
     from: ActorId,
     to: ActorId,
@@ -103,12 +108,13 @@ async fn find_follow(
 }
 
 /// Sets the follow `from → to` to `state`, creating it if needed.
-async fn set_follow(
+pub(crate) async fn set_follow(
     txn: &DatabaseTransaction,
     from: ActorId,
     to: ActorId,
     state: FollowState,
     message: Option<String>,
+    ap_id: Option<String>,
 ) -> OpResult<follow::Model> {
     let now = Utc::now();
     match find_follow(txn, from, to).await? {
@@ -118,6 +124,9 @@ async fn set_follow(
             if message.is_some() {
                 row.message = Set(message);
             }
+            if ap_id.is_some() {
+                row.ap_id = Set(ap_id);
+            }
             row.updated_at = Set(now);
             Ok(row.update(txn).await?)
         }
@@ -125,7 +134,7 @@ async fn set_follow(
             follower_id: Set(from.0),
             followee_id: Set(to.0),
             state: Set(state.as_str().into()),
-            ap_id: Set(None),
+            ap_id: Set(ap_id),
             message: Set(message),
             created_at: Set(now),
             updated_at: Set(now),
@@ -146,7 +155,74 @@ async fn set_follow(
     }
 }
 
-async fn make_friends(txn: &DatabaseTransaction, a: ActorId, b: ActorId) -> OpResult<()> {
+/// A fresh id for a Follow sent from here.
+fn new_follow_id(settings: &InstanceSettings) -> String {
+    settings
+        .url(&format!("/follows/{}", uuid::Uuid::now_v7()))
+        .to_string()
+}
+
+/// Queues `event` (signed by `signer`) to one remote actor, keyed by the relationship.
+async fn announce_to(
+    db: &Db,
+    txn: &DatabaseTransaction,
+    signer: &Actor,
+    key: &str,
+    event: Event<'_>,
+    to: &Actor,
+) -> OpResult<()> {
+    crate::federation::announce(
+        txn,
+        db.herald(),
+        signer,
+        key,
+        event,
+        std::slice::from_ref(to),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Before `member` ends everything with remote `other`: withdraw `member`'s follow
+/// (`Undo{Follow}`) and end theirs (`Reject{Follow}`), as Mastodon understands it.
+async fn tell_follows_ended(
+    db: &Db,
+    txn: &DatabaseTransaction,
+    member: &Actor,
+    other: &Actor,
+) -> OpResult<()> {
+    if other.is_local {
+        return Ok(());
+    }
+    if let Some(mine) = find_follow(txn, member.id, other.id).await?
+        && let Some(id) = mine.ap_id.as_deref()
+    {
+        let event = Event::UndoFollow {
+            id,
+            follower: member,
+            followee: other,
+        };
+        announce_to(db, txn, member, id, event, other).await?;
+    }
+    if let Some(theirs) = find_follow(txn, other.id, member.id).await?
+        && let Some(id) = theirs.ap_id.as_deref()
+        && theirs.state != FollowState::Rejected.as_str()
+    {
+        let event = Event::RejectFollow {
+            id,
+            follower: other,
+            followee: member,
+        };
+        announce_to(db, txn, member, id, event, other).await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn make_friends(
+    txn: &DatabaseTransaction,
+    a: ActorId,
+    b: ActorId,
+) -> OpResult<()> {
     let now = Utc::now();
     for (owner, friend) in [(a, b), (b, a)] {
         friendship::Entity::insert(friendship::ActiveModel {
@@ -166,21 +242,7 @@ async fn make_friends(txn: &DatabaseTransaction, a: ActorId, b: ActorId) -> OpRe
 }
 
 /// Removes friendship, follows both ways and introductions between `a` and `b`.
-async fn sever(txn: &DatabaseTransaction, a: ActorId, b: ActorId) -> OpResult<bool> {
-    let pair = |ca: friendship::Column, cb: friendship::Column| {
-        Condition::any()
-            .add(Condition::all().add(ca.eq(a.0)).add(cb.eq(b.0)))
-            .add(Condition::all().add(ca.eq(b.0)).add(cb.eq(a.0)))
-    };
-    let mut changed = friendship::Entity::delete_many()
-        .filter(pair(
-            friendship::Column::OwnerId,
-            friendship::Column::FriendId,
-        ))
-        .exec(txn)
-        .await?
-        .rows_affected
-        > 0;
+pub(crate) async fn sever(txn: &DatabaseTransaction, a: ActorId, b: ActorId) -> OpResult<bool> {
     let follows = Condition::any()
         .add(
             Condition::all()
@@ -192,8 +254,33 @@ async fn sever(txn: &DatabaseTransaction, a: ActorId, b: ActorId) -> OpResult<bo
                 .add(follow::Column::FollowerId.eq(b.0))
                 .add(follow::Column::FolloweeId.eq(a.0)),
         );
-    changed |= follow::Entity::delete_many()
+    let follows_gone = follow::Entity::delete_many()
         .filter(follows)
+        .exec(txn)
+        .await?
+        .rows_affected
+        > 0;
+    Ok(end_friendship(txn, a, b).await? | follows_gone)
+}
+
+/// Ends what a friendship between `a` and `b` consists of beyond the follows: the friendship
+/// rows, the introductions between them and the request notifications. Returns whether they
+/// were friends.
+pub(crate) async fn end_friendship(
+    txn: &DatabaseTransaction,
+    a: ActorId,
+    b: ActorId,
+) -> OpResult<bool> {
+    let pair = |ca: friendship::Column, cb: friendship::Column| {
+        Condition::any()
+            .add(Condition::all().add(ca.eq(a.0)).add(cb.eq(b.0)))
+            .add(Condition::all().add(ca.eq(b.0)).add(cb.eq(a.0)))
+    };
+    let were_friends = friendship::Entity::delete_many()
+        .filter(pair(
+            friendship::Column::OwnerId,
+            friendship::Column::FriendId,
+        ))
         .exec(txn)
         .await?
         .rows_affected
@@ -233,12 +320,16 @@ async fn sever(txn: &DatabaseTransaction, a: ActorId, b: ActorId) -> OpResult<bo
         ]))
         .exec(txn)
         .await?;
-    Ok(changed)
+    Ok(were_friends)
 }
 
 /// Removes comments, likes and notifications between `a` and `b` on each other's posts: after a
 /// block neither should find traces of the other on their own things.
-async fn forget_reactions(txn: &DatabaseTransaction, a: ActorId, b: ActorId) -> OpResult<()> {
+pub(crate) async fn forget_reactions(
+    txn: &DatabaseTransaction,
+    a: ActorId,
+    b: ActorId,
+) -> OpResult<()> {
     for (author, owner) in [(a, b), (b, a)] {
         let on_owner_posts = format!(
             "post_id IN (SELECT id FROM post WHERE author_id = {})",
@@ -306,13 +397,22 @@ pub async fn request_friendship(
         .is_some_and(|f| f.state == FollowState::Pending.as_str());
     if they_asked && target.is_local {
         check_capacity(&txn, target, settings.limits.friends).await?;
-        set_follow(&txn, target.id, requester.id, FollowState::Accepted, None).await?;
+        set_follow(
+            &txn,
+            target.id,
+            requester.id,
+            FollowState::Accepted,
+            None,
+            None,
+        )
+        .await?;
         set_follow(
             &txn,
             requester.id,
             target.id,
             FollowState::Accepted,
             message.map(str::to_owned),
+            None,
         )
         .await?;
         make_friends(&txn, requester.id, target.id).await?;
@@ -344,14 +444,31 @@ pub async fn request_friendship(
         .as_ref()
         .is_some_and(|f| f.state == FollowState::Accepted.as_str());
     if !already_following {
+        let ap_id = (!target.is_local).then(|| new_follow_id(settings));
         set_follow(
             &txn,
             requester.id,
             target.id,
             FollowState::Pending,
             message.map(str::to_owned),
+            ap_id.clone(),
         )
         .await?;
+        if let Some(id) = &ap_id {
+            announce_to(
+                db,
+                &txn,
+                requester,
+                id,
+                Event::Follow {
+                    id,
+                    follower: requester,
+                    followee: target,
+                },
+                target,
+            )
+            .await?;
+        }
     }
     if target.is_local {
         notifications::create(
@@ -405,8 +522,24 @@ pub async fn accept_request(
     check_capacity(&txn, member, settings.limits.friends).await?;
     check_capacity(&txn, &requester, settings.limits.friends).await?;
     if requester.is_local {
-        set_follow(&txn, requester.id, member.id, FollowState::Accepted, None).await?;
-        set_follow(&txn, member.id, requester.id, FollowState::Accepted, None).await?;
+        set_follow(
+            &txn,
+            requester.id,
+            member.id,
+            FollowState::Accepted,
+            None,
+            None,
+        )
+        .await?;
+        set_follow(
+            &txn,
+            member.id,
+            requester.id,
+            FollowState::Accepted,
+            None,
+            None,
+        )
+        .await?;
         make_friends(&txn, member.id, requester.id).await?;
         notifications::create(
             &txn,
@@ -417,8 +550,30 @@ pub async fn accept_request(
         )
         .await?;
     } else {
-        // Follow back; the friendship forms when their server accepts (federation).
-        set_follow(&txn, member.id, requester.id, FollowState::Pending, None).await?;
+        // Follow back; the friendship forms when their server accepts (DESIGN §4 step 2).
+        let id = new_follow_id(settings);
+        set_follow(
+            &txn,
+            member.id,
+            requester.id,
+            FollowState::Pending,
+            None,
+            Some(id.clone()),
+        )
+        .await?;
+        announce_to(
+            db,
+            &txn,
+            member,
+            &id,
+            Event::Follow {
+                id: &id,
+                follower: member,
+                followee: &requester,
+            },
+            &requester,
+        )
+        .await?;
     }
     notifications::clear_friend_request(&txn, member.id, requester.id).await?;
     txn.commit().await?;
@@ -434,6 +589,27 @@ pub async fn reject_request(db: &Db, member: &Actor, request_id: i64) -> OpResul
     row.state = Set(FollowState::Rejected.as_str().into());
     row.updated_at = Set(Utc::now());
     row.update(&txn).await?;
+    // A remote server is told (Mastodon keeps a follow pending until it hears); a local
+    // requester is not (declines are silent).
+    if let (Some(id), Some(requester)) = (
+        request.ap_id.as_deref(),
+        actors::find_by_id(&txn, ActorId(request.follower_id)).await?,
+    ) && !requester.is_local
+    {
+        announce_to(
+            db,
+            &txn,
+            member,
+            id,
+            Event::RejectFollow {
+                id,
+                follower: &requester,
+                followee: member,
+            },
+            &requester,
+        )
+        .await?;
+    }
     notifications::clear_friend_request(&txn, member.id, ActorId(request.follower_id)).await?;
     txn.commit().await?;
     Ok(())
@@ -443,6 +619,7 @@ pub async fn reject_request(db: &Db, member: &Actor, request_id: i64) -> OpResul
 /// introductions between the two vanish.
 pub async fn unfriend(db: &Db, member: &Actor, other: &Actor) -> OpResult<()> {
     let txn = crate::begin_write(db).await?;
+    tell_follows_ended(db, &txn, member, other).await?;
     if !sever(&txn, member.id, other.id).await? {
         return Err(OpError::not_found(format!(
             "you are not friends with {}",
@@ -455,17 +632,44 @@ pub async fn unfriend(db: &Db, member: &Actor, other: &Actor) -> OpResult<()> {
 
 /// `member` blocks `target`: any friendship, follow, request and introduction between them
 /// ends, and from now on neither sees the other.
-pub async fn block(db: &Db, member: &Actor, target: &Actor) -> OpResult<()> {
+pub async fn block(
+    db: &Db,
+    settings: &InstanceSettings,
+    member: &Actor,
+    target: &Actor,
+) -> OpResult<()> {
     if member.id == target.id {
         return Err(ValidationError::new("target", "you cannot block yourself").into());
     }
     let txn = crate::begin_write(db).await?;
+    tell_follows_ended(db, &txn, member, target).await?;
     sever(&txn, member.id, target.id).await?;
     forget_reactions(&txn, member.id, target.id).await?;
+    let ap_id = (!target.is_local && !crate::relations::blocks(&txn, member.id, target.id).await?)
+        .then(|| {
+            settings
+                .url(&format!("/blocks/{}", uuid::Uuid::now_v7()))
+                .to_string()
+        });
+    if let Some(id) = &ap_id {
+        announce_to(
+            db,
+            &txn,
+            member,
+            id,
+            Event::Block {
+                id,
+                blocker: member,
+                blocked: target,
+            },
+            target,
+        )
+        .await?;
+    }
     block::Entity::insert(block::ActiveModel {
         blocker_id: Set(member.id.0),
         blocked_id: Set(target.id.0),
-        ap_id: Set(None),
+        ap_id: Set(ap_id),
         created_at: Set(Utc::now()),
     })
     .on_conflict(
@@ -481,16 +685,35 @@ pub async fn block(db: &Db, member: &Actor, target: &Actor) -> OpResult<()> {
 
 /// Lifts `member`'s block of `target`.
 pub async fn unblock(db: &Db, member: &Actor, target: &Actor) -> OpResult<()> {
-    let gone = block::Entity::delete_by_id((member.id.0, target.id.0))
-        .exec(&db.conn)
+    let txn = crate::begin_write(db).await?;
+    let Some(row) = block::Entity::find_by_id((member.id.0, target.id.0))
+        .one(&txn)
         .await?
-        .rows_affected;
-    if gone == 0 {
+    else {
         return Err(OpError::not_found(format!(
             "you are not blocking {}",
             target.api_handle()
         )));
+    };
+    if let Some(id) = row.ap_id.as_deref() {
+        announce_to(
+            db,
+            &txn,
+            member,
+            id,
+            Event::UndoBlock {
+                id,
+                blocker: member,
+                blocked: target,
+            },
+            target,
+        )
+        .await?;
     }
+    block::Entity::delete_by_id((member.id.0, target.id.0))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -573,6 +796,29 @@ pub async fn friends(
         q = q.filter(actor::Column::Id.gt(after));
     }
     q.order_by_asc(actor::Column::Id)
+        .limit(limit)
+        .all(&db.conn)
+        .await?
+        .into_iter()
+        .map(|r| actors::to_domain(r).map_err(OpError::from))
+        .collect()
+}
+
+/// Accounts `owner` follows (accepted), friends included, as far as `viewer` may see each.
+pub async fn following(
+    db: &Db,
+    viewer: &enishi_core::Viewer,
+    owner: ActorId,
+    limit: u64,
+) -> OpResult<Vec<Actor>> {
+    actor::Entity::find()
+        .filter(Expr::cust(format!(
+            "actor.id IN (SELECT followee_id FROM follow WHERE follower_id = {} AND state = '{}')",
+            owner.0,
+            FollowState::Accepted.as_str()
+        )))
+        .filter(crate::visibility::listed_actor_visible("actor.id", viewer))
+        .order_by_asc(actor::Column::Id)
         .limit(limit)
         .all(&db.conn)
         .await?

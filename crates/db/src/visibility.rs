@@ -45,10 +45,30 @@ fn is_viewer(col: &str, viewer: i64) -> SimpleExpr {
 /// [`enishi_core::may_see`] as SQL: may `viewer` see a thing owned by `owner_col` whose
 /// audience is in `audience_col`?
 pub fn may_see(owner_col: &str, audience_col: &str, viewer: &Viewer) -> SimpleExpr {
+    may_see_or_addressed(owner_col, audience_col, None, viewer)
+}
+
+/// [`may_see`] for posts, where a post from another server may also have been addressed to
+/// the viewer (`Relation::addressed`).
+pub fn may_see_post(viewer: &Viewer) -> SimpleExpr {
+    may_see_or_addressed("post.author_id", "post.audience", Some("post.id"), viewer)
+}
+
+fn may_see_or_addressed(
+    owner_col: &str,
+    audience_col: &str,
+    post_col: Option<&str>,
+    viewer: &Viewer,
+) -> SimpleExpr {
     let Some(v) = viewer.actor.map(|a| a.0) else {
         return audience_is(audience_col, Audience::Public);
     };
     let mut allowed = audience_is(audience_col, Audience::Public);
+    if let Some(post_col) = post_col {
+        allowed = allowed.or(Expr::cust(format!(
+            "EXISTS (SELECT 1 FROM post_recipient pr WHERE pr.post_id = {post_col} AND pr.actor_id = {v})"
+        )));
+    }
     if viewer.kind == ViewerKind::Member {
         allowed = allowed.or(audience_is(audience_col, Audience::Members));
     }

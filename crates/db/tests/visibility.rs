@@ -113,6 +113,8 @@ impl Facts {
             friend,
             friend_of_friend: fof,
             blocked,
+            // The communities here are local: nobody is addressed individually.
+            addressed: false,
         }
     }
 }
@@ -162,11 +164,7 @@ async fn check(db: &Db, c: &Community) -> anyhow::Result<()> {
             body: "b",
             audience: Some(audience),
         };
-        post_ids.push(
-            posts::create(db, &s, &members[author], new, |_| None)
-                .await?
-                .post,
-        );
+        post_ids.push(posts::create(db, &s, &members[author], new).await?.post);
     }
     for &(p, who) in &c.comments {
         if let Some(post) = post_ids.get(p) {
@@ -176,7 +174,7 @@ async fn check(db: &Db, c: &Community) -> anyhow::Result<()> {
     }
     for &(p, who) in &c.likes {
         if let Some(post) = post_ids.get(p) {
-            let _ = reactions::like(db, &viewer_of(who), post.kind, &post.public_id).await;
+            let _ = reactions::like(db, &s, &viewer_of(who), post.kind, &post.public_id).await;
         }
     }
     for (i, a) in c.intro_audience.iter().enumerate() {
@@ -195,7 +193,7 @@ async fn check(db: &Db, c: &Community) -> anyhow::Result<()> {
     }
     for &(a, b) in &c.blocks {
         if a != b {
-            social::block(db, &members[a].actor, &members[b].actor).await?;
+            social::block(db, &s, &members[a].actor, &members[b].actor).await?;
         }
     }
 

@@ -91,9 +91,14 @@ pub async fn start(
     listener: TcpListener,
     shutdown_signal: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<Running> {
-    let db = open_database(&config).await?;
+    let mut db = open_database(&config).await?;
     let settings = Arc::new(config.instance.clone());
-    enishi_db::instance::ensure_instance_actor(&db, &settings, generate_actor_keys).await?;
+    let instance_actor =
+        enishi_db::instance::ensure_instance_actor(&db, &settings, generate_actor_keys).await?;
+    db.herald = Some(Arc::new(enishi_apub::herald::ActivityHerald::new(
+        settings.clone(),
+    )));
+    let inbox = inbox_context(&config, &db, &settings, &instance_actor).await?;
 
     let federation = FederationConfig::builder()
         .domain(settings.domain.clone())
@@ -112,6 +117,7 @@ pub async fn start(
         settings: settings.clone(),
         metrics: metrics.clone(),
         outbox_wake: wake.clone(),
+        inbox,
     };
     let app = enishi_web::router(state, federation.clone());
 
@@ -154,6 +160,38 @@ pub async fn wait(mut running: Running) -> anyhow::Result<()> {
     (&mut running.task).await??;
     running.stop_workers().await;
     Ok(())
+}
+
+/// The inbox's verifier and the fetcher, signing as the instance actor.
+pub async fn inbox_context(
+    config: &Config,
+    db: &Db,
+    settings: &Arc<enishi_core::InstanceSettings>,
+    instance_actor: &enishi_core::Actor,
+) -> anyhow::Result<enishi_apub::inbox::InboxContext> {
+    let pem = enishi_db::actors::private_key_pem(db, instance_actor.id)
+        .await?
+        .context("the instance actor has no private key")?;
+    let signer = enishi_apub::signatures::Signer::from_pem(&pem, &instance_actor.public_key_id)
+        .context("the instance actor's key")?;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(
+            config.delivery.timeout_secs.max(5),
+        ))
+        .user_agent(format!(
+            "Enishi/{} (+{})",
+            env!("CARGO_PKG_VERSION"),
+            settings.origin()
+        ))
+        .build()?;
+    let fetcher = enishi_apub::fetch::Fetcher::new(client, settings.clone(), signer, db.clone());
+    Ok(enishi_apub::inbox::InboxContext {
+        db: db.clone(),
+        settings: settings.clone(),
+        fetcher,
+    })
 }
 
 /// The HTTP client deliveries use: no redirects (they cannot be checked), bounded timeouts.

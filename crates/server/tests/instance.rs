@@ -178,12 +178,17 @@ async fn actor_documents_negotiate_json_and_html(t: TestDb) -> anyhow::Result<()
     assert!(ctype.starts_with("text/html"), "{ctype}");
     assert!(body.contains("@alice@"), "{body}");
 
-    for path in ["outbox", "followers", "following"] {
+    let (status, _, body) = get(&format!("{url}/outbox"), "application/activity+json").await?;
+    assert_eq!(status, 200);
+    let c: Value = serde_json::from_str(&body)?;
+    assert_eq!(c["type"], "OrderedCollection");
+    assert_eq!(c["id"], format!("{url}/outbox"));
+    // The friend collections need a signed request (authorised fetch).
+    for path in ["followers", "following"] {
         let (status, _, body) = get(&format!("{url}/{path}"), "application/activity+json").await?;
-        assert_eq!(status, 200);
-        let c: Value = serde_json::from_str(&body)?;
-        assert_eq!(c["type"], "OrderedCollection");
-        assert_eq!(c["id"], format!("{url}/{path}"));
+        assert_eq!(status, 401, "{body}");
+        let e: Value = serde_json::from_str(&body)?;
+        assert_eq!(e["error"], "signature_required");
     }
 
     let (status, _, body) = get(

@@ -71,6 +71,8 @@ impl Model {
             friend,
             friend_of_friend: fof,
             blocked: self.blocked(v, o),
+            // Local posts have no addressed recipients.
+            addressed: false,
         }
     }
 

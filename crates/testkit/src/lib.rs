@@ -4,6 +4,8 @@
 //! database of its own so that tests run in parallel. When no PostgreSQL server answers, the
 //! PostgreSQL variants are reported as *ignored* by name — never silently counted as passed.
 
+pub mod api;
+
 use libtest_mimic::{Arguments, Failed, Trial};
 use sea_orm::{ConnectionTrait, Database};
 use std::future::Future;

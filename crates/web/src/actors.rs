@@ -1,6 +1,7 @@
 //! Actor documents and their collections; the same URLs serve profile pages to browsers.
 
 use crate::negotiate::{activity_json, wants_activity_json};
+use crate::signed::SignedFetch;
 use crate::wellknown::live_member_actor;
 use crate::{AppError, AppState, pages};
 use axum::Router;
@@ -56,8 +57,7 @@ async fn instance_actor(State(state): State<AppState>) -> Result<Response, AppEr
     Ok(activity_json(&actor_to_wire(&actor, &state.settings)))
 }
 
-/// An ordered collection with only its size (when the owner lets everyone know it). Listing
-/// items needs authorised fetch, which comes with federation of content.
+/// An ordered collection with only its size, when that may be told.
 fn collection(id: String, total: Option<u64>) -> Response {
     let mut doc = json!({
         "id": id,
@@ -79,44 +79,57 @@ async fn outbox(
     Ok(collection(format!("{}/outbox", actor.ap_id), Some(total)))
 }
 
-/// The friend and follow counts, if the member's friends list is public.
-async fn public_counts(
+/// A member's followers (= friends) or following, for a signed request (authorised fetch):
+/// listed when the signer may see the member's friends list, each person as far as the signer
+/// may see them; otherwise only the collection's id.
+async fn people(
     state: &AppState,
-    actor: &enishi_core::Actor,
-) -> Result<Option<(u64, u64)>, AppError> {
+    actor: &Actor,
+    signed: &SignedFetch,
+    followers: bool,
+) -> Result<Response, AppError> {
+    let signer = signed.required()?;
+    let id = format!(
+        "{}/{}",
+        actor.ap_id,
+        if followers { "followers" } else { "following" }
+    );
     let settings = enishi_db::profiles::settings_of(&state.db, actor.id).await?;
-    // Collections are public documents: what an anonymous viewer may see of the friends list.
-    let anyone = enishi_core::Viewer::ANONYMOUS;
-    if !enishi_core::may_see(
-        settings.friends_audience,
-        anyone.kind,
-        enishi_core::Relation::default(),
-    ) {
-        return Ok(None);
+    let viewer = signed.viewer();
+    let rel = enishi_db::relations::relation(&state.db, &viewer, actor.id).await?;
+    if signer.is_local || !enishi_core::may_see(settings.friends_audience, viewer.kind, rel) {
+        return Ok(collection(id, None));
     }
-    Ok(Some(enishi_db::social::counts(&state.db, actor.id).await?))
+    let list = if followers {
+        enishi_db::social::friends(&state.db, &viewer, actor.id, None, 5000).await?
+    } else {
+        enishi_db::social::following(&state.db, &viewer, actor.id, 5000).await?
+    };
+    let items: Vec<String> = list.iter().map(|a| a.ap_id.to_string()).collect();
+    let mut doc = json!({
+        "id": id,
+        "type": "OrderedCollection",
+        "totalItems": items.len(),
+        "orderedItems": items,
+    });
+    doc["@context"] = default_context();
+    Ok(activity_json(&doc))
 }
 
 async fn followers(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    signed: SignedFetch,
 ) -> Result<Response, AppError> {
     let actor = member_or_404(&state, &name).await?;
-    let counts = public_counts(&state, &actor).await?;
-    Ok(collection(
-        format!("{}/followers", actor.ap_id),
-        counts.map(|c| c.0),
-    ))
+    people(&state, &actor, &signed, true).await
 }
 
 async fn following(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    signed: SignedFetch,
 ) -> Result<Response, AppError> {
     let actor = member_or_404(&state, &name).await?;
-    let counts = public_counts(&state, &actor).await?;
-    Ok(collection(
-        format!("{}/following", actor.ap_id),
-        counts.map(|c| c.1),
-    ))
+    people(&state, &actor, &signed, false).await
 }

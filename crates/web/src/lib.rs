@@ -4,9 +4,12 @@
 pub mod actors;
 pub mod api;
 pub mod error;
+pub mod inbox;
 pub mod metrics;
 pub mod negotiate;
+pub mod objects;
 pub mod pages;
+pub mod signed;
 pub mod state;
 pub mod wellknown;
 
@@ -24,14 +27,21 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The whole application router.
 pub fn router(state: AppState, federation: FederationConfig<FederationData>) -> Router {
+    let wake = state.clone();
     Router::new()
         .merge(wellknown::routes())
         .merge(actors::routes())
         .merge(pages::routes())
+        .merge(inbox::routes())
+        .merge(objects::routes())
         .merge(api::routes())
         .route("/metrics", axum::routing::get(metrics::metrics))
         .fallback(error::not_found_fallback)
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            wake,
+            wake_delivery_workers,
+        ))
         .layer(axum::middleware::from_fn(error::render_errors_for_browsers))
         .layer(FederationMiddleware::new(federation))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -50,4 +60,23 @@ pub fn router(state: AppState, federation: FederationConfig<FederationData>) -> 
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+}
+
+/// After a successful change, wakes this process's delivery workers: the change may have
+/// queued activities, and waiting for the next poll would only add latency.
+async fn wake_delivery_workers(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::Method;
+    let writes = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let response = next.run(request).await;
+    if writes && response.status().is_success() {
+        state.outbox_wake.notify_one();
+    }
+    response
 }

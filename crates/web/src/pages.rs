@@ -84,6 +84,33 @@ pub fn profile_page(state: &AppState, view: &ProfileView) -> Markup {
     )
 }
 
+/// A diary or voice post's page (the caller has checked that the visitor may see it).
+pub fn post_page(state: &AppState, view: &enishi_db::posts::PostView) -> Markup {
+    let post = &view.post;
+    let author = view
+        .author
+        .display_name
+        .clone()
+        .unwrap_or_else(|| view.author.username.clone());
+    let title = post.title.clone().unwrap_or_else(|| author.clone());
+    let html_body = post
+        .content_html
+        .clone()
+        .unwrap_or_else(|| enishi_core::content::text_to_html(&post.body));
+    layout(
+        &title,
+        &state.settings.name,
+        html! {
+            article.card {
+                @if let Some(t) = &post.title { h1 { (t) } }
+                p.handle { (author) " @" (view.author.handle()) " · " (post.created_at.format("%Y-%m-%d %H:%M")) }
+                // Local bodies are escaped by text_to_html; remote ones were sanitised on arrival.
+                div { (maud::PreEscaped(html_body)) }
+            }
+        },
+    )
+}
+
 /// The HTML rendering of an error, for browsers.
 pub fn error_page(err: &AppError) -> Markup {
     layout(

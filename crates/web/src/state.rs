@@ -1,5 +1,7 @@
 //! State every handler can reach.
 
+use enishi_apub::fetch::Fetcher;
+use enishi_apub::inbox::InboxContext;
 use enishi_apub::outbox::Metrics;
 use enishi_core::InstanceSettings;
 use enishi_db::Db;
@@ -17,4 +19,13 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Wakes the delivery workers of this process after a change queued deliveries.
     pub outbox_wake: Arc<Notify>,
+    /// The inbox's context: verifying signatures and fetching remote actors and objects.
+    pub inbox: InboxContext,
+}
+
+impl AppState {
+    /// Signed fetches of remote actors and objects.
+    pub fn fetcher(&self) -> &Fetcher {
+        &self.inbox.fetcher
+    }
 }

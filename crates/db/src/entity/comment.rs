@@ -10,6 +10,7 @@ pub struct Model {
     pub post_id: i64,
     pub author_id: i64,
     pub body: String,
+    pub content_html: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -6,7 +6,7 @@ use enishi_apub::keys::generate_actor_keys;
 use enishi_db::accounts::{self, NewMember};
 use enishi_server::{Running, default_config, start_on_free_port};
 use enishi_testkit::TestDb;
-use reqwest::StatusCode;
+pub use enishi_testkit::api::Api;
 use serde_json::Value;
 
 /// Starts an instance on the test's database.
@@ -44,92 +44,6 @@ pub async fn member(run: &Running, name: &str) -> anyhow::Result<Member> {
         actor_id: m.actor.id.0,
         api: Api::new(&run.base_url, Some(token)),
     })
-}
-
-/// A JSON client for one instance, optionally with a bearer token.
-#[derive(Clone)]
-pub struct Api {
-    http: reqwest::Client,
-    /// `http://localhost:PORT`.
-    pub base: String,
-    token: Option<String>,
-}
-
-impl Api {
-    /// A client for `base`.
-    pub fn new(base: &str, token: Option<String>) -> Self {
-        Api {
-            http: reqwest::Client::new(),
-            base: base.to_owned(),
-            token,
-        }
-    }
-
-    /// The bearer token, if any.
-    pub fn token(&self) -> Option<&str> {
-        self.token.as_deref()
-    }
-
-    /// The same instance, anonymously.
-    pub fn anonymous(&self) -> Api {
-        Api::new(&self.base, None)
-    }
-
-    async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> anyhow::Result<(StatusCode, Value)> {
-        let mut req = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(t) = &self.token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await?;
-        let status = resp.status();
-        let text = resp.text().await?;
-        let value = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        Ok((status, value))
-    }
-
-    /// GET.
-    pub async fn get(&self, path: &str) -> anyhow::Result<(StatusCode, Value)> {
-        self.send(reqwest::Method::GET, path, None).await
-    }
-
-    /// POST with a JSON body.
-    pub async fn post(&self, path: &str, body: Value) -> anyhow::Result<(StatusCode, Value)> {
-        self.send(reqwest::Method::POST, path, Some(body)).await
-    }
-
-    /// POST without a body.
-    pub async fn post_empty(&self, path: &str) -> anyhow::Result<(StatusCode, Value)> {
-        self.send(reqwest::Method::POST, path, None).await
-    }
-
-    /// PATCH with a JSON body.
-    pub async fn patch(&self, path: &str, body: Value) -> anyhow::Result<(StatusCode, Value)> {
-        self.send(reqwest::Method::PATCH, path, Some(body)).await
-    }
-
-    /// DELETE.
-    pub async fn delete(&self, path: &str) -> anyhow::Result<(StatusCode, Value)> {
-        self.send(reqwest::Method::DELETE, path, None).await
-    }
-
-    /// GET that must succeed; returns the body.
-    pub async fn ok(&self, path: &str) -> anyhow::Result<Value> {
-        let (status, body) = self.get(path).await?;
-        anyhow::ensure!(status == 200, "GET {path}: {status} {body}");
-        Ok(body)
-    }
 }
 
 /// The `field` of each item of a list response.

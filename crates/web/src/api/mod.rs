@@ -261,35 +261,26 @@ pub async fn resolve_known(state: &AppState, handle: &str) -> Result<Actor, AppE
 }
 
 /// Like [`resolve_known`], but an unknown remote handle or URL is looked up on its server
-/// (WebFinger, then the actor document) and remembered.
-pub async fn resolve_or_fetch(
-    state: &AppState,
-    data: &activitypub_federation::config::Data<enishi_apub::FederationData>,
-    handle: &str,
-) -> Result<Actor, AppError> {
+/// (WebFinger, then the actor document, both signed fetches) and remembered.
+pub async fn resolve_or_fetch(state: &AppState, handle: &str) -> Result<Actor, AppError> {
     match resolve_known(state, handle).await {
         Ok(actor) => return Ok(actor),
         Err(e) if e.status != StatusCode::NOT_FOUND => return Err(e),
         Err(_) => {}
     }
     let handle = handle.trim().trim_start_matches('@');
-    let unreachable = |e: enishi_apub::ApubError| {
+    let unreachable = |e: enishi_apub::fetch::FetchError| {
         tracing::info!(%handle, error = %e, "could not resolve a remote account");
         AppError::not_found(enishi_core::unknown_account(handle))
     };
-    let actor = if handle.starts_with("https://") || handle.starts_with("http://") {
-        let id = activitypub_federation::fetch::object_id::ObjectId::<enishi_apub::objects::ApActor>::parse(handle)
-            .map_err(|_| AppError::bad_request("invalid_target", format!("{handle:?} is not a valid URL")))?;
-        id.dereference(data).await.map_err(unreachable)?
+    if handle.starts_with("https://") || handle.starts_with("http://") {
+        let url = url::Url::parse(handle).map_err(|_| {
+            AppError::bad_request("invalid_target", format!("{handle:?} is not a valid URL"))
+        })?;
+        state.fetcher().actor(&url).await.map_err(unreachable)
     } else if handle.contains('@') {
-        activitypub_federation::fetch::webfinger::webfinger_resolve_actor::<
-            enishi_apub::FederationData,
-            enishi_apub::objects::ApActor,
-        >(handle, data)
-        .await
-        .map_err(unreachable)?
+        state.fetcher().webfinger(handle).await.map_err(unreachable)
     } else {
-        return Err(AppError::not_found(enishi_core::unknown_account(handle)));
-    };
-    Ok(actor.0)
+        Err(AppError::not_found(enishi_core::unknown_account(handle)))
+    }
 }

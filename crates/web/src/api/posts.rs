@@ -167,11 +167,7 @@ pub async fn create_diary(
         body: &input.body,
         audience: input.audience,
     };
-    let view = posts::create(&state.db, &state.settings, &me.member, new, |v| {
-        enishi_apub::federate::create_post(v, &state.settings)
-    })
-    .await?;
-    state.outbox_wake.notify_one();
+    let view = posts::create(&state.db, &state.settings, &me.member, new).await?;
     Ok((StatusCode::CREATED, Json(view.into())))
 }
 
@@ -277,7 +273,14 @@ pub async fn like_diary(
     me: CurrentMember,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    reactions::like(&state.db, &me.viewer(), PostKind::Diary, &id).await?;
+    reactions::like(
+        &state.db,
+        &state.settings,
+        &me.viewer(),
+        PostKind::Diary,
+        &id,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -320,11 +323,7 @@ pub async fn create_voice(
         body: &input.text,
         audience: input.audience,
     };
-    let view = posts::create(&state.db, &state.settings, &me.member, new, |v| {
-        enishi_apub::federate::create_post(v, &state.settings)
-    })
-    .await?;
-    state.outbox_wake.notify_one();
+    let view = posts::create(&state.db, &state.settings, &me.member, new).await?;
     Ok((StatusCode::CREATED, Json(view.into())))
 }
 
@@ -430,7 +429,14 @@ pub async fn like_voice(
     me: CurrentMember,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    reactions::like(&state.db, &me.viewer(), PostKind::Voice, &id).await?;
+    reactions::like(
+        &state.db,
+        &state.settings,
+        &me.viewer(),
+        PostKind::Voice,
+        &id,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -5,11 +5,9 @@ use super::dto::{ActorRef, FriendRequestOut, IntroductionOut, Page};
 use super::{JsonBody, QueryParams, redact, resolve_known, resolve_or_fetch};
 use crate::error::ErrorBody;
 use crate::{AppError, AppState};
-use activitypub_federation::config::Data;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use enishi_apub::FederationData;
 use enishi_db::social::{self as ops, Direction, RequestOutcome};
 use enishi_db::{introductions, profiles};
 use serde::{Deserialize, Serialize};
@@ -40,11 +38,10 @@ pub struct FriendRequestResult {
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn send_request(
     State(state): State<AppState>,
-    data: Data<FederationData>,
     me: CurrentMember,
     JsonBody(input): JsonBody<FriendRequestIn>,
 ) -> Result<(StatusCode, Json<FriendRequestResult>), AppError> {
-    let mut target = resolve_or_fetch(&state, &data, &input.target).await?;
+    let mut target = resolve_or_fetch(&state, &input.target).await?;
     let outcome = ops::request_friendship(
         &state.db,
         &state.settings,
@@ -159,12 +156,11 @@ pub struct BlockIn {
     responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn block(
     State(state): State<AppState>,
-    data: Data<FederationData>,
     me: CurrentMember,
     JsonBody(input): JsonBody<BlockIn>,
 ) -> Result<StatusCode, AppError> {
-    let target = resolve_or_fetch(&state, &data, &input.target).await?;
-    ops::block(&state.db, &me.member.actor, &target).await?;
+    let target = resolve_or_fetch(&state, &input.target).await?;
+    ops::block(&state.db, &state.settings, &me.member.actor, &target).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

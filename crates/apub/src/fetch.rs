@@ -1,0 +1,253 @@
+//! Fetching remote documents: every GET is signed by the instance actor (authorised fetch,
+//! DESIGN §5), follows no redirects, reads at most 1 MiB and takes only ActivityStreams JSON.
+
+use crate::ApubError;
+use crate::convert::{actor_from_wire, authority, same_origin};
+use crate::signatures::Signer;
+use crate::wire::{ActorJson, Jrd};
+use enishi_core::{Actor, InstanceSettings, Scheme};
+use enishi_db::{Db, actors};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use url::Url;
+
+/// Largest remote document read.
+pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+
+/// How long a fetched actor is trusted before it is fetched again.
+pub const ACTOR_REFRESH: Duration = Duration::from_secs(24 * 3600);
+
+/// Signed fetches for one instance.
+#[derive(Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    settings: Arc<InstanceSettings>,
+    signer: Arc<Signer>,
+    db: Db,
+}
+
+impl std::fmt::Debug for Fetcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fetcher")
+            .field("domain", &self.settings.domain)
+            .finish()
+    }
+}
+
+/// Why a fetch failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// The URL may not be fetched (scheme, or our own domain).
+    #[error("refused to fetch {0}")]
+    Refused(String),
+    /// The server answered with a status other than 200.
+    #[error("{url} answered {status}")]
+    Status {
+        /// What was fetched.
+        url: String,
+        /// The status.
+        status: u16,
+    },
+    /// Network or protocol failure.
+    #[error("fetching {0}")]
+    Http(String),
+    /// The document is not what was asked for.
+    #[error(transparent)]
+    Invalid(#[from] ApubError),
+}
+
+impl Fetcher {
+    /// A fetcher signing as the instance actor (`signer`), with `client` (which must not follow
+    /// redirects).
+    pub fn new(
+        client: reqwest::Client,
+        settings: Arc<InstanceSettings>,
+        signer: Signer,
+        db: Db,
+    ) -> Self {
+        Fetcher {
+            client,
+            settings,
+            signer: Arc::new(signer),
+            db,
+        }
+    }
+
+    /// Whether `url` may be fetched: https, or http when this instance itself runs on plain
+    /// http (local development and tests); never our own domain.
+    pub fn check_url(&self, url: &Url) -> Result<(), FetchError> {
+        let scheme_ok = url.scheme() == "https"
+            || (url.scheme() == "http" && self.settings.scheme == Scheme::Http);
+        if !scheme_ok || url.host_str().is_none() {
+            return Err(FetchError::Refused(url.to_string()));
+        }
+        if self.settings.is_local_url(url) {
+            return Err(FetchError::Refused(format!("{url} is on this instance")));
+        }
+        Ok(())
+    }
+
+    async fn get(&self, url: &Url, accept: &str) -> Result<Vec<u8>, FetchError> {
+        self.check_url(url)?;
+        let signed = self
+            .signer
+            .sign_get(url, SystemTime::now())
+            .map_err(|e| FetchError::Http(e.to_string()))?;
+        let mut request = self.client.get(url.clone()).header("accept", accept);
+        for (name, value) in &signed.headers {
+            request = request.header(*name, value);
+        }
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| FetchError::Http(format!("{url}: {e}")))?;
+        let status = response.status().as_u16();
+        if status != 200 {
+            return Err(FetchError::Status {
+                url: url.to_string(),
+                status,
+            });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| FetchError::Http(format!("{url}: {e}")))?
+        {
+            if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+                return Err(ApubError::Invalid(format!("{url} is larger than 1 MiB")).into());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    /// Fetches an ActivityStreams document; its `id` must be `url` (or at least on the same
+    /// origin, for servers that redirect ids).
+    pub async fn object(&self, url: &Url) -> Result<Value, FetchError> {
+        let body = self
+            .get(
+                url,
+                "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
+            )
+            .await?;
+        let value = crate::inbox::parse_json(&body).map_err(FetchError::Invalid)?;
+        let id = value
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|s| Url::parse(s).ok())
+            .ok_or_else(|| ApubError::Invalid(format!("{url} has no id")))?;
+        if !same_origin(&id, url) {
+            return Err(ApubError::Invalid(format!("{url} claims to be {id}")).into());
+        }
+        Ok(value)
+    }
+
+    /// The actor `url`, from the database when fresh enough, else fetched and stored.
+    pub async fn actor(&self, url: &Url) -> Result<Actor, FetchError> {
+        if let Some(actor) = actors::find_by_ap_id(&self.db, url)
+            .await
+            .map_err(ApubError::from)?
+        {
+            let fresh = actor.is_local
+                || actor.fetched_at.is_some_and(|t| {
+                    (chrono::Utc::now() - t).to_std().unwrap_or_default() < ACTOR_REFRESH
+                });
+            if fresh {
+                return Ok(actor);
+            }
+        }
+        self.refetch_actor(url).await
+    }
+
+    /// Fetches the actor `url` again (its key may have rotated) and stores it.
+    pub async fn refetch_actor(&self, url: &Url) -> Result<Actor, FetchError> {
+        let value = self.object(url).await?;
+        let json: ActorJson = serde_json::from_value(value)
+            .map_err(|e| ApubError::Invalid(format!("{url} is not an actor: {e}")))?;
+        if json.id != *url {
+            return Err(ApubError::Invalid(format!("{url} names itself {}", json.id)).into());
+        }
+        let actor = actor_from_wire(json, url)?;
+        Ok(actors::upsert_remote(&self.db, actor)
+            .await
+            .map_err(ApubError::from)?)
+    }
+
+    /// The actor behind a key id (`…#main-key`, or a key document that names its owner).
+    pub async fn key_owner(&self, key_id: &str) -> Result<Actor, FetchError> {
+        let url = Url::parse(key_id)
+            .map_err(|_| ApubError::Invalid(format!("key id {key_id:?} is not a URL")))?;
+        let mut actor_url = url.clone();
+        actor_url.set_fragment(None);
+        if let Some(actor) = actors::find_by_ap_id(&self.db, &actor_url)
+            .await
+            .map_err(ApubError::from)?
+            && actor.public_key_id == key_id
+        {
+            return Ok(actor);
+        }
+        // GoToSocial's key ids are documents of their own (`…/main-key`) naming an owner.
+        let known = actors::find_by_ap_id(&self.db, &actor_url)
+            .await
+            .map_err(ApubError::from)?;
+        let actor = if known.is_none() && url.fragment().is_none() {
+            let doc = self.object(&url).await?;
+            match doc.get("owner").and_then(Value::as_str) {
+                Some(owner) if doc.get("publicKeyPem").is_some() => {
+                    let owner = Url::parse(owner).map_err(|_| {
+                        ApubError::Invalid(format!("key {key_id} names no owner URL"))
+                    })?;
+                    if !same_origin(&owner, &url) {
+                        return Err(ApubError::Invalid(format!(
+                            "key {key_id} is owned by another server"
+                        ))
+                        .into());
+                    }
+                    self.actor(&owner).await?
+                }
+                _ => self.actor(&actor_url).await?,
+            }
+        } else {
+            self.actor(&actor_url).await?
+        };
+        if actor.public_key_id != key_id {
+            return Err(ApubError::Invalid(format!(
+                "key {key_id} does not belong to {}",
+                actor.ap_id
+            ))
+            .into());
+        }
+        Ok(actor)
+    }
+
+    /// Resolves `name@domain` with WebFinger, then fetches the actor.
+    pub async fn webfinger(&self, handle: &str) -> Result<Actor, FetchError> {
+        let (name, domain) = handle
+            .trim_start_matches('@')
+            .split_once('@')
+            .ok_or_else(|| FetchError::Refused(format!("{handle:?} is not name@domain")))?;
+        let scheme = match self.settings.scheme {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        };
+        let mut url = Url::parse(&format!("{scheme}://{domain}/.well-known/webfinger"))
+            .map_err(|_| FetchError::Refused(format!("{domain:?} is not a domain")))?;
+        url.query_pairs_mut()
+            .append_pair("resource", &format!("acct:{name}@{domain}"));
+        let body = self
+            .get(&url, "application/jrd+json, application/json")
+            .await?;
+        let jrd: Jrd = serde_json::from_slice(&body)
+            .map_err(|e| ApubError::Invalid(format!("webfinger for {handle}: {e}")))?;
+        let actor_url = jrd
+            .actor_url()
+            .and_then(|u| Url::parse(u).ok())
+            .ok_or_else(|| ApubError::Invalid(format!("webfinger for {handle} has no actor")))?;
+        if authority(&actor_url).is_none() {
+            return Err(ApubError::Invalid(format!("{actor_url} has no host")).into());
+        }
+        self.actor(&actor_url).await
+    }
+}

@@ -1,0 +1,346 @@
+//! The inbox (DESIGN §5, inbound delivery): verify the request, then hand the activity to the
+//! one file that handles its type. [`Inbound`] is the list of accepted activities; each one's
+//! `verify` has no side effects and its `receive` makes the change.
+
+mod accept;
+mod add;
+mod block;
+mod create;
+mod delete;
+mod follow;
+mod like;
+pub mod note;
+mod reject;
+mod undo;
+mod update;
+pub mod verify;
+
+pub use verify::{InboundRequest, authenticate};
+
+use crate::ApubError;
+use crate::fetch::{FetchError, Fetcher};
+use enishi_core::{Actor, InstanceSettings};
+use enishi_db::{Db, OpError};
+use serde_json::Value;
+use std::sync::Arc;
+use url::Url;
+
+/// Deepest JSON nesting accepted from another server (real activities stay under 10).
+pub const MAX_JSON_DEPTH: usize = 32;
+
+/// What the inbox needs: the database, the settings and a fetcher for actors and keys.
+#[derive(Debug, Clone)]
+pub struct InboxContext {
+    /// The database.
+    pub db: Db,
+    /// The instance's settings.
+    pub settings: Arc<InstanceSettings>,
+    /// Signed fetches (keys, actors, objects).
+    pub fetcher: Fetcher,
+}
+
+/// Why an inbound request was refused; each maps to one HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum InboxError {
+    /// No signature (401).
+    #[error("the request is not signed")]
+    Unsigned,
+    /// The signature, its key, its date or the digest is wrong (401).
+    #[error("{0}")]
+    BadSignature(String),
+    /// Signed by someone other than the activity's actor, or about objects of another server
+    /// (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The body is not an activity we can read (400).
+    #[error("{0}")]
+    Invalid(String),
+    /// The activity names something that does not exist here (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// Our own failure (500); the cause is logged.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl InboxError {
+    /// The HTTP status for this refusal.
+    pub fn status(&self) -> u16 {
+        match self {
+            InboxError::Unsigned | InboxError::BadSignature(_) => 401,
+            InboxError::Forbidden(_) => 403,
+            InboxError::Invalid(_) => 400,
+            InboxError::NotFound(_) => 404,
+            InboxError::Internal(_) => 500,
+        }
+    }
+
+    /// A stable snake_case code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            InboxError::Unsigned => "unsigned",
+            InboxError::BadSignature(_) => "bad_signature",
+            InboxError::Forbidden(_) => "forbidden",
+            InboxError::Invalid(_) => "invalid_activity",
+            InboxError::NotFound(_) => "not_found",
+            InboxError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<OpError> for InboxError {
+    fn from(e: OpError) -> Self {
+        match e {
+            OpError::NotFound(m) => InboxError::NotFound(m),
+            OpError::Forbidden(m) => InboxError::Forbidden(m),
+            OpError::Conflict(_, m) => InboxError::Invalid(m),
+            OpError::Invalid(v) => InboxError::Invalid(v.to_string()),
+            OpError::Db(e) => InboxError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<enishi_db::DbErr> for InboxError {
+    fn from(e: enishi_db::DbErr) -> Self {
+        InboxError::Internal(e.to_string())
+    }
+}
+
+impl From<FetchError> for InboxError {
+    fn from(e: FetchError) -> Self {
+        InboxError::Invalid(e.to_string())
+    }
+}
+
+/// Parses JSON from another server, refusing nesting deeper than [`MAX_JSON_DEPTH`] before
+/// handing it to serde (whose own limit is far higher and costs stack).
+pub fn parse_json(body: &[u8]) -> Result<Value, ApubError> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in body {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_JSON_DEPTH {
+                    return Err(ApubError::Invalid(format!(
+                        "JSON nested deeper than {MAX_JSON_DEPTH} levels"
+                    )));
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    serde_json::from_slice(body).map_err(|e| ApubError::Invalid(format!("not JSON: {e}")))
+}
+
+/// The URL an activity field names: a string, or an object's `id`.
+pub fn id_of(value: &Value) -> Option<Url> {
+    match value {
+        Value::String(s) => Url::parse(s).ok(),
+        Value::Object(m) => m
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|s| Url::parse(s).ok()),
+        Value::Array(items) if items.len() == 1 => id_of(&items[0]),
+        _ => None,
+    }
+}
+
+/// Every URL named by `to`/`cc`-like fields (a string or a list).
+pub fn ids_of(value: Option<&Value>) -> Vec<Url> {
+    match value {
+        Some(Value::Array(items)) => items.iter().filter_map(id_of).collect(),
+        Some(v) => id_of(v).into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
+/// The type name of an object (`"Note"`, or the first of a list).
+pub fn type_of(value: &Value) -> Option<&str> {
+    match value.get("type")? {
+        Value::String(s) => Some(s),
+        Value::Array(items) => items.first()?.as_str(),
+        _ => None,
+    }
+}
+
+/// The accepted activities. Anything else is acknowledged and ignored (with a log line), so
+/// that peers do not retry what we will never understand.
+#[derive(Debug)]
+pub enum Inbound {
+    /// A friend request or a follow back.
+    Follow(follow::Follow),
+    /// A follow accepted.
+    Accept(accept::Accept),
+    /// A follow rejected or ended; a reply or like refused.
+    Reject(reject::Reject),
+    /// A follow, like or block withdrawn.
+    Undo(undo::Undo),
+    /// A post or a comment.
+    Create(create::Create),
+    /// A post, comment or actor changed.
+    Update(update::Update),
+    /// A post, comment or actor gone.
+    Delete(delete::Delete),
+    /// A like.
+    Like(like::Like),
+    /// A block.
+    Block(block::Block),
+    /// A comment passed on by the post's author.
+    Add(add::Add),
+}
+
+impl Inbound {
+    /// Reads an activity of an accepted type; `Ok(None)` for other types.
+    pub fn parse(activity: &Value) -> Result<Option<Inbound>, InboxError> {
+        let kind = type_of(activity)
+            .ok_or_else(|| InboxError::Invalid("the activity has no type".into()))?;
+        fn of<T: serde::de::DeserializeOwned>(v: &Value) -> serde_json::Result<T> {
+            T::deserialize(v)
+        }
+        let parsed = match kind {
+            "Follow" => of(activity).map(Inbound::Follow),
+            "Accept" => of(activity).map(Inbound::Accept),
+            "Reject" => of(activity).map(Inbound::Reject),
+            "Undo" => of(activity).map(Inbound::Undo),
+            "Create" => of(activity).map(Inbound::Create),
+            "Update" => of(activity).map(Inbound::Update),
+            "Delete" => of(activity).map(Inbound::Delete),
+            "Like" => of(activity).map(Inbound::Like),
+            "Block" => of(activity).map(Inbound::Block),
+            "Add" => of(activity).map(Inbound::Add),
+            _ => return Ok(None),
+        };
+        parsed
+            .map(Some)
+            .map_err(|e| InboxError::Invalid(format!("malformed {kind}: {e}")))
+    }
+
+    /// The checks that need neither the database nor the network: the object is there and,
+    /// for posts and comments, reads as a Note or Article.
+    pub fn check_shape(&self) -> Result<(), InboxError> {
+        let named = |object: &Value, what: &str| {
+            id_of(object)
+                .map(drop)
+                .ok_or_else(|| InboxError::Invalid(format!("{what} names no object")))
+        };
+        match self {
+            Inbound::Create(a) => a.shape(),
+            Inbound::Add(a) => a.shape(),
+            Inbound::Update(a) => a.shape(),
+            Inbound::Accept(a) => a.shape(),
+            Inbound::Reject(a) => named(a.object(), "Reject"),
+            Inbound::Undo(a) => named(a.object(), "Undo"),
+            Inbound::Follow(a) => named(a.object(), "Follow"),
+            Inbound::Delete(a) => named(a.object(), "Delete"),
+            Inbound::Like(a) => named(a.object(), "Like"),
+            Inbound::Block(a) => named(a.object(), "Block"),
+        }
+    }
+
+    /// Checks the activity against its verified `actor`, changing nothing.
+    pub async fn verify(&self, ctx: &InboxContext, actor: &Actor) -> Result<(), InboxError> {
+        match self {
+            Inbound::Follow(a) => a.verify(ctx, actor).await,
+            Inbound::Accept(a) => a.verify(ctx, actor).await,
+            Inbound::Reject(a) => a.verify(ctx, actor).await,
+            Inbound::Undo(a) => a.verify(ctx, actor).await,
+            Inbound::Create(a) => a.verify(ctx, actor).await,
+            Inbound::Update(a) => a.verify(ctx, actor).await,
+            Inbound::Delete(a) => a.verify(ctx, actor).await,
+            Inbound::Like(a) => a.verify(ctx, actor).await,
+            Inbound::Block(a) => a.verify(ctx, actor).await,
+            Inbound::Add(a) => a.verify(ctx, actor).await,
+        }
+    }
+
+    /// Makes the change the activity asks for.
+    pub async fn receive(self, ctx: &InboxContext, actor: &Actor) -> Result<(), InboxError> {
+        match self {
+            Inbound::Follow(a) => a.receive(ctx, actor).await,
+            Inbound::Accept(a) => a.receive(ctx, actor).await,
+            Inbound::Reject(a) => a.receive(ctx, actor).await,
+            Inbound::Undo(a) => a.receive(ctx, actor).await,
+            Inbound::Create(a) => a.receive(ctx, actor).await,
+            Inbound::Update(a) => a.receive(ctx, actor).await,
+            Inbound::Delete(a) => a.receive(ctx, actor).await,
+            Inbound::Like(a) => a.receive(ctx, actor).await,
+            Inbound::Block(a) => a.receive(ctx, actor).await,
+            Inbound::Add(a) => a.receive(ctx, actor).await,
+        }
+    }
+}
+
+/// What became of a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Handled now.
+    Handled,
+    /// Seen before: nothing changed.
+    Duplicate,
+    /// Of a type we do not handle: acknowledged, ignored.
+    Ignored(String),
+}
+
+/// Handles one delivery end to end: authenticate, parse, de-duplicate, verify, receive.
+pub async fn handle(
+    ctx: &InboxContext,
+    request: &InboundRequest<'_>,
+) -> Result<Outcome, InboxError> {
+    let (activity, actor) = authenticate(ctx, request).await?;
+    let id = activity
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| InboxError::Invalid("the activity has no id".into()))?
+        .to_owned();
+    // A server that talks to us is up: stop resting it (DESIGN §6).
+    enishi_db::outbox::host_ok(&ctx.db, &actor.domain).await?;
+    if enishi_db::inbound::seen(&ctx.db, &id).await? {
+        return Ok(Outcome::Duplicate);
+    }
+    let Some(inbound) = Inbound::parse(&activity)? else {
+        let kind = type_of(&activity).unwrap_or("?").to_owned();
+        tracing::info!(%id, %kind, actor = %actor.ap_id, "ignored an activity of a type we do not handle");
+        return Ok(Outcome::Ignored(kind));
+    };
+    inbound.check_shape()?;
+    inbound.verify(ctx, &actor).await?;
+    let kind = type_of(&activity).unwrap_or("?").to_owned();
+    inbound.receive(ctx, &actor).await?;
+    enishi_db::inbound::remember(&ctx.db, &id, actor.id, &kind).await?;
+    Ok(Outcome::Handled)
+}
+
+/// The local member a URL names (`/users/{name}`), if any.
+pub async fn local_member(ctx: &InboxContext, url: &Url) -> Result<Option<Actor>, InboxError> {
+    if !ctx.settings.is_local_url(url) {
+        return Ok(None);
+    }
+    Ok(enishi_db::actors::find_by_ap_id(&ctx.db, url)
+        .await?
+        .filter(|a| a.kind == enishi_core::ActorKind::Person))
+}
+
+/// Requires `url` to be on the actor's own server (no speaking for other servers' objects).
+pub fn require_same_origin(actor: &Actor, url: &Url, what: &str) -> Result<(), InboxError> {
+    if crate::convert::same_origin(&actor.ap_id, url) {
+        Ok(())
+    } else {
+        Err(InboxError::Forbidden(format!(
+            "{what} {url} is not on the server of {}",
+            actor.ap_id
+        )))
+    }
+}

@@ -1,0 +1,104 @@
+//! Who sent a delivery: the HTTP signature, its key's owner, and that owner being the
+//! activity's actor.
+
+use super::{InboxContext, InboxError, id_of, parse_json};
+use crate::fetch::FetchError;
+use crate::signatures::{RequestParts, SignatureError, verify_request};
+use enishi_core::Actor;
+use serde_json::Value;
+use std::time::SystemTime;
+
+/// An inbound request as the inbox sees it, independent of the web framework.
+#[derive(Debug, Clone)]
+pub struct InboundRequest<'a> {
+    /// HTTP method.
+    pub method: &'a str,
+    /// Path and query as received.
+    pub path_and_query: &'a str,
+    /// Headers (lower-case names).
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: &'a [u8],
+}
+
+impl InboundRequest<'_> {
+    fn parts(&self) -> RequestParts<'_> {
+        RequestParts {
+            method: self.method,
+            path_and_query: self.path_and_query,
+            headers: &self.headers,
+            body: Some(self.body),
+        }
+    }
+}
+
+fn signature_error(e: SignatureError) -> InboxError {
+    match e {
+        SignatureError::Unsigned => InboxError::Unsigned,
+        other => InboxError::BadSignature(other.to_string()),
+    }
+}
+
+/// Verifies the request's signature against the key of `keyId`'s owner, refetching the
+/// owner once when a cached key fails (keys rotate, DESIGN §5). Returns the signer.
+pub async fn signer_of(ctx: &InboxContext, parts: &RequestParts<'_>) -> Result<Actor, InboxError> {
+    let key_id = parts.key_id().map_err(signature_error)?;
+    let owner = ctx.fetcher.key_owner(&key_id).await.map_err(|e| match e {
+        FetchError::Invalid(e) => InboxError::BadSignature(format!("key {key_id}: {e}")),
+        other => InboxError::BadSignature(format!("cannot get key {key_id}: {other}")),
+    })?;
+    if owner.is_local {
+        return Err(InboxError::Forbidden(format!(
+            "key {key_id} belongs to this instance"
+        )));
+    }
+    match verify_request(parts, &owner.public_key_pem, SystemTime::now()) {
+        Ok(_) => Ok(owner),
+        Err(SignatureError::Mismatch) if owner.fetched_at.is_some() => {
+            let fresh = ctx.fetcher.refetch_actor(&owner.ap_id).await.map_err(|e| {
+                InboxError::BadSignature(format!("refetching {}: {e}", owner.ap_id))
+            })?;
+            if fresh.public_key_pem == owner.public_key_pem || fresh.public_key_id != key_id {
+                return Err(InboxError::BadSignature(
+                    SignatureError::Mismatch.to_string(),
+                ));
+            }
+            verify_request(parts, &fresh.public_key_pem, SystemTime::now())
+                .map_err(signature_error)?;
+            Ok(fresh)
+        }
+        Err(e) => Err(signature_error(e)),
+    }
+}
+
+/// Parses and authenticates a delivery: a valid signature by the activity's own actor, an id
+/// on the actor's server. Returns the activity and its actor.
+pub async fn authenticate(
+    ctx: &InboxContext,
+    request: &InboundRequest<'_>,
+) -> Result<(Value, Actor), InboxError> {
+    let parts = request.parts();
+    // Refuse unsigned requests before reading what they say.
+    parts.key_id().map_err(signature_error)?;
+    let activity = parse_json(request.body).map_err(|e| InboxError::Invalid(e.to_string()))?;
+    if !activity.is_object() {
+        return Err(InboxError::Invalid("the body is not a JSON object".into()));
+    }
+    let actor_id = activity
+        .get("actor")
+        .and_then(id_of)
+        .ok_or_else(|| InboxError::Invalid("the activity names no actor".into()))?;
+    let signer = signer_of(ctx, &parts).await?;
+    if signer.ap_id != actor_id {
+        return Err(InboxError::Forbidden(format!(
+            "signed by {} but the activity's actor is {actor_id}",
+            signer.ap_id
+        )));
+    }
+    let id = activity
+        .get("id")
+        .and_then(id_of)
+        .ok_or_else(|| InboxError::Invalid("the activity has no id".into()))?;
+    super::require_same_origin(&signer, &id, "activity")?;
+    Ok((activity, signer))
+}

@@ -1,0 +1,183 @@
+//! What local changes tell other servers. The database layer decides *who* must hear of a
+//! change (it knows the relationships) and queues the activity in the change's own transaction;
+//! a [`Herald`] (implemented by the ActivityPub layer) decides what the activity looks like.
+
+use crate::outbox::{self, Announcement, Outgoing};
+use crate::posts::PostView;
+use enishi_core::{Actor, Comment};
+use sea_orm::{ConnectionTrait, DbErr};
+use url::Url;
+
+/// A change other servers must hear of, in the domain's words.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// `follower` asks to follow `followee` (a friend request, or the approving side's follow
+    /// back). `id` is the Follow's id.
+    Follow {
+        /// The Follow's id.
+        id: &'a str,
+        /// Who follows.
+        follower: &'a Actor,
+        /// Who is followed.
+        followee: &'a Actor,
+    },
+    /// The followee accepts the follow `id`.
+    AcceptFollow {
+        /// The accepted Follow's id.
+        id: &'a str,
+        /// Who followed.
+        follower: &'a Actor,
+        /// Who accepts.
+        followee: &'a Actor,
+    },
+    /// The followee rejects (or ends) the follow `id`.
+    RejectFollow {
+        /// The rejected Follow's id.
+        id: &'a str,
+        /// Who followed.
+        follower: &'a Actor,
+        /// Who rejects.
+        followee: &'a Actor,
+    },
+    /// The follower withdraws the follow `id`.
+    UndoFollow {
+        /// The withdrawn Follow's id.
+        id: &'a str,
+        /// Who withdraws.
+        follower: &'a Actor,
+        /// Who was followed.
+        followee: &'a Actor,
+    },
+    /// A new diary or voice post.
+    CreatePost(&'a PostView),
+    /// An edited post, to those who may still see it.
+    UpdatePost(&'a PostView),
+    /// A post is gone (deleted, or out of reach after an edit narrowed its audience).
+    DeletePost {
+        /// The post's id.
+        ap_id: &'a Url,
+        /// Its author.
+        author: &'a Actor,
+    },
+    /// A comment by `author` on `parent`.
+    CreateComment {
+        /// The comment.
+        comment: &'a Comment,
+        /// Its author.
+        author: &'a Actor,
+        /// The post it answers.
+        parent: &'a PostView,
+    },
+    /// The post's author passes a comment on to the post's audience (the conversation owner
+    /// redistributes, DESIGN §4).
+    ForwardComment {
+        /// The comment.
+        comment: &'a Comment,
+        /// Its author.
+        author: &'a Actor,
+        /// The post it answers (authored here).
+        parent: &'a PostView,
+    },
+    /// A comment is gone.
+    DeleteComment {
+        /// The comment's id.
+        ap_id: &'a Url,
+        /// Who deletes it (its author, or the post's author).
+        actor: &'a Actor,
+        /// The post it answered.
+        parent: &'a PostView,
+    },
+    /// `actor` likes `parent`.
+    Like {
+        /// The Like's id.
+        id: &'a str,
+        /// Who likes.
+        actor: &'a Actor,
+        /// The post liked.
+        parent: &'a PostView,
+    },
+    /// `actor` withdraws the like `id`.
+    UndoLike {
+        /// The Like's id.
+        id: &'a str,
+        /// Who liked.
+        actor: &'a Actor,
+        /// The post.
+        parent: &'a PostView,
+    },
+    /// The post's server refuses an activity about its object (a reply or like by someone who
+    /// may not see it).
+    RejectActivity {
+        /// Id of the refused activity.
+        activity_id: &'a str,
+        /// Who refuses (the post's author).
+        actor: &'a Actor,
+        /// Who sent it.
+        to: &'a Actor,
+    },
+    /// `blocker` blocks `blocked`.
+    Block {
+        /// The Block's id.
+        id: &'a str,
+        /// Who blocks.
+        blocker: &'a Actor,
+        /// Who is blocked.
+        blocked: &'a Actor,
+    },
+    /// `blocker` lifts the block `id`.
+    UndoBlock {
+        /// The Block's id.
+        id: &'a str,
+        /// Who blocked.
+        blocker: &'a Actor,
+        /// Who was blocked.
+        blocked: &'a Actor,
+    },
+}
+
+/// Builds the activity for an event. `None` means the event never leaves the instance (a
+/// members-only or private post).
+pub trait Herald: Send + Sync + std::fmt::Debug {
+    /// The activity announcing `event`.
+    fn announce(&self, event: &Event<'_>) -> Option<Announcement>;
+}
+
+/// Queues the activity for `event`, signed by `signer`, to the inboxes of the remote actors in
+/// `recipients`, inside the caller's transaction. Nothing is queued when no recipient is remote
+/// or when the event never leaves the instance.
+pub async fn announce(
+    conn: &impl ConnectionTrait,
+    herald: Option<&dyn Herald>,
+    signer: &Actor,
+    object_key: &str,
+    event: Event<'_>,
+    recipients: &[Actor],
+) -> Result<(), DbErr> {
+    let inboxes = outbox::inboxes_for(recipients);
+    if inboxes.is_empty() || !signer.is_local {
+        return Ok(());
+    }
+    let Some(herald) = herald else {
+        // Refuse rather than drop: a change that remote actors must hear of cannot be made
+        // by a process that cannot tell them.
+        return Err(DbErr::Custom(
+            "this process has no federation herald; it cannot announce changes to remote actors"
+                .into(),
+        ));
+    };
+    let Some(a) = herald.announce(&event) else {
+        return Ok(());
+    };
+    outbox::enqueue(
+        conn,
+        Outgoing {
+            ap_id: &a.id,
+            actor: signer.id,
+            object_key,
+            body: &a.body,
+        },
+        &inboxes,
+    )
+    .await?;
+    Ok(())
+}

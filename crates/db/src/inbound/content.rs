@@ -1,0 +1,455 @@
+//! Posts, comments and likes from other servers (DESIGN §5, inbound delivery).
+
+use crate::entity::{actor, comment, follow, post, post_like, post_recipient};
+use crate::error::OpResult;
+use crate::federation::{self, Event};
+use crate::posts::{self, PostView};
+use crate::{Db, actors, notifications, relations};
+use chrono::{DateTime, Utc};
+use enishi_core::{
+    Actor, ActorId, Audience, FollowState, NotificationKind, PostKind, Viewer, ViewerKind, may_see,
+};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
+use url::Url;
+
+/// A post from another server, already checked and sanitised by the ActivityPub layer.
+#[derive(Debug, Clone)]
+pub struct RemotePost<'a> {
+    /// Its id.
+    pub ap_id: &'a Url,
+    /// `Article` → diary, `Note` → voice.
+    pub kind: PostKind,
+    /// Its author (the activity's verified actor).
+    pub author: &'a Actor,
+    /// Title of an article.
+    pub title: Option<&'a str>,
+    /// The text of its content (for previews and search).
+    pub text: &'a str,
+    /// The sanitised HTML content.
+    pub html: &'a str,
+    /// `as:Public` in `to` or `cc`.
+    pub public: bool,
+    /// Addressed to the author's followers collection.
+    pub to_followers: bool,
+    /// Local actors it names in `to`/`cc`.
+    pub addressed: &'a [ActorId],
+    /// When it was published.
+    pub published: DateTime<Utc>,
+}
+
+/// What became of an inbound post, comment or like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Received {
+    /// Stored (or updated).
+    Stored,
+    /// Nothing here is concerned: not addressed to anyone here, nobody follows its author,
+    /// or its parent is unknown.
+    Ignored,
+    /// The sender may not see what they answered: refused, and a `Reject` was queued.
+    Refused,
+}
+
+/// The local members who follow `author` (accepted), friends included.
+async fn local_followers(
+    conn: &impl ConnectionTrait,
+    author: ActorId,
+) -> Result<Vec<ActorId>, DbErr> {
+    Ok(follow::Entity::find()
+        .filter(follow::Column::FolloweeId.eq(author.0))
+        .filter(follow::Column::State.eq(FollowState::Accepted.as_str()))
+        .filter(Expr::cust(
+            "follow.follower_id IN (SELECT id FROM actor WHERE is_local = TRUE)",
+        ))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|f| ActorId(f.follower_id))
+        .collect())
+}
+
+/// Stores a post from another server, or updates it when it is known. A non-public post is
+/// shown only to the local members it was addressed to, and to those who follow its author
+/// when it went to the author's followers (DESIGN §5); public posts are kept only when
+/// someone here follows the author or was addressed.
+pub async fn receive_post(db: &Db, new: RemotePost<'_>) -> OpResult<Received> {
+    let txn = crate::begin_write(db).await?;
+    let followers = local_followers(&txn, new.author.id).await?;
+    let mut recipients: Vec<ActorId> = new.addressed.to_vec();
+    if new.to_followers {
+        recipients.extend(followers.iter().copied());
+    }
+    recipients.sort_unstable();
+    recipients.dedup();
+    if recipients.is_empty() && (!new.public || followers.is_empty()) {
+        return Ok(Received::Ignored);
+    }
+    let audience = if new.public {
+        Audience::Public
+    } else {
+        // "Only the author" plus the recipients listed in post_recipient.
+        Audience::Private
+    };
+    let existing = post::Entity::find()
+        .filter(post::Column::ApId.eq(new.ap_id.as_str()))
+        .one(&txn)
+        .await?;
+    let row = match existing {
+        Some(row) if row.author_id != new.author.id.0 => return Ok(Received::Ignored),
+        Some(row) => {
+            let mut row: post::ActiveModel = row.into();
+            row.title = Set(new.title.map(str::to_owned));
+            row.body = Set(new.text.to_owned());
+            row.content_html = Set(Some(new.html.to_owned()));
+            row.audience = Set(audience.as_str().into());
+            row.updated_at = Set(Utc::now());
+            row.update(&txn).await?
+        }
+        None => {
+            post::ActiveModel {
+                public_id: Set(uuid::Uuid::now_v7().to_string()),
+                ap_id: Set(new.ap_id.to_string()),
+                kind: Set(new.kind.as_str().into()),
+                author_id: Set(new.author.id.0),
+                title: Set(new.title.map(str::to_owned)),
+                body: Set(new.text.to_owned()),
+                content_html: Set(Some(new.html.to_owned())),
+                audience: Set(audience.as_str().into()),
+                created_at: Set(new.published.min(Utc::now())),
+                updated_at: Set(new.published.min(Utc::now())),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?
+        }
+    };
+    if !recipients.is_empty() {
+        let rows: Vec<post_recipient::ActiveModel> = recipients
+            .iter()
+            .map(|a| post_recipient::ActiveModel {
+                post_id: Set(row.id),
+                actor_id: Set(a.0),
+            })
+            .collect();
+        post_recipient::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns([
+                    post_recipient::Column::PostId,
+                    post_recipient::Column::ActorId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(Received::Stored)
+}
+
+/// A comment from another server.
+#[derive(Debug, Clone)]
+pub struct RemoteComment<'a> {
+    /// Its id.
+    pub ap_id: &'a Url,
+    /// Its author.
+    pub author: &'a Actor,
+    /// What it answers (a post, or a comment on one).
+    pub in_reply_to: &'a Url,
+    /// The text of its content.
+    pub text: &'a str,
+    /// The sanitised HTML content.
+    pub html: &'a str,
+    /// When it was published.
+    pub published: DateTime<Utc>,
+}
+
+/// The post `url` names: the post itself, or the post a comment with that id answers.
+pub async fn parent_post(db: &Db, url: &Url) -> OpResult<Option<PostView>> {
+    let by_id = post::Entity::find()
+        .filter(post::Column::ApId.eq(url.as_str()))
+        .one(&db.conn)
+        .await?;
+    let row = match by_id {
+        Some(row) => row,
+        None => {
+            let Some(c) = comment::Entity::find()
+                .filter(comment::Column::ApId.eq(url.as_str()))
+                .one(&db.conn)
+                .await?
+            else {
+                return Ok(None);
+            };
+            match post::Entity::find_by_id(c.post_id).one(&db.conn).await? {
+                Some(row) => row,
+                None => return Ok(None),
+            }
+        }
+    };
+    Ok(Some(posts::view_of(db, posts::to_domain(row)?).await?))
+}
+
+/// Whether remote `actor` may see `parent` (the audience rule, addressing included).
+pub async fn may_react(db: &Db, actor: &Actor, parent: &PostView) -> OpResult<bool> {
+    let viewer = Viewer::remote(actor.id);
+    let mut rel = relations::relation(db, &viewer, parent.author.id).await?;
+    rel.addressed = post_recipient::Entity::find_by_id((parent.post.id.0, actor.id.0))
+        .one(&db.conn)
+        .await?
+        .is_some();
+    Ok(may_see(parent.post.audience, ViewerKind::Remote, rel))
+}
+
+/// Stores a remote comment. On a local post the commenter must be allowed to see it (else it
+/// is refused with a `Reject` of `activity_id`), and the post's author passes it on to the
+/// post's other remote viewers. `vouched` is set when the comment arrives forwarded by the
+/// post's author, whose server judged it.
+pub async fn receive_comment(
+    db: &Db,
+    new: RemoteComment<'_>,
+    activity_id: &str,
+    vouched: bool,
+) -> OpResult<Received> {
+    let Some(parent) = parent_post(db, new.in_reply_to).await? else {
+        return Ok(Received::Ignored);
+    };
+    if parent.author.is_local && !may_react(db, new.author, &parent).await? {
+        refuse(db, &parent, new.author, activity_id).await?;
+        return Ok(Received::Refused);
+    }
+    if !vouched && !parent.author.is_local && !may_react(db, new.author, &parent).await? {
+        return Ok(Received::Ignored);
+    }
+    let txn = crate::begin_write(db).await?;
+    let existing = comment::Entity::find()
+        .filter(comment::Column::ApId.eq(new.ap_id.as_str()))
+        .one(&txn)
+        .await?;
+    let row = match existing {
+        Some(row) if row.author_id != new.author.id.0 => return Ok(Received::Ignored),
+        Some(row) => {
+            let mut row: comment::ActiveModel = row.into();
+            row.body = Set(new.text.to_owned());
+            row.content_html = Set(Some(new.html.to_owned()));
+            row.updated_at = Set(Utc::now());
+            row.update(&txn).await?
+        }
+        None => {
+            let row = comment::ActiveModel {
+                public_id: Set(uuid::Uuid::now_v7().to_string()),
+                ap_id: Set(new.ap_id.to_string()),
+                post_id: Set(parent.post.id.0),
+                author_id: Set(new.author.id.0),
+                body: Set(new.text.to_owned()),
+                content_html: Set(Some(new.html.to_owned())),
+                created_at: Set(new.published.min(Utc::now())),
+                updated_at: Set(new.published.min(Utc::now())),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            if parent.author.is_local {
+                notifications::create(
+                    &txn,
+                    parent.author.id,
+                    NotificationKind::Comment,
+                    new.author.id,
+                    notifications::Refs {
+                        post: Some(parent.post.id.0),
+                        comment: Some(row.id),
+                        introduction: None,
+                    },
+                )
+                .await?;
+            }
+            row
+        }
+    };
+    if parent.author.is_local && parent.post.audience.leaves_instance() {
+        let comment = crate::reactions::comment_to_domain(row)?;
+        let others: Vec<Actor> = posts::remote_audience(db, &txn, &parent)
+            .await?
+            .0
+            .into_iter()
+            .filter(|a| a.id != new.author.id && a.domain != new.author.domain)
+            .collect();
+        federation::announce(
+            &txn,
+            db.herald(),
+            &parent.author,
+            parent.post.ap_id.as_str(),
+            Event::ForwardComment {
+                comment: &comment,
+                author: new.author,
+                parent: &parent,
+            },
+            &others,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(Received::Stored)
+}
+
+async fn refuse(db: &Db, parent: &PostView, sender: &Actor, activity_id: &str) -> OpResult<()> {
+    let txn = crate::begin_write(db).await?;
+    federation::announce(
+        &txn,
+        db.herald(),
+        &parent.author,
+        activity_id,
+        Event::RejectActivity {
+            activity_id,
+            actor: &parent.author,
+            to: sender,
+        },
+        std::slice::from_ref(sender),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Remote `liker` likes `object` (a local post) with the Like `like_id`.
+pub async fn receive_like(
+    db: &Db,
+    liker: &Actor,
+    object: &Url,
+    like_id: &str,
+) -> OpResult<Received> {
+    let Some(parent) = parent_post(db, object).await? else {
+        return Ok(Received::Ignored);
+    };
+    if parent.post.ap_id != *object {
+        // Likes of comments are not kept.
+        return Ok(Received::Ignored);
+    }
+    if !may_react(db, liker, &parent).await? {
+        if parent.author.is_local {
+            refuse(db, &parent, liker, like_id).await?;
+            return Ok(Received::Refused);
+        }
+        return Ok(Received::Ignored);
+    }
+    let txn = crate::begin_write(db).await?;
+    let inserted = post_like::Entity::insert(post_like::ActiveModel {
+        post_id: Set(parent.post.id.0),
+        actor_id: Set(liker.id.0),
+        ap_id: Set(Some(like_id.to_owned())),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([post_like::Column::PostId, post_like::Column::ActorId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    if inserted > 0 && parent.author.is_local {
+        notifications::create(
+            &txn,
+            parent.author.id,
+            NotificationKind::Like,
+            liker.id,
+            notifications::Refs {
+                post: Some(parent.post.id.0),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(Received::Stored)
+}
+
+/// Remote `liker` withdraws a like, named by the Like's id or by the object liked.
+pub async fn undo_like(
+    db: &Db,
+    liker: &Actor,
+    like_id: Option<&str>,
+    object: Option<&Url>,
+) -> OpResult<bool> {
+    let mut q = post_like::Entity::delete_many().filter(post_like::Column::ActorId.eq(liker.id.0));
+    q = match (like_id, object) {
+        (Some(id), _) => q.filter(post_like::Column::ApId.eq(id)),
+        (None, Some(object)) => q.filter(Expr::cust(format!(
+            "post_id IN (SELECT id FROM post WHERE ap_id = '{}')",
+            object.as_str().replace('\'', "''")
+        ))),
+        (None, None) => return Ok(false),
+    };
+    Ok(q.exec(&db.conn).await?.rows_affected > 0)
+}
+
+/// `actor` deletes the object `ap_id`: their post, their comment, or a comment on their post.
+/// Returns whether anything was removed.
+pub async fn delete_object(db: &Db, actor: &Actor, ap_id: &Url) -> OpResult<bool> {
+    let posts_gone = post::Entity::delete_many()
+        .filter(post::Column::ApId.eq(ap_id.as_str()))
+        .filter(post::Column::AuthorId.eq(actor.id.0))
+        .exec(&db.conn)
+        .await?
+        .rows_affected;
+    if posts_gone > 0 {
+        return Ok(true);
+    }
+    let comments_gone = comment::Entity::delete_many()
+        .filter(comment::Column::ApId.eq(ap_id.as_str()))
+        .filter(Expr::cust(format!(
+            "(comment.author_id = {a} OR comment.post_id IN (SELECT id FROM post WHERE author_id = {a}))",
+            a = actor.id.0
+        )))
+        .exec(&db.conn)
+        .await?
+        .rows_affected;
+    Ok(comments_gone > 0)
+}
+
+/// A remote actor deleted their account: everything of theirs goes.
+pub async fn delete_actor(db: &Db, gone: &Actor) -> OpResult<bool> {
+    if gone.is_local {
+        return Ok(false);
+    }
+    Ok(actor::Entity::delete_by_id(gone.id.0)
+        .exec(&db.conn)
+        .await?
+        .rows_affected
+        > 0)
+}
+
+/// Finds a known actor by id, for activities that name one.
+pub async fn known_actor(db: &Db, id: &Url) -> OpResult<Option<Actor>> {
+    Ok(actors::find_by_ap_id(db, id).await?)
+}
+
+/// The server of `refuser` (the author of the post) refused our member's comment `note`:
+/// it goes, as it cannot be part of the conversation.
+pub async fn withdraw_comment(db: &Db, refuser: &Actor, note: &Url) -> OpResult<bool> {
+    Ok(comment::Entity::delete_many()
+        .filter(comment::Column::ApId.eq(note.as_str()))
+        .filter(Expr::cust(format!(
+            "comment.post_id IN (SELECT id FROM post WHERE author_id = {})",
+            refuser.id.0
+        )))
+        .exec(&db.conn)
+        .await?
+        .rows_affected
+        > 0)
+}
+
+/// The server of `refuser` refused our member's like `like_id` of their post.
+pub async fn withdraw_like(db: &Db, refuser: &Actor, like_id: &str) -> OpResult<bool> {
+    Ok(post_like::Entity::delete_many()
+        .filter(post_like::Column::ApId.eq(like_id))
+        .filter(Expr::cust(format!(
+            "post_like.post_id IN (SELECT id FROM post WHERE author_id = {})",
+            refuser.id.0
+        )))
+        .exec(&db.conn)
+        .await?
+        .rows_affected
+        > 0)
+}

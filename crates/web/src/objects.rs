@@ -1,0 +1,95 @@
+//! Diaries, voice posts and comments at their ActivityPub ids: ActivityStreams JSON behind
+//! authorised fetch (DESIGN §5) and a page for browsers.
+
+use crate::negotiate::{activity_json, wants_activity_json};
+use crate::signed::SignedFetch;
+use crate::{AppError, AppState, pages};
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use enishi_apub::context::default_context;
+use enishi_apub::federate::{comment_object, post_object};
+use enishi_core::{PostKind, Viewer};
+use enishi_db::{OpError, posts, reactions};
+
+/// Routes for `/diaries/{id}`, `/voices/{id}` and `/comments/{id}`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/diaries/{id}", get(diary))
+        .route("/voices/{id}", get(voice))
+        .route("/comments/{id}", get(comment))
+}
+
+/// Unsigned requests for what they may not see learn only that a signature is needed;
+/// signed ones by someone not allowed get a plain 404 (existence is not revealed).
+fn hidden(signed: &SignedFetch, what: String) -> AppError {
+    if signed.0.is_none() {
+        AppError::new(
+            StatusCode::UNAUTHORIZED,
+            "signature_required",
+            format!("{what} needs a signed request (authorised fetch)"),
+        )
+    } else {
+        AppError::not_found(format!("no {what}"))
+    }
+}
+
+async fn post(
+    state: AppState,
+    kind: PostKind,
+    id: String,
+    headers: HeaderMap,
+    signed: SignedFetch,
+) -> Result<Response, AppError> {
+    let what = format!("{} {id:?}", kind.path().trim_end_matches('s'));
+    let viewer = signed.viewer();
+    let view = match posts::get_visible(&state.db, &viewer, kind, &id).await {
+        Ok(v) if v.author.is_local => v,
+        Ok(_) | Err(OpError::NotFound(_)) => return Err(hidden(&signed, what)),
+        Err(e) => return Err(e.into()),
+    };
+    if wants_activity_json(&headers) {
+        let mut object = post_object(&view).ok_or_else(|| hidden(&signed, what))?;
+        object["@context"] = default_context();
+        return Ok(activity_json(&object));
+    }
+    Ok(pages::post_page(&state, &view).into_response())
+}
+
+async fn diary(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    signed: SignedFetch,
+) -> Result<Response, AppError> {
+    post(state, PostKind::Diary, id, headers, signed).await
+}
+
+async fn voice(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    signed: SignedFetch,
+) -> Result<Response, AppError> {
+    post(state, PostKind::Voice, id, headers, signed).await
+}
+
+async fn comment(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    signed: SignedFetch,
+) -> Result<Response, AppError> {
+    let what = format!("comment {id:?}");
+    let viewer: Viewer = signed.viewer();
+    let (comment, parent) = match reactions::get_visible_comment(&state.db, &viewer, &id).await {
+        Ok((c, p)) if c.author.is_local => (c, p),
+        Ok(_) | Err(OpError::NotFound(_)) => return Err(hidden(&signed, what)),
+        Err(e) => return Err(e.into()),
+    };
+    let mut object = comment_object(&comment.comment, &comment.author, &parent)
+        .ok_or_else(|| hidden(&signed, what))?;
+    object["@context"] = default_context();
+    Ok(activity_json(&object))
+}

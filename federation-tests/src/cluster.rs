@@ -1,0 +1,203 @@
+//! Several Enishi instances in one process, each on its own database and loopback port
+//! (`localhost:PORT`), driven over real HTTP through the JSON API.
+
+use enishi_apub::keys::generate_actor_keys;
+use enishi_apub::signatures::Signer;
+use enishi_core::ActorId;
+use enishi_db::accounts::{self, NewMember};
+use enishi_server::{Running, default_config, start_on_free_port};
+use enishi_testkit::api::Api;
+use enishi_testkit::{DbKind, TestDb};
+use serde_json::{Value, json};
+use std::future::Future;
+use std::time::{Duration, Instant, SystemTime};
+use url::Url;
+
+/// How long a scenario waits for something to cross between instances.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// One running instance with its database.
+pub struct Node {
+    /// The instance.
+    pub run: Running,
+    /// Its database (dropped after the instance stops).
+    pub db: TestDb,
+}
+
+impl Node {
+    /// Starts an instance on a fresh database of `kind`, with quick retries for tests.
+    pub async fn start(kind: DbKind) -> anyhow::Result<Node> {
+        let db = TestDb::create(kind).await?;
+        let mut config = default_config(&db.url, &db.dir);
+        config.delivery.retry_base_ms = 200;
+        config.delivery.timeout_secs = 5;
+        let run = start_on_free_port(config).await?;
+        Ok(Node { run, db })
+    }
+
+    /// `localhost:PORT`.
+    pub fn domain(&self) -> &str {
+        &self.run.config.instance.domain
+    }
+
+    /// Creates a member with an API token.
+    pub async fn member(&self, name: &str) -> anyhow::Result<Member> {
+        let keys = tokio::task::spawn_blocking(generate_actor_keys).await?;
+        let m = accounts::create(
+            &self.run.db,
+            &self.run.config.instance,
+            NewMember {
+                username: name,
+                password: "password1",
+                is_admin: false,
+                keys,
+            },
+        )
+        .await?;
+        let token = enishi_db::tokens::create(&self.run.db, m.account_id, "test").await?;
+        let pem = enishi_db::actors::private_key_pem(&self.run.db, m.actor.id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("{name} has no key"))?;
+        Ok(Member {
+            name: name.to_owned(),
+            handle: format!("{name}@{}", self.domain()),
+            ap_id: m.actor.ap_id.clone(),
+            actor_id: m.actor.id,
+            api: Api::new(&self.run.base_url, Some(token)),
+            signer: Signer::from_pem(&pem, &m.actor.public_key_id)?,
+        })
+    }
+
+    /// Stops the instance and removes its database.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.run.stop().await?;
+        self.db.destroy().await
+    }
+}
+
+/// A member of one instance and an API client logged in as them.
+pub struct Member {
+    /// Username.
+    pub name: String,
+    /// `name@localhost:PORT`, how other instances name them.
+    pub handle: String,
+    /// Actor URL.
+    pub ap_id: Url,
+    /// Actor id in their instance's database.
+    pub actor_id: ActorId,
+    /// API client with the member's token.
+    pub api: Api,
+    /// The member's signing key, for tests that act as their server would.
+    pub signer: Signer,
+}
+
+impl Member {
+    /// GET `url` signed with this member's key, asking for ActivityStreams.
+    pub async fn signed_get(&self, url: &str) -> anyhow::Result<(u16, Value)> {
+        let url = Url::parse(url)?;
+        let signed = self.signer.sign_get(&url, SystemTime::now())?;
+        let mut req = reqwest::Client::new()
+            .get(url.clone())
+            .header("accept", "application/activity+json");
+        for (k, v) in &signed.headers {
+            req = req.header(*k, v);
+        }
+        let resp = req.send().await?;
+        let status = resp.status().as_u16();
+        let body = resp.json::<Value>().await.unwrap_or(Value::Null);
+        Ok((status, body))
+    }
+
+    /// POSTs `activity` to `inbox`, signed with this member's key.
+    pub async fn signed_post(&self, inbox: &str, activity: &Value) -> anyhow::Result<(u16, Value)> {
+        let url = Url::parse(inbox)?;
+        let body = activity.to_string();
+        let signed = self
+            .signer
+            .sign_post(&url, body.as_bytes(), SystemTime::now())?;
+        let mut req = reqwest::Client::new().post(url.clone()).body(body);
+        for (k, v) in &signed.headers {
+            req = req.header(*k, v);
+        }
+        let resp = req.send().await?;
+        let status = resp.status().as_u16();
+        let body = resp.json::<Value>().await.unwrap_or(Value::Null);
+        Ok((status, body))
+    }
+
+    /// How this member stands with `other` (a handle).
+    pub async fn relationship(&self, other: &str) -> anyhow::Result<Value> {
+        self.api
+            .ok(&format!("/api/v1/users/{other}/relationship"))
+            .await
+    }
+}
+
+/// Polls `check` until it returns `Ok(Some(_))`, or fails after [`PATIENCE`] with the last
+/// state seen.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = anyhow::Result<Option<T>>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check().await? {
+            return Ok(v);
+        }
+        if start.elapsed() > PATIENCE {
+            anyhow::bail!("gave up waiting: {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// `a` asks `b` (on another instance) to be friends and `b` approves; returns once both
+/// instances see the friendship.
+pub async fn befriend(a: &Member, b: &Member) -> anyhow::Result<()> {
+    let (s, body) = a
+        .api
+        .post(
+            "/api/v1/friends/requests",
+            json!({ "target": b.ap_id.as_str() }),
+        )
+        .await?;
+    anyhow::ensure!(s == 201, "request {} → {}: {s} {body}", a.name, b.name);
+    let id = eventually(&format!("{} sees {}'s request", b.name, a.name), || async {
+        let incoming = b
+            .api
+            .ok("/api/v1/friends/requests?direction=incoming")
+            .await?;
+        Ok(incoming["items"].as_array().and_then(|items| {
+            items
+                .iter()
+                .find(|r| r["from"]["handle"] == a.handle.as_str())
+                .and_then(|r| r["id"].as_i64())
+        }))
+    })
+    .await?;
+    let (s, body) = b
+        .api
+        .post_empty(&format!("/api/v1/friends/requests/{id}/accept"))
+        .await?;
+    anyhow::ensure!(s == 200, "accept: {s} {body}");
+    for (x, y) in [(a, b), (b, a)] {
+        eventually(
+            &format!("{} is friends with {}", x.name, y.name),
+            || async {
+                let rel = x.relationship(&y.handle).await?;
+                Ok((rel["friend"] == true).then_some(()))
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The first item of `list` (an API page) whose `field` equals `value`.
+pub fn find_item<'a>(list: &'a Value, field: &str, value: &str) -> Option<&'a Value> {
+    list["items"]
+        .as_array()?
+        .iter()
+        .find(|i| i[field].as_str() == Some(value))
+}
