@@ -5,7 +5,7 @@ use enishi_apub::keys::generate_actor_keys;
 use enishi_apub::signatures::Signer;
 use enishi_core::ActorId;
 use enishi_db::accounts::{self, NewMember};
-use enishi_server::{Running, default_config, start_on_free_port};
+use enishi_server::{Running, default_config, start_on_loopback};
 use enishi_testkit::api::Api;
 use enishi_testkit::{DbKind, TestDb};
 use serde_json::{Value, json};
@@ -27,11 +27,16 @@ pub struct Node {
 impl Node {
     /// Starts an instance on a fresh database of `kind`, with quick retries for tests.
     pub async fn start(kind: DbKind) -> anyhow::Result<Node> {
+        Node::start_on(kind, 0).await
+    }
+
+    /// Starts an instance on loopback `port` (0: any free one) on a fresh database.
+    pub async fn start_on(kind: DbKind, port: u16) -> anyhow::Result<Node> {
         let db = TestDb::create(kind).await?;
         let mut config = default_config(&db.url, &db.dir);
         config.delivery.retry_base_ms = 200;
         config.delivery.timeout_secs = 5;
-        let run = start_on_free_port(config).await?;
+        let run = start_on_loopback(config, port).await?;
         Ok(Node { run, db })
     }
 

@@ -12,6 +12,8 @@ enishi_testkit::main!(db: [
     comments_reach_the_diary_s_other_friends_and_outsiders_are_refused,
     an_edit_narrowing_the_audience_deletes_remote_copies,
     block_and_unfriend_propagate,
+    introductions_are_written_accepted_hidden_and_removed_on_unfriend,
+    a_drifted_follower_list_is_repaired_by_collection_synchronization,
 ]);
 
 /// Posts a diary as `m`; returns its API body.
@@ -388,6 +390,154 @@ async fn block_and_unfriend_propagate(t: TestDb) -> anyhow::Result<()> {
     .await?;
     let (s, _) = bob.signed_get(&ap_id).await?;
     anyhow::ensure!(s == 404, "blocked friend's signed fetch: {s}");
+    a.stop().await?;
+    b.stop().await
+}
+
+async fn introductions_are_written_accepted_hidden_and_removed_on_unfriend(
+    t: TestDb,
+) -> anyhow::Result<()> {
+    let a = Node::start(t.kind).await?;
+    let b = Node::start(t.kind).await?;
+    let alice = a.member("alice").await?;
+    let dave = a.member("dave").await?;
+    let bob = b.member("bob").await?;
+    befriend(&alice, &bob).await?;
+
+    // Alice introduces bob; bob's instance keeps it and shows it on his profile.
+    let (s, intro) = alice
+        .api
+        .post(
+            &format!("/api/v1/users/{}/introductions", bob.handle),
+            json!({ "text": "Bob bakes the best bread in town." }),
+        )
+        .await?;
+    anyhow::ensure!(s == 201, "write: {s} {intro}");
+    let ap_id = intro["ap_id"].as_str().unwrap().to_owned();
+    let on_b = eventually("bob's profile shows alice's introduction", || async {
+        let list = bob.api.ok("/api/v1/users/bob/introductions").await?;
+        Ok(find_item(&list, "ap_id", &ap_id).cloned())
+    })
+    .await?;
+    anyhow::ensure!(
+        on_b["text"] == "Bob bakes the best bread in town.",
+        "{on_b}"
+    );
+    anyhow::ensure!(on_b["hidden"] == false, "{on_b}");
+
+    // An edit reaches the copy.
+    let (s, body) = alice
+        .api
+        .patch(
+            &format!("/api/v1/introductions/{}", intro["id"].as_str().unwrap()),
+            json!({ "text": "Bob bakes, and sings." }),
+        )
+        .await?;
+    anyhow::ensure!(s == 200, "edit: {s} {body}");
+    eventually("the edit reaches bob's instance", || async {
+        let list = bob.api.ok("/api/v1/users/bob/introductions").await?;
+        Ok(find_item(&list, "ap_id", &ap_id)
+            .filter(|i| i["text"] == "Bob bakes, and sings.")
+            .map(|_| ()))
+    })
+    .await?;
+
+    // Bob hides it: alice's instance hears (Remove) and hides its copy too.
+    let (s, body) = bob
+        .api
+        .post_empty(&format!(
+            "/api/v1/introductions/{}/hide",
+            on_b["id"].as_str().unwrap()
+        ))
+        .await?;
+    anyhow::ensure!(s == 200, "hide: {s} {body}");
+    eventually("alice's copy is hidden", || async {
+        let list = alice
+            .api
+            .ok(&format!("/api/v1/users/{}/introductions", bob.handle))
+            .await?;
+        Ok(find_item(&list, "ap_id", &ap_id)
+            .filter(|i| i["hidden"] == true)
+            .map(|_| ()))
+    })
+    .await?;
+
+    // Someone who is not bob's friend cannot place an introduction on his profile.
+    let forged = json!({
+        "@context": enishi_apub::context::default_context(),
+        "id": format!("{}/activities/dave-intro", a.run.base_url),
+        "type": "Create",
+        "actor": dave.ap_id.as_str(),
+        "to": [bob.ap_id.as_str()],
+        "object": {
+            "id": format!("{}/introductions/dave-about-bob", a.run.base_url),
+            "type": "Note",
+            "attributedTo": dave.ap_id.as_str(),
+            "content": "I know bob!",
+            "to": [bob.ap_id.as_str()],
+            "introductionOf": bob.ap_id.as_str(),
+        }
+    });
+    let (s, body) = dave
+        .signed_post(&format!("{}/inbox", b.run.base_url), &forged)
+        .await?;
+    anyhow::ensure!(s == 403, "a stranger's introduction: {s} {body}");
+    let list = bob.api.ok("/api/v1/users/bob/introductions").await?;
+    anyhow::ensure!(
+        !list.to_string().contains("I know bob"),
+        "the stranger's introduction was kept: {list}"
+    );
+
+    // Unfriending removes the introduction on both instances.
+    let (s, body) = bob
+        .api
+        .delete(&format!("/api/v1/friends/{}", alice.handle))
+        .await?;
+    anyhow::ensure!(s == 204, "unfriend: {s} {body}");
+    let bobs = bob.api.ok("/api/v1/users/bob/introductions").await?;
+    anyhow::ensure!(find_item(&bobs, "ap_id", &ap_id).is_none(), "{bobs}");
+    eventually("alice's copy is gone", || async {
+        let list = alice
+            .api
+            .ok(&format!("/api/v1/users/{}/introductions", bob.handle))
+            .await?;
+        Ok(find_item(&list, "ap_id", &ap_id).is_none().then_some(()))
+    })
+    .await?;
+    a.stop().await?;
+    b.stop().await
+}
+
+async fn a_drifted_follower_list_is_repaired_by_collection_synchronization(
+    t: TestDb,
+) -> anyhow::Result<()> {
+    use enishi_db::entity::{follow, friendship};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let a = Node::start(t.kind).await?;
+    let b = Node::start(t.kind).await?;
+    let alice = a.member("alice").await?;
+    let bob = b.member("bob").await?;
+    befriend(&alice, &bob).await?;
+    // B loses its record of bob following alice (a restored backup, a lost Undo).
+    let alice_on_b = enishi_db::actors::find_by_ap_id(&b.run.db, &alice.ap_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("B does not know alice"))?;
+    follow::Entity::delete_many()
+        .filter(follow::Column::FollowerId.eq(bob.actor_id.0))
+        .filter(follow::Column::FolloweeId.eq(alice_on_b.id.0))
+        .exec(&b.run.db.conn)
+        .await?;
+    friendship::Entity::delete_many()
+        .exec(&b.run.db.conn)
+        .await?;
+    // A followers-only delivery carries A's digest of alice's followers on B; B's differs, so
+    // B fetches the list, finds bob there, and withdraws the follow it has no record of.
+    diary(&alice, "Who still reads me?", "friends").await?;
+    eventually("alice's followers agree with B again", || async {
+        let rel = alice.relationship(&bob.handle).await?;
+        Ok((rel["followed_by"] == false && rel["friend"] == false).then_some(()))
+    })
+    .await?;
     a.stop().await?;
     b.stop().await
 }

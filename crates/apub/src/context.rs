@@ -20,7 +20,13 @@ pub fn default_context() -> Value {
             "discoverable": "toot:discoverable",
             "indexable": "toot:indexable",
             "introductions": { "@id": "enishi:introductions", "@type": "@id" },
-            "introductionOf": { "@id": "enishi:introductionOf", "@type": "@id" }
+            "introductionOf": { "@id": "enishi:introductionOf", "@type": "@id" },
+            "gts": "https://gotosocial.org/ns#",
+            "interactionPolicy": { "@id": "gts:interactionPolicy", "@type": "@id" },
+            "canReply": { "@id": "gts:canReply", "@type": "@id" },
+            "canLike": { "@id": "gts:canLike", "@type": "@id" },
+            "canAnnounce": { "@id": "gts:canAnnounce", "@type": "@id" },
+            "automaticApproval": { "@id": "gts:automaticApproval", "@type": "@id" }
         }
     ])
 }

@@ -109,6 +109,28 @@ pub fn comment_object(comment: &Comment, author: &Actor, parent: &PostView) -> O
     }))
 }
 
+/// The Note of an introduction (DESIGN §4): addressed to its subject, aimed at the subject's
+/// introductions collection, naming the subject with `introductionOf` and a Mention.
+pub fn introduction_object(v: &enishi_db::introductions::IntroductionView) -> Value {
+    let subject = v.subject.ap_id.as_str();
+    json!({
+        "id": v.introduction.ap_id.as_str(),
+        "type": "Note",
+        "attributedTo": v.writer.ap_id.as_str(),
+        "content": text_to_html(&v.introduction.body),
+        "published": v.introduction.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "to": [subject],
+        "cc": [],
+        "tag": [{ "type": "Mention", "href": subject }],
+        "target": {
+            "type": "OrderedCollection",
+            "id": format!("{subject}/introductions"),
+            "attributedTo": subject,
+        },
+        "introductionOf": subject,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,9 +2,9 @@
 //! which queues them in the change's own transaction.
 
 use crate::context::default_context;
-use crate::federate::{comment_object, followers_of, post_object};
+use crate::federate::{comment_object, followers_of, introduction_object, post_object};
 use enishi_core::{Actor, InstanceSettings};
-use enishi_db::federation::{Event, Herald};
+use enishi_db::federation::{Event, Herald, IntroductionAnswer};
 use enishi_db::outbox::Announcement;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -231,6 +231,55 @@ impl Herald for ActivityHerald {
                 json!(activity_id),
                 json!([to.ap_id.as_str()]),
             ),
+            Event::WriteIntroduction { intro, edited } => {
+                let object = introduction_object(intro);
+                let id = self.new_id();
+                let activity = json!({
+                    "@context": default_context(),
+                    "id": id,
+                    "type": if edited { "Update" } else { "Create" },
+                    "actor": intro.writer.ap_id.as_str(),
+                    "to": [intro.subject.ap_id.as_str()],
+                    "object": object,
+                });
+                Announcement {
+                    id,
+                    body: activity.to_string(),
+                }
+            }
+            Event::DeleteIntroduction { ap_id, actor, to } => self.wrap(
+                self.new_id(),
+                "Delete",
+                actor,
+                json!({ "id": ap_id.as_str(), "type": "Tombstone" }),
+                json!([to.ap_id.as_str()]),
+            ),
+            Event::AnswerIntroduction {
+                ap_id,
+                subject,
+                writer,
+                answer,
+            } => {
+                let kind = match answer {
+                    IntroductionAnswer::Accept => "Accept",
+                    IntroductionAnswer::Reject => "Reject",
+                    IntroductionAnswer::Remove => "Remove",
+                };
+                let mut a = self.wrap(
+                    self.new_id(),
+                    kind,
+                    subject,
+                    json!(ap_id.as_str()),
+                    json!([writer.ap_id.as_str()]),
+                );
+                if answer == IntroductionAnswer::Remove {
+                    let mut body: serde_json::Value =
+                        serde_json::from_str(&a.body).expect("just serialised");
+                    body["target"] = json!(format!("{}/introductions", subject.ap_id));
+                    a.body = body.to_string();
+                }
+                a
+            }
             Event::Block {
                 id,
                 blocker,

@@ -12,6 +12,7 @@ pub mod keys;
 pub mod objects;
 pub mod outbox;
 pub mod signatures;
+pub mod sync;
 pub mod wire;
 
 pub use data::FederationData;

@@ -25,6 +25,14 @@ pub struct Args {
     /// Inboxes per host.
     #[arg(long, default_value_t = 20)]
     inboxes_per_host: usize,
+    /// Only Enishi's outbox: no signing-rate measurement and no federation-crate comparison
+    /// (for profiling; the figures then lack their reference).
+    #[arg(long)]
+    outbox_only: bool,
+    /// How receivers verify signatures: `aws-lc` (Enishi's verifier, cheap, so that the
+    /// sender is what is measured) or `crate` (the federation crate's `rsa` code).
+    #[arg(long, default_value = "aws-lc")]
+    verifier: String,
     /// Base PostgreSQL URL (a database is created and dropped on it).
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
     postgres: String,
@@ -40,8 +48,11 @@ fn sibling(name: &str) -> anyhow::Result<std::path::PathBuf> {
     Ok(path)
 }
 
-fn receiver(hosts: usize) -> anyhow::Result<Receiver> {
-    Receiver::start(&sibling("receiver")?, &["--ports", &hosts.to_string()])
+fn receiver(hosts: usize, verifier: &str) -> anyhow::Result<Receiver> {
+    Receiver::start(
+        &sibling("receiver")?,
+        &["--ports", &hosts.to_string(), "--verifier", verifier],
+    )
 }
 
 fn now_us() -> u128 {
@@ -201,7 +212,7 @@ async fn through_the_crate(
     args: &Args,
     concurrency: usize,
 ) -> anyhow::Result<Figures> {
-    let recv = receiver(args.hosts)?;
+    let recv = receiver(args.hosts, &args.verifier)?;
     let inboxes = recv.inboxes(args.inboxes_per_host);
     let n = inboxes.len();
     // debug: the crate refuses URLs with explicit ports otherwise, and every receiver here has one.
@@ -246,7 +257,7 @@ async fn measure(
     args: &Args,
     limit: f64,
 ) -> anyhow::Result<()> {
-    let recv = receiver(args.hosts)?;
+    let recv = receiver(args.hosts, &args.verifier)?;
     let inboxes = recv.inboxes(args.inboxes_per_host);
     let n = inboxes.len();
     let config = enishi_server::default_config(url, dir);
@@ -295,6 +306,9 @@ async fn measure(
         ours.p50_ms,
         ours.p99_ms
     );
+    if args.outbox_only {
+        return run.stop().await;
+    }
     // The federation crate, same actor (its key document is served by the instance above).
     let actor = CrateActor {
         id: alice.ap_id.clone(),
@@ -315,17 +329,21 @@ async fn measure(
 
 /// Runs the benchmark.
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let aws = signing_rate(false);
-    let rsa = signing_rate(true);
+    let (aws, rsa) = if args.outbox_only {
+        (f64::NAN, f64::NAN)
+    } else {
+        (signing_rate(false), signing_rate(true))
+    };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
         "RSA-2048 PKCS#1 v1.5 signing on {cores} cores: aws-lc-rs {aws:.0}/s, rsa crate {rsa:.0}/s (ratio {:.1}×)",
         aws / rsa
     );
     println!(
-        "fan-out: one activity to {} inboxes on {} loopback hosts that verify every signature",
+        "fan-out: one activity to {} inboxes on {} loopback hosts that verify every signature ({} verifier)",
         args.hosts * args.inboxes_per_host,
-        args.hosts
+        args.hosts,
+        args.verifier
     );
     let dir = std::env::temp_dir().join(format!("enishi-fanout-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;

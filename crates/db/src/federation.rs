@@ -115,6 +115,33 @@ pub enum Event<'a> {
         /// Who sent it.
         to: &'a Actor,
     },
+    /// A local writer's introduction of a remote subject, new or edited.
+    WriteIntroduction {
+        /// The introduction.
+        intro: &'a crate::introductions::IntroductionView,
+        /// Whether it is an edit (`Update`) rather than new (`Create`).
+        edited: bool,
+    },
+    /// An introduction is gone; `actor` (writer or subject) tells the other.
+    DeleteIntroduction {
+        /// The introduction's id.
+        ap_id: &'a Url,
+        /// Who deletes it.
+        actor: &'a Actor,
+        /// The other party.
+        to: &'a Actor,
+    },
+    /// The local subject's answer to a remote writer's introduction.
+    AnswerIntroduction {
+        /// The introduction's id.
+        ap_id: &'a Url,
+        /// The subject, who answers.
+        subject: &'a Actor,
+        /// The writer.
+        writer: &'a Actor,
+        /// Shown, refused or hidden.
+        answer: IntroductionAnswer,
+    },
     /// `blocker` blocks `blocked`.
     Block {
         /// The Block's id.
@@ -133,6 +160,17 @@ pub enum Event<'a> {
         /// Who was blocked.
         blocked: &'a Actor,
     },
+}
+
+/// How a subject's server answers an introduction written elsewhere (DESIGN §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntroductionAnswer {
+    /// Shown on the subject's profile (`Accept`).
+    Accept,
+    /// Refused (`Reject`): the writer is not a friend.
+    Reject,
+    /// Hidden by the subject after all (`Remove` from the introductions collection).
+    Remove,
 }
 
 /// Builds the activity for an event. `None` means the event never leaves the instance (a

@@ -2,6 +2,7 @@
 
 use crate::entity::{account, introduction};
 use crate::error::{OpError, OpResult};
+use crate::federation::{self, Event, IntroductionAnswer};
 use crate::{Db, actors, notifications, relations};
 use chrono::Utc;
 use enishi_core::{
@@ -13,7 +14,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Qu
 use url::Url;
 
 /// Converts a row into the domain introduction.
-fn to_domain(row: introduction::Model) -> Result<Introduction, DbErr> {
+pub(crate) fn to_domain(row: introduction::Model) -> Result<Introduction, DbErr> {
     Ok(Introduction {
         id: row.id,
         ap_id: Url::parse(&row.ap_id)
@@ -54,7 +55,7 @@ pub async fn section_audience(db: &Db, subject: ActorId) -> Result<Audience, DbE
     })
 }
 
-async fn view(db: &Db, intro: Introduction) -> OpResult<IntroductionView> {
+pub(crate) async fn view(db: &Db, intro: Introduction) -> OpResult<IntroductionView> {
     let writer = actors::find_by_id(&db.conn, intro.writer)
         .await?
         .ok_or_else(|| OpError::not_found("writer gone"))?;
@@ -155,8 +156,47 @@ pub async fn write(
         },
     )
     .await?;
+    let written = view(db, to_domain(row)?).await?;
+    tell(
+        db,
+        &txn,
+        Event::WriteIntroduction {
+            intro: &written,
+            edited: false,
+        },
+        &written.writer,
+        &written.subject,
+    )
+    .await?;
     txn.commit().await?;
-    view(db, to_domain(row)?).await
+    Ok(written)
+}
+
+/// Queues `event` by `from` to `to` when `to` lives elsewhere, keyed by the introduction.
+async fn tell(
+    db: &Db,
+    conn: &impl sea_orm::ConnectionTrait,
+    event: Event<'_>,
+    from: &Actor,
+    to: &Actor,
+) -> OpResult<()> {
+    let key = match &event {
+        Event::WriteIntroduction { intro, .. } => intro.introduction.ap_id.to_string(),
+        Event::DeleteIntroduction { ap_id, .. } | Event::AnswerIntroduction { ap_id, .. } => {
+            ap_id.to_string()
+        }
+        _ => String::new(),
+    };
+    federation::announce(
+        conn,
+        db.herald(),
+        from,
+        &key,
+        event,
+        std::slice::from_ref(to),
+    )
+    .await?;
+    Ok(())
 }
 
 /// An introduction `viewer` may see (404 otherwise).
@@ -200,8 +240,22 @@ pub async fn edit(
         .into();
     row.body = Set(text.to_owned());
     row.updated_at = Set(Utc::now());
-    let row = row.update(&db.conn).await?;
-    view(db, to_domain(row)?).await
+    let txn = crate::begin_write(db).await?;
+    let row = row.update(&txn).await?;
+    let edited = view(db, to_domain(row)?).await?;
+    tell(
+        db,
+        &txn,
+        Event::WriteIntroduction {
+            intro: &edited,
+            edited: true,
+        },
+        &edited.writer,
+        &edited.subject,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(edited)
 }
 
 /// The writer or the subject deletes an introduction.
@@ -212,9 +266,28 @@ pub async fn delete(db: &Db, viewer: &Viewer, public_id: &str) -> OpResult<()> {
             "only the writer or the subject may delete an introduction".into(),
         ));
     }
+    let (me, other) = if viewer.actor == Some(v.writer.id) {
+        (&v.writer, &v.subject)
+    } else {
+        (&v.subject, &v.writer)
+    };
+    let txn = crate::begin_write(db).await?;
+    tell(
+        db,
+        &txn,
+        Event::DeleteIntroduction {
+            ap_id: &v.introduction.ap_id,
+            actor: me,
+            to: other,
+        },
+        me,
+        other,
+    )
+    .await?;
     introduction::Entity::delete_by_id(v.introduction.id)
-        .exec(&db.conn)
+        .exec(&txn)
         .await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -242,8 +315,29 @@ pub async fn set_hidden(
         .ok_or_else(|| OpError::not_found("gone"))?
         .into();
     row.state = Set(state.as_str().into());
-    let row = row.update(&db.conn).await?;
-    view(db, to_domain(row)?).await
+    let txn = crate::begin_write(db).await?;
+    let row = row.update(&txn).await?;
+    let changed = view(db, to_domain(row)?).await?;
+    let answer = if hidden {
+        IntroductionAnswer::Remove
+    } else {
+        IntroductionAnswer::Accept
+    };
+    tell(
+        db,
+        &txn,
+        Event::AnswerIntroduction {
+            ap_id: &changed.introduction.ap_id,
+            subject: &changed.subject,
+            writer: &changed.writer,
+            answer,
+        },
+        &changed.subject,
+        &changed.writer,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(changed)
 }
 
 /// Introductions of `subject` that `viewer` may see, newest first.

@@ -150,12 +150,15 @@ pub struct Claimed {
 
 /// Claims up to `limit` due deliveries for `lease`: pending, due, not leased by a live
 /// worker, with no earlier pending delivery about the same object to the same inbox, and not
-/// to a host that is resting. On PostgreSQL concurrent workers skip each other's rows.
+/// to a host that is resting; at most `per_host` for any one host, so that a batch is spread
+/// over hosts instead of piling onto the first. On PostgreSQL concurrent workers skip each
+/// other's rows.
 pub async fn claim(
     db: &Db,
     limit: u64,
     lease: Duration,
     skip_hosts: &[String],
+    per_host: usize,
 ) -> Result<Vec<Claimed>, DbErr> {
     let now = Utc::now();
     // Host names come from URLs we parsed; quotes are doubled all the same.
@@ -174,17 +177,24 @@ pub async fn claim(
     } else {
         ""
     };
+    let per_host = per_host.max(1);
+    // The window picks each host's first rows; the outer select locks them (PostgreSQL allows
+    // no row locks in a query with a window function).
     let sql = format!(
         "UPDATE delivery SET locked_until = $1, attempts = attempts + 1 WHERE id IN (
-           SELECT d.id FROM delivery d
-           WHERE d.state = 'pending' AND d.next_attempt_at <= $2
-             AND (d.locked_until IS NULL OR d.locked_until < $2)
-             AND NOT EXISTS (SELECT 1 FROM delivery e WHERE e.inbox_url = d.inbox_url
-                             AND e.object_key = d.object_key AND e.id < d.id AND e.state = 'pending')
-             AND NOT EXISTS (SELECT 1 FROM delivery_host h WHERE h.host = d.host
-                             AND h.available = FALSE AND h.next_probe_at > $2)
-             {skip}
-           ORDER BY d.id LIMIT {limit} {skip_locked})
+           SELECT c.id FROM delivery c WHERE c.id IN (
+             SELECT w.id FROM (
+               SELECT d.id, ROW_NUMBER() OVER (PARTITION BY d.host ORDER BY d.id) AS nth
+               FROM delivery d
+               WHERE d.state = 'pending' AND d.next_attempt_at <= $2
+                 AND (d.locked_until IS NULL OR d.locked_until < $2)
+                 AND NOT EXISTS (SELECT 1 FROM delivery e WHERE e.inbox_url = d.inbox_url
+                                 AND e.object_key = d.object_key AND e.id < d.id AND e.state = 'pending')
+                 AND NOT EXISTS (SELECT 1 FROM delivery_host h WHERE h.host = d.host
+                                 AND h.available = FALSE AND h.next_probe_at > $2)
+                 {skip}
+             ) w WHERE w.nth <= {per_host})
+           ORDER BY c.id LIMIT {limit} {skip_locked})
          RETURNING id, activity_id, inbox_url, host, attempts, created_at"
     );
     let rows = db

@@ -244,8 +244,15 @@ pub fn delivery_worker(
 
 /// Starts an instance on a free loopback port, named `localhost:PORT` (the federation crate
 /// refuses IP literals). Used by tests and local multi-instance setups.
-pub async fn start_on_free_port(mut config: Config) -> anyhow::Result<Running> {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+pub async fn start_on_free_port(config: Config) -> anyhow::Result<Running> {
+    start_on_loopback(config, 0).await
+}
+
+/// Starts an instance on loopback port `port` (0: any free one), named `localhost:PORT`.
+pub async fn start_on_loopback(mut config: Config, port: u16) -> anyhow::Result<Running> {
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .await
+        .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
     let addr = listener.local_addr()?;
     config.bind = addr;
     config.instance.domain = format!("localhost:{}", addr.port());

@@ -22,6 +22,10 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{name}/outbox", get(outbox))
         .route("/users/{name}/followers", get(followers))
         .route("/users/{name}/following", get(following))
+        .route(
+            "/users/{name}/followers_synchronization",
+            get(followers_synchronization),
+        )
         .route("/actor", get(instance_actor))
 }
 
@@ -132,4 +136,25 @@ async fn following(
 ) -> Result<Response, AppError> {
     let actor = member_or_404(&state, &name).await?;
     people(&state, &actor, &signed, false).await
+}
+
+/// FEP-8fcf: the member's followers (= friends) on the requesting server, for a request signed
+/// by an actor of that server; it compares them with its own view.
+async fn followers_synchronization(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    signed: SignedFetch,
+) -> Result<Response, AppError> {
+    let actor = member_or_404(&state, &name).await?;
+    let signer = signed.required()?;
+    let items =
+        enishi_db::inbound::social::followers_on(&state.db, actor.id, &signer.domain).await?;
+    let mut doc = json!({
+        "id": format!("{}/followers_synchronization", actor.ap_id),
+        "type": "OrderedCollection",
+        "totalItems": items.len(),
+        "orderedItems": items,
+    });
+    doc["@context"] = default_context();
+    Ok(activity_json(&doc))
 }

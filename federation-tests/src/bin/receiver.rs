@@ -6,8 +6,12 @@
 //! actor document once and cached) and the activity are verified by code we did not write.
 //! Accepted activity ids are recorded per inbox and served at `GET /received` on every port.
 //!
-//! Usage: `receiver --ports N [--behaviour PORT_INDEX=fail|slow:MS ...]`; prints one line
-//! `listening PORT PORT …` when ready.
+//! With `--verifier aws-lc` (for benchmarks) the signature and digest are checked with
+//! Enishi's own aws-lc-rs verifier instead, which costs a tenth of the crate's `rsa` code: the
+//! receivers share the machine with the sender, and the benchmark measures the sender.
+//!
+//! Usage: `receiver --ports N [--verifier crate|aws-lc] [--behaviour PORT_INDEX=fail|slow:MS ...]`;
+//! prints one line `listening PORT PORT …` when ready.
 
 use activitypub_federation::axum::inbox::{ActivityData, receive_activity};
 use activitypub_federation::config::{Data, FederationConfig, FederationMiddleware};
@@ -151,6 +155,8 @@ impl Activity for AnyActivity {
 struct PortState {
     port: u16,
     behaviour: Behaviour,
+    /// Verify with aws-lc-rs (Enishi's verifier) rather than the federation crate.
+    fast: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -181,12 +187,17 @@ async fn inbox(
         .ok()
         .and_then(|v| v["id"].as_str().map(str::to_owned))
         .unwrap_or_default();
-    let request = Request::from_parts(parts, Body::from(bytes));
-    let activity = match ActivityData::from_request(request, &()).await {
-        Ok(a) => a,
-        Err(e) => return e,
+    let verdict = if port.fast {
+        verify_fast(&parts, &bytes, &data).await
+    } else {
+        let request = Request::from_parts(parts, Body::from(bytes));
+        let activity = match ActivityData::from_request(request, &()).await {
+            Ok(a) => a,
+            Err(e) => return e,
+        };
+        receive_activity::<AnyActivity, Sender, Shared>(activity, &data).await
     };
-    match receive_activity::<AnyActivity, Sender, Shared>(activity, &data).await {
+    match verdict {
         Ok(()) => {
             let key = format!("localhost:{}/inbox/{name}", port.port);
             data.received
@@ -210,6 +221,52 @@ async fn inbox(
     }
 }
 
+/// Signature, digest, date and actor checked with Enishi's aws-lc-rs verifier; the sender's
+/// key comes from its actor document (fetched once, then cached like the crate path).
+async fn verify_fast(
+    parts: &axum::http::request::Parts,
+    body: &[u8],
+    data: &Data<Shared>,
+) -> Result<(), ReceiverError> {
+    use enishi_apub::signatures::{RequestParts, verify_request};
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let request = RequestParts {
+        method: parts.method.as_str(),
+        path_and_query: &path,
+        headers: &headers,
+        body: Some(body),
+    };
+    let bad = |e: String| ReceiverError(e);
+    let key_id = request.key_id().map_err(|e| bad(e.to_string()))?;
+    let mut actor_url = Url::parse(&key_id).map_err(|e| bad(e.to_string()))?;
+    actor_url.set_fragment(None);
+    let sender: Sender = ObjectId::<Sender>::from(actor_url)
+        .dereference(data)
+        .await?;
+    verify_request(
+        &request,
+        &sender.public_key_pem,
+        std::time::SystemTime::now(),
+    )
+    .map_err(|e| bad(e.to_string()))?;
+    let actor = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["actor"].as_str().map(str::to_owned));
+    if actor.as_deref() != Some(sender.id.as_str()) {
+        return Err(bad(format!("signed by {} for {actor:?}", sender.id)));
+    }
+    Ok(())
+}
+
 async fn received(data: Data<Shared>) -> Json<serde_json::Value> {
     let received = data.received.lock().unwrap().clone();
     let refused = *data.refused.lock().unwrap();
@@ -223,6 +280,7 @@ async fn main() -> anyhow::Result<()> {
     let mut behaviours: HashMap<usize, Behaviour> = HashMap::new();
     let mut default = Behaviour::Ok;
     let mut fixed_ports: Vec<u16> = Vec::new();
+    let mut fast = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -239,6 +297,13 @@ async fn main() -> anyhow::Result<()> {
                         .parse()?,
                 );
                 ports = fixed_ports.len();
+            }
+            "--verifier" => {
+                fast = match args.next().as_deref() {
+                    Some("aws-lc") => true,
+                    Some("crate") => false,
+                    other => anyhow::bail!("--verifier crate|aws-lc, not {other:?}"),
+                }
             }
             "--slow" => {
                 default = Behaviour::Slow(
@@ -282,6 +347,7 @@ async fn main() -> anyhow::Result<()> {
         let state = PortState {
             port,
             behaviour: behaviours.get(&index).copied().unwrap_or(default),
+            fast,
         };
         let app = Router::new()
             .route("/inbox/{name}", post(inbox))

@@ -2,6 +2,7 @@
 
 use super::{InboxContext, InboxError};
 use enishi_core::Actor;
+use enishi_db::federation::IntroductionAnswer;
 use enishi_db::inbound::social;
 use serde::Deserialize;
 use serde_json::Value;
@@ -25,15 +26,33 @@ impl Accept {
         }
     }
 
-    /// The follow accepted must be a member's follow of the accepting actor.
+    /// The follow accepted must be a member's follow of the accepting actor (or the object
+    /// one of our members' introductions of the actor).
     pub async fn verify(&self, ctx: &InboxContext, actor: &Actor) -> Result<(), InboxError> {
+        if super::reject::our_introduction_of(ctx, &self.object, actor)
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
         super::reject::our_follow_of(ctx, &self.object, actor)
             .await
             .map(drop)
     }
 
-    /// The follow is accepted; a friendship forms when both sides follow.
+    /// The follow is accepted (a friendship forms when both sides follow), or the
+    /// introduction is shown.
     pub async fn receive(self, ctx: &InboxContext, actor: &Actor) -> Result<(), InboxError> {
+        if let Some(intro) = super::reject::our_introduction_of(ctx, &self.object, actor).await? {
+            enishi_db::inbound::introductions::answered(
+                &ctx.db,
+                actor,
+                &intro,
+                IntroductionAnswer::Accept,
+            )
+            .await?;
+            return Ok(());
+        }
         let member = super::reject::our_follow_of(ctx, &self.object, actor).await?;
         social::follow_accepted(&ctx.db, &member, actor).await?;
         Ok(())

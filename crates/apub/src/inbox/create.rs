@@ -35,6 +35,9 @@ impl Create {
     /// Stores the comment or post (or refuses a comment on something its author may not see).
     pub async fn receive(self, ctx: &InboxContext, actor: &Actor) -> Result<(), InboxError> {
         let note = self.note()?;
+        if let Some(subject) = &note.introduction_of {
+            return receive_introduction(ctx, actor, &note, subject, &self.id).await;
+        }
         if let Some(c) = note.as_comment(actor)
             && content::parent_post(&ctx.db, c.in_reply_to)
                 .await?
@@ -59,4 +62,28 @@ impl Create {
         }
         Ok(())
     }
+}
+
+/// A remote friend's introduction of a member (new or edited): kept when they are friends,
+/// refused otherwise.
+pub(super) async fn receive_introduction(
+    ctx: &InboxContext,
+    writer: &Actor,
+    note: &RemoteNote,
+    subject: &url::Url,
+    activity_id: &str,
+) -> Result<(), InboxError> {
+    let subject = super::local_member(ctx, subject)
+        .await?
+        .ok_or_else(|| InboxError::NotFound(format!("no member {subject}")))?;
+    let outcome =
+        enishi_db::inbound::introductions::receive(&ctx.db, writer, &subject, &note.id, &note.text)
+            .await?;
+    if outcome == Received::Refused {
+        return Err(InboxError::Forbidden(format!(
+            "{} is not a friend of {}; introduction {activity_id} refused",
+            writer.ap_id, subject.ap_id
+        )));
+    }
+    Ok(())
 }

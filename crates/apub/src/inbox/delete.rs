@@ -34,7 +34,9 @@ impl Delete {
         if id == actor.ap_id {
             content::delete_actor(&ctx.db, actor).await?;
         } else {
-            content::delete_object(&ctx.db, actor, &id).await?;
+            if !content::delete_object(&ctx.db, actor, &id).await? {
+                enishi_db::inbound::introductions::delete(&ctx.db, actor, &id).await?;
+            }
         }
         Ok(())
     }

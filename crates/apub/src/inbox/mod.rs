@@ -11,6 +11,7 @@ mod follow;
 mod like;
 pub mod note;
 mod reject;
+mod remove;
 mod undo;
 mod update;
 pub mod verify;
@@ -200,6 +201,8 @@ pub enum Inbound {
     Block(block::Block),
     /// A comment passed on by the post's author.
     Add(add::Add),
+    /// An introduction hidden by its subject.
+    Remove(remove::Remove),
 }
 
 impl Inbound {
@@ -221,6 +224,7 @@ impl Inbound {
             "Like" => of(activity).map(Inbound::Like),
             "Block" => of(activity).map(Inbound::Block),
             "Add" => of(activity).map(Inbound::Add),
+            "Remove" => of(activity).map(Inbound::Remove),
             _ => return Ok(None),
         };
         parsed
@@ -247,6 +251,7 @@ impl Inbound {
             Inbound::Delete(a) => named(a.object(), "Delete"),
             Inbound::Like(a) => named(a.object(), "Like"),
             Inbound::Block(a) => named(a.object(), "Block"),
+            Inbound::Remove(a) => named(a.object(), "Remove"),
         }
     }
 
@@ -263,6 +268,7 @@ impl Inbound {
             Inbound::Like(a) => a.verify(ctx, actor).await,
             Inbound::Block(a) => a.verify(ctx, actor).await,
             Inbound::Add(a) => a.verify(ctx, actor).await,
+            Inbound::Remove(a) => a.verify(ctx, actor).await,
         }
     }
 
@@ -279,6 +285,7 @@ impl Inbound {
             Inbound::Like(a) => a.receive(ctx, actor).await,
             Inbound::Block(a) => a.receive(ctx, actor).await,
             Inbound::Add(a) => a.receive(ctx, actor).await,
+            Inbound::Remove(a) => a.receive(ctx, actor).await,
         }
     }
 }
@@ -320,6 +327,26 @@ pub async fn handle(
     let kind = type_of(&activity).unwrap_or("?").to_owned();
     inbound.receive(ctx, &actor).await?;
     enishi_db::inbound::remember(&ctx.db, &id, actor.id, &kind).await?;
+    if let Some(header) = request
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(crate::sync::HEADER))
+        .and_then(|(_, v)| crate::sync::SyncHeader::parse(v))
+    {
+        // Repairing may fetch from the sender; the delivery need not wait for it.
+        let ctx = ctx.clone();
+        tokio::spawn(async move {
+            match crate::sync::reconcile(&ctx, &actor, &header).await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::info!(sender = %actor.ap_id, repaired = n, "followers synchronised")
+                }
+                Err(e) => {
+                    tracing::info!(sender = %actor.ap_id, error = %e, "followers synchronisation failed")
+                }
+            }
+        });
+    }
     Ok(Outcome::Handled)
 }
 

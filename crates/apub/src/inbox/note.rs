@@ -32,6 +32,8 @@ pub struct RemoteNote {
     pub audience: Vec<Url>,
     /// When published.
     pub published: DateTime<Utc>,
+    /// The subject, when the note is an introduction (DESIGN §4).
+    pub introduction_of: Option<Url>,
 }
 
 /// Whether `url` is the Public collection in any of its spellings.
@@ -102,8 +104,27 @@ pub fn read(object: &Value) -> Result<RemoteNote, InboxError> {
             .and_then(|p| DateTime::parse_from_rfc3339(p).ok())
             .map(|d| d.with_timezone(&Utc))
             .unwrap_or_else(Utc::now),
+        introduction_of: introduction_subject(object),
         id,
     })
+}
+
+/// The subject of an introduction: `introductionOf`, or the owner of an introductions
+/// collection named as `target`.
+fn introduction_subject(object: &Value) -> Option<Url> {
+    if let Some(s) = object
+        .get("introductionOf")
+        .or_else(|| object.get("enishi:introductionOf"))
+        .and_then(id_of)
+    {
+        return Some(s);
+    }
+    let target = object.get("target")?;
+    let collection = id_of(target)?;
+    if !collection.path().ends_with("/introductions") {
+        return None;
+    }
+    target.get("attributedTo").and_then(id_of)
 }
 
 /// The text of sanitised HTML: line breaks kept, tags dropped, entities decoded.

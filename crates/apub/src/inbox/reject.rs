@@ -56,6 +56,24 @@ pub(super) async fn our_follow_of(
         .ok_or_else(|| InboxError::NotFound(format!("no member {follower}")))
 }
 
+/// The introduction (by one of our members, of `subject`) that `object` names, if it is one.
+pub(super) async fn our_introduction_of(
+    ctx: &InboxContext,
+    object: &Value,
+    subject: &Actor,
+) -> Result<Option<url::Url>, InboxError> {
+    let Some(id) = id_of(object) else {
+        return Ok(None);
+    };
+    if !ctx.settings.is_local_url(&id) {
+        return Ok(None);
+    }
+    Ok(enishi_db::inbound::introductions::find(&ctx.db, &id)
+        .await?
+        .filter(|v| v.subject.id == subject.id && v.writer.is_local)
+        .map(|_| id))
+}
+
 impl Reject {
     /// What the activity is about.
     pub fn object(&self) -> &Value {
@@ -96,6 +114,16 @@ impl Reject {
         if self.is_follow(known_follow) {
             let member = our_follow_of(ctx, &self.object, actor).await?;
             social::follow_rejected(&ctx.db, &member, actor).await?;
+            return Ok(());
+        }
+        if let Some(intro) = our_introduction_of(ctx, &self.object, actor).await? {
+            enishi_db::inbound::introductions::answered(
+                &ctx.db,
+                actor,
+                &intro,
+                enishi_db::federation::IntroductionAnswer::Reject,
+            )
+            .await?;
             return Ok(());
         }
         let Some(id) = id else { return Ok(()) };

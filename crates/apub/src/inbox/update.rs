@@ -56,6 +56,9 @@ impl Update {
             return Ok(());
         }
         let note = read(&self.object)?;
+        if let Some(subject) = &note.introduction_of {
+            return super::create::receive_introduction(ctx, actor, &note, subject, &self.id).await;
+        }
         if let Some(c) = note.as_comment(actor)
             && content::parent_post(&ctx.db, c.in_reply_to)
                 .await?

@@ -7,7 +7,7 @@ use enishi_core::ActorId;
 use enishi_core::delivery::{RetryPolicy, Verdict, judge_status, parse_retry_after};
 use enishi_db::outbox::{self, Claimed};
 use enishi_db::{Db, actors};
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{Notify, Semaphore};
@@ -57,10 +57,17 @@ pub struct DeliveryWorker {
     metrics: Arc<Metrics>,
     wake: Arc<Notify>,
     signers: Mutex<HashMap<ActorId, Arc<Signer>>>,
+    /// Followers collection of each signing actor.
+    followers: Mutex<HashMap<ActorId, Option<Url>>>,
+    /// FEP-8fcf digests per (actor, host), briefly cached: a fan-out to one host's inboxes
+    /// would otherwise ask the database once per inbox.
+    digests: Mutex<HashMap<(ActorId, String), (String, Instant)>>,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     probing: Mutex<HashSet<String>>,
     /// Successful deliveries not yet written (status, id), flushed in batches.
     done: Mutex<Vec<(u16, i64)>>,
+    /// Claimed rows waiting for a runner (and for a free slot of their host).
+    buffer: Mutex<VecDeque<Claimed>>,
 }
 
 enum Attempt {
@@ -84,9 +91,12 @@ impl DeliveryWorker {
             metrics,
             wake,
             signers: Mutex::new(HashMap::new()),
+            followers: Mutex::new(HashMap::new()),
+            digests: Mutex::new(HashMap::new()),
             hosts: Mutex::new(HashMap::new()),
             probing: Mutex::new(HashSet::new()),
             done: Mutex::new(Vec::new()),
+            buffer: Mutex::new(VecDeque::new()),
         })
     }
 
@@ -110,6 +120,19 @@ impl DeliveryWorker {
             .map(|(h, _)| h.clone())
             .collect();
         out.extend(self.probing.lock().expect("probing lock").iter().cloned());
+        // Hosts with a full share already claimed ahead need no more for now.
+        let mut buffered: HashMap<String, usize> = HashMap::new();
+        for c in self.buffer.lock().expect("buffer lock").iter() {
+            *buffered.entry(c.host.clone()).or_default() += 1;
+        }
+        out.extend(
+            buffered
+                .into_iter()
+                .filter(|(_, n)| *n >= self.settings.per_host)
+                .map(|(h, _)| h),
+        );
+        out.sort_unstable();
+        out.dedup();
         out
     }
 
@@ -127,11 +150,61 @@ impl DeliveryWorker {
             .ok_or_else(|| format!("actor {} has no private key", a.ap_id))?;
         let signer =
             Arc::new(Signer::from_pem(&pem, a.public_key_id.clone()).map_err(|e| e.to_string())?);
+        self.followers
+            .lock()
+            .expect("followers lock")
+            .insert(actor, a.followers.clone());
         self.signers
             .lock()
             .expect("signers lock")
             .insert(actor, signer.clone());
         Ok(signer)
+    }
+
+    /// The `Collection-Synchronization` header for a followers-only delivery (FEP-8fcf).
+    async fn sync_header(&self, c: &Claimed) -> Option<String> {
+        if !c.body.contains("/followers\"") || c.body.contains("activitystreams#Public") {
+            return None;
+        }
+        let followers = self
+            .followers
+            .lock()
+            .expect("followers lock")
+            .get(&c.actor)
+            .cloned()
+            .flatten()?;
+        let key = (c.actor, c.host.clone());
+        let cached = self
+            .digests
+            .lock()
+            .expect("digests lock")
+            .get(&key)
+            .filter(|(_, at)| at.elapsed() < Duration::from_secs(10))
+            .map(|(d, _)| d.clone());
+        let digest = match cached {
+            Some(d) => d,
+            None => {
+                let ids = enishi_db::inbound::social::followers_on(&self.db, c.actor, &c.host)
+                    .await
+                    .ok()?;
+                let d = crate::sync::digest_of(ids.iter().map(String::as_str));
+                self.digests
+                    .lock()
+                    .expect("digests lock")
+                    .insert(key, (d.clone(), Instant::now()));
+                d
+            }
+        };
+        let mut url = followers.clone();
+        url.set_path(&format!("{}_synchronization", followers.path()));
+        Some(
+            crate::sync::SyncHeader {
+                collection_id: followers,
+                url,
+                digest,
+            }
+            .to_header(),
+        )
     }
 
     async fn send(&self, c: &Claimed) -> Attempt {
@@ -157,6 +230,9 @@ impl DeliveryWorker {
             if name != "Host" {
                 req = req.header(name, value);
             }
+        }
+        if let Some(sync) = self.sync_header(c).await {
+            req = req.header(crate::sync::HEADER, sync);
         }
         match req.body(c.body.clone()).send().await {
             Ok(resp) => {
@@ -252,10 +328,77 @@ impl DeliveryWorker {
         }
     }
 
+    /// The first claimed row whose host has a free slot, with that slot. Rows of busy hosts
+    /// stay in the buffer (they are leased) until their host frees up.
+    fn next_ready(&self) -> Option<(Claimed, tokio::sync::OwnedSemaphorePermit)> {
+        let mut buffer = self.buffer.lock().expect("buffer lock");
+        for i in 0..buffer.len() {
+            let host = buffer[i].host.clone();
+            if let Ok(permit) = self.host_permits(&host).try_acquire_owned() {
+                return buffer.remove(i).map(|c| (c, permit));
+            }
+        }
+        None
+    }
+
+    /// How many rows are buffered, and how many of them could start now (their host has a
+    /// free slot).
+    fn buffered_and_ready(&self) -> (usize, usize) {
+        let buffer = self.buffer.lock().expect("buffer lock");
+        let mut room: HashMap<&str, usize> = HashMap::new();
+        let mut ready = 0;
+        for c in buffer.iter() {
+            let free = room
+                .entry(c.host.as_str())
+                .or_insert_with(|| self.host_permits(&c.host).available_permits());
+            if *free > 0 {
+                *free -= 1;
+                ready += 1;
+            }
+        }
+        (buffer.len(), ready)
+    }
+
+    /// One runner: delivers ready rows from the buffer until none is left for it. Runners
+    /// keep going without waiting for the claiming loop, so a slow claim (PostgreSQL under
+    /// load) does not leave slots idle.
+    async fn runner(self: Arc<Self>, slot: tokio::sync::OwnedSemaphorePermit) {
+        let mut delivered_any = false;
+        while let Some((c, host_permit)) = self.next_ready() {
+            delivered_any = true;
+            if c.probe
+                && !self
+                    .probing
+                    .lock()
+                    .expect("probing lock")
+                    .insert(c.host.clone())
+            {
+                // One probe at a time to a resting host; the rest wait for its outcome.
+                drop(host_permit);
+                let _ = outbox::release(&self.db, c.id).await;
+                continue;
+            }
+            let attempt = self.send(&c).await;
+            if let Err(e) = self.settle(&c, attempt).await {
+                tracing::warn!(error = %e, delivery = c.id, "could not record a delivery outcome");
+            }
+            if c.probe {
+                self.probing.lock().expect("probing lock").remove(&c.host);
+            }
+            drop(host_permit);
+            self.wake.notify_one();
+        }
+        drop(slot);
+        if delivered_any {
+            self.wake.notify_one();
+        }
+    }
+
     /// Runs until `stop` completes, then waits for deliveries in flight.
     pub async fn run(self: Arc<Self>, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
-        let slots = Arc::new(Semaphore::new(self.settings.concurrency));
+        let concurrency = self.settings.concurrency;
+        let slots = Arc::new(Semaphore::new(concurrency));
         let mut last_cleanup = Instant::now() - Duration::from_secs(3600);
         loop {
             if last_cleanup.elapsed() > Duration::from_secs(600) {
@@ -268,10 +411,19 @@ impl DeliveryWorker {
                 last_cleanup = Instant::now();
             }
             self.flush().await;
-            let free = slots.available_permits();
-            // Claim in batches: while most slots are busy, wait for more to free up rather than
-            // asking the database for one row at a time.
-            if free < (self.settings.concurrency / 4).max(1) && free < self.settings.concurrency {
+            let (buffered, ready) = self.buffered_and_ready();
+            // Start runners for what can go now, as far as slots allow.
+            for _ in 0..ready {
+                let Ok(slot) = slots.clone().try_acquire_owned() else {
+                    break;
+                };
+                tokio::spawn(self.clone().runner(slot));
+            }
+            // Keep up to two rounds of work claimed ahead, and claim in batches: while the
+            // buffer still holds a round, wait for runners to use it up.
+            let in_flight = concurrency - slots.available_permits();
+            let want = (2 * concurrency).saturating_sub(buffered + in_flight);
+            if buffered >= concurrency || want < (concurrency / 4).max(1) {
                 tokio::select! {
                     _ = &mut stop => break,
                     _ = self.wake.notified() => {},
@@ -279,72 +431,43 @@ impl DeliveryWorker {
                 }
                 continue;
             }
-            let claimed = if free == 0 {
-                Vec::new()
-            } else {
-                match outbox::claim(
-                    &self.db,
-                    free as u64,
-                    chrono::Duration::from_std(self.settings.lease)
-                        .unwrap_or(chrono::Duration::minutes(1)),
-                    &self.saturated_hosts(),
-                )
-                .await
-                {
-                    Ok(c) => c,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "claiming deliveries failed");
-                        Vec::new()
-                    }
+            let claimed = match outbox::claim(
+                &self.db,
+                want as u64,
+                chrono::Duration::from_std(self.settings.lease)
+                    .unwrap_or(chrono::Duration::minutes(1)),
+                &self.saturated_hosts(),
+                self.settings.per_host,
+            )
+            .await
+            {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming deliveries failed");
+                    Vec::new()
                 }
             };
             if claimed.is_empty() {
-                tokio::select! {
-                    _ = &mut stop => break,
-                    _ = self.wake.notified() => {},
-                    _ = tokio::time::sleep(self.settings.poll) => {},
+                if buffered == 0 {
+                    tokio::select! {
+                        _ = &mut stop => break,
+                        _ = self.wake.notified() => {},
+                        _ = tokio::time::sleep(self.settings.poll) => {},
+                    }
                 }
                 continue;
             }
-            for c in claimed {
-                if c.probe
-                    && !self
-                        .probing
-                        .lock()
-                        .expect("probing lock")
-                        .insert(c.host.clone())
-                {
-                    // One probe at a time to a resting host; the rest wait for its outcome.
-                    let _ = outbox::release(&self.db, c.id).await;
-                    continue;
-                }
-                let Ok(host_permit) = self.host_permits(&c.host).try_acquire_owned() else {
-                    let _ = outbox::release(&self.db, c.id).await;
-                    continue;
-                };
-                let Ok(slot) = slots.clone().try_acquire_owned() else {
-                    let _ = outbox::release(&self.db, c.id).await;
-                    continue;
-                };
-                let worker = self.clone();
-                tokio::spawn(async move {
-                    let attempt = worker.send(&c).await;
-                    if let Err(e) = worker.settle(&c, attempt).await {
-                        tracing::warn!(error = %e, delivery = c.id, "could not record a delivery outcome");
-                    }
-                    if c.probe {
-                        worker.probing.lock().expect("probing lock").remove(&c.host);
-                    }
-                    drop(host_permit);
-                    drop(slot);
-                    worker.wake.notify_one();
-                });
-            }
+            self.buffer.lock().expect("buffer lock").extend(claimed);
+        }
+        // Rows claimed but not started go back at once instead of waiting out their lease.
+        let left: Vec<Claimed> = self.buffer.lock().expect("buffer lock").drain(..).collect();
+        for c in left {
+            let _ = outbox::release(&self.db, c.id).await;
         }
         // Let deliveries in flight finish (their rows would otherwise wait for the lease).
         let _ = tokio::time::timeout(
             self.settings.timeout + Duration::from_secs(1),
-            slots.acquire_many(self.settings.concurrency as u32),
+            slots.acquire_many(concurrency as u32),
         )
         .await;
         self.flush().await;

@@ -2,6 +2,7 @@
 //! each activity (signature, actor, shape) and then calls one function here per change.
 
 pub mod content;
+pub mod introductions;
 pub mod social;
 
 use crate::Db;

@@ -262,3 +262,61 @@ pub async fn follow_by_id(db: &Db, ap_id: &str) -> OpResult<Option<(ActorId, Act
         .await?
         .map(|f| (ActorId(f.follower_id), ActorId(f.followee_id))))
 }
+
+/// Local members who follow `remote` (accepted), as this instance sees it.
+pub async fn local_followers_of(db: &Db, remote: ActorId) -> OpResult<Vec<Actor>> {
+    use crate::entity::actor;
+    use sea_orm::sea_query::Expr;
+    actor::Entity::find()
+        .filter(actor::Column::IsLocal.eq(true))
+        .filter(Expr::cust(format!(
+            "actor.id IN (SELECT follower_id FROM follow WHERE followee_id = {} AND state = '{}')",
+            remote.0,
+            FollowState::Accepted.as_str()
+        )))
+        .all(&db.conn)
+        .await?
+        .into_iter()
+        .map(|r| crate::actors::to_domain(r).map_err(Into::into))
+        .collect()
+}
+
+/// The followers (= friends) of local `owner` whose actors live on `domain` (`host[:port]`).
+pub async fn followers_on(db: &Db, owner: ActorId, domain: &str) -> OpResult<Vec<String>> {
+    use crate::entity::actor;
+    use sea_orm::sea_query::Expr;
+    Ok(actor::Entity::find()
+        .filter(actor::Column::Domain.eq(domain.to_ascii_lowercase()))
+        .filter(Expr::cust(format!(
+            "actor.id IN (SELECT follower_id FROM follow WHERE followee_id = {} AND state = '{}')",
+            owner.0,
+            FollowState::Accepted.as_str()
+        )))
+        .all(&db.conn)
+        .await?
+        .into_iter()
+        .map(|a| a.ap_id)
+        .collect())
+}
+
+/// The other server says local `member` follows remote `followee`, and this instance has no
+/// such follow: withdraw it there, as Mastodon does (FEP-8fcf).
+pub async fn withdraw_unknown_follow(
+    db: &Db,
+    settings: &InstanceSettings,
+    member: &Actor,
+    followee: &Actor,
+) -> OpResult<()> {
+    let txn = crate::begin_write(db).await?;
+    let id = settings
+        .url(&format!("/follows/{}", uuid::Uuid::now_v7()))
+        .to_string();
+    let event = Event::UndoFollow {
+        id: &id,
+        follower: member,
+        followee,
+    };
+    queue(db, &txn, member, &id, event, followee).await?;
+    txn.commit().await?;
+    Ok(())
+}

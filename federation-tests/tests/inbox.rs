@@ -1,0 +1,241 @@
+//! Inbox hygiene (DESIGN §5): everything that is not a well-signed activity by its own actor
+//! about its own server's objects is refused with a 4xx, and nothing is stored. A second
+//! delivery of the same activity changes nothing.
+
+use enishi_apub::keys::generate_actor_keys;
+use enishi_apub::signatures::Signer;
+use enishi_federation_tests::cluster::{Member, Node, eventually};
+use enishi_testkit::TestDb;
+use serde_json::{Value, json};
+use std::time::{Duration, SystemTime};
+use url::Url;
+
+enishi_testkit::main!(db: [
+    the_inbox_refuses_what_it_cannot_trust_and_stores_nothing,
+    a_repeated_activity_changes_nothing,
+    an_inbound_activity_revives_a_resting_host,
+]);
+
+/// POSTs `body` to `inbox` with headers signed by `signer` at `date`; `sent` replaces the body
+/// after signing (to tamper with it).
+async fn post_signed(
+    signer: Option<&Signer>,
+    inbox: &str,
+    body: &[u8],
+    date: SystemTime,
+    sent: Option<Vec<u8>>,
+) -> anyhow::Result<(u16, Value)> {
+    let url = Url::parse(inbox)?;
+    let mut req = reqwest::Client::new().post(url.clone());
+    if let Some(signer) = signer {
+        for (k, v) in &signer.sign_post(&url, body, date)?.headers {
+            req = req.header(*k, v);
+        }
+    } else {
+        req = req.header("content-type", "application/activity+json");
+    }
+    let resp = req
+        .body(sent.unwrap_or_else(|| body.to_vec()))
+        .send()
+        .await?;
+    let status = resp.status().as_u16();
+    Ok((status, resp.json().await.unwrap_or(Value::Null)))
+}
+
+fn follow(from: &Member, to: &Member, id: &str) -> Value {
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": id,
+        "type": "Follow",
+        "actor": from.ap_id.as_str(),
+        "object": to.ap_id.as_str(),
+    })
+}
+
+async fn incoming(m: &Member) -> anyhow::Result<usize> {
+    let list = m
+        .api
+        .ok("/api/v1/friends/requests?direction=incoming")
+        .await?;
+    Ok(list["items"].as_array().map_or(0, Vec::len))
+}
+
+async fn the_inbox_refuses_what_it_cannot_trust_and_stores_nothing(
+    t: TestDb,
+) -> anyhow::Result<()> {
+    let a = Node::start(t.kind).await?;
+    let b = Node::start(t.kind).await?;
+    let alice = a.member("alice").await?;
+    let bob = b.member("bob").await?;
+    let carol = b.member("carol").await?;
+    let inbox = format!("{}/inbox", a.run.base_url);
+    let personal = format!("{}/inbox", alice.ap_id);
+    let now = SystemTime::now();
+    let id = |n: &str| format!("{}/activities/{n}", b.run.base_url);
+    let body = |v: &Value| v.to_string().into_bytes();
+
+    let f = follow(&bob, &alice, &id("unsigned"));
+    let (s, e) = post_signed(None, &inbox, &body(&f), now, None).await?;
+    anyhow::ensure!(s == 401 && e["error"] == "unsigned", "unsigned: {s} {e}");
+
+    let mut unknown = follow(&bob, &alice, &id("unknown-key"));
+    unknown["actor"] = json!(format!("{}/users/nobody", b.run.base_url));
+    let ghost = Signer::from_pem(
+        &generate_actor_keys().private_pem,
+        format!("{}/users/nobody#main-key", b.run.base_url),
+    )?;
+    let (s, e) = post_signed(Some(&ghost), &inbox, &body(&unknown), now, None).await?;
+    anyhow::ensure!(s == 401, "unknown key: {s} {e}");
+
+    let impostor = Signer::from_pem(
+        &generate_actor_keys().private_pem,
+        format!("{}#main-key", bob.ap_id),
+    )?;
+    let f = follow(&bob, &alice, &id("wrong-key"));
+    let (s, e) = post_signed(Some(&impostor), &personal, &body(&f), now, None).await?;
+    anyhow::ensure!(s == 401, "wrong key: {s} {e}");
+
+    let f = follow(&carol, &alice, &id("someone-else"));
+    let (s, e) = post_signed(Some(&bob.signer), &inbox, &body(&f), now, None).await?;
+    anyhow::ensure!(s == 403, "signed by someone other than the actor: {s} {e}");
+
+    let f = follow(&bob, &alice, &id("tampered"));
+    let mut other = f.clone();
+    other["object"] = json!(format!("{}/users/alice-two", a.run.base_url));
+    let (s, e) = post_signed(
+        Some(&bob.signer),
+        &inbox,
+        &body(&f),
+        now,
+        Some(body(&other)),
+    )
+    .await?;
+    anyhow::ensure!(s == 401, "digest mismatch: {s} {e}");
+
+    let f = follow(&bob, &alice, &id("stale"));
+    let stale = now - Duration::from_secs(2 * 3600);
+    let (s, e) = post_signed(Some(&bob.signer), &inbox, &body(&f), stale, None).await?;
+    anyhow::ensure!(s == 401, "date two hours old: {s} {e}");
+    let future = now + Duration::from_secs(2 * 3600);
+    let (s, e) = post_signed(Some(&bob.signer), &inbox, &body(&f), future, None).await?;
+    anyhow::ensure!(s == 401, "date two hours ahead: {s} {e}");
+
+    let mut foreign = follow(&bob, &alice, "x");
+    foreign["id"] = json!(format!("{}/activities/spoofed", a.run.base_url));
+    let (s, e) = post_signed(Some(&bob.signer), &inbox, &body(&foreign), now, None).await?;
+    anyhow::ensure!(s == 403, "activity id on another host: {s} {e}");
+    let create = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": id("forwarded"),
+        "type": "Create",
+        "actor": bob.ap_id.as_str(),
+        "object": {
+            "id": format!("{}/notes/not-bobs", a.run.base_url),
+            "type": "Note",
+            "attributedTo": bob.ap_id.as_str(),
+            "content": "spoofed",
+            "to": [alice.ap_id.as_str()],
+        }
+    });
+    let (s, e) = post_signed(Some(&bob.signer), &inbox, &body(&create), now, None).await?;
+    anyhow::ensure!(s == 403, "object id on another host: {s} {e}");
+
+    let mut huge = follow(&bob, &alice, &id("huge"));
+    huge["padding"] = json!("x".repeat(1024 * 1024 + 10));
+    let (s, _) = post_signed(Some(&bob.signer), &inbox, &body(&huge), now, None).await?;
+    anyhow::ensure!(s == 413, "body over 1 MiB: {s}");
+
+    let mut deep = json!("bottom");
+    for _ in 0..100 {
+        deep = json!([deep]);
+    }
+    let mut nested = follow(&bob, &alice, &id("nested"));
+    nested["extra"] = deep;
+    let (s, e) = post_signed(Some(&bob.signer), &inbox, &body(&nested), now, None).await?;
+    anyhow::ensure!(s == 400, "JSON nested 100 deep: {s} {e}");
+
+    let (s, e) = post_signed(Some(&bob.signer), &inbox, b"{not json", now, None).await?;
+    anyhow::ensure!(s == 400, "not JSON: {s} {e}");
+
+    // None of it left a trace.
+    anyhow::ensure!(incoming(&alice).await? == 0, "a refused Follow was stored");
+
+    // The same Follow, properly signed, is a friend request.
+    let f = follow(&bob, &alice, &id("good"));
+    let (s, e) = post_signed(Some(&bob.signer), &personal, &body(&f), now, None).await?;
+    anyhow::ensure!(s == 202, "a good Follow: {s} {e}");
+    anyhow::ensure!(
+        incoming(&alice).await? == 1,
+        "the good Follow was not stored"
+    );
+    a.stop().await?;
+    b.stop().await
+}
+
+async fn a_repeated_activity_changes_nothing(t: TestDb) -> anyhow::Result<()> {
+    let a = Node::start(t.kind).await?;
+    let b = Node::start(t.kind).await?;
+    let alice = a.member("alice").await?;
+    let bob = b.member("bob").await?;
+    let inbox = format!("{}/inbox", a.run.base_url);
+    let follow_id = format!("{}/follows/once", b.run.base_url);
+    let f = follow(&bob, &alice, &follow_id);
+    let (s, e) = bob.signed_post(&inbox, &f).await?;
+    anyhow::ensure!(s == 202, "{s} {e}");
+    anyhow::ensure!(incoming(&alice).await? == 1);
+    let undo = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/activities/undo-once", b.run.base_url),
+        "type": "Undo",
+        "actor": bob.ap_id.as_str(),
+        "object": f,
+    });
+    let (s, e) = bob.signed_post(&inbox, &undo).await?;
+    anyhow::ensure!(s == 202, "{s} {e}");
+    eventually("the request is withdrawn", || async {
+        Ok((incoming(&alice).await? == 0).then_some(()))
+    })
+    .await?;
+    // The first Follow delivered again (a retry, or a replay) is recognised and changes nothing.
+    let (s, e) = bob.signed_post(&inbox, &f).await?;
+    anyhow::ensure!(s == 202, "{s} {e}");
+    anyhow::ensure!(
+        incoming(&alice).await? == 0,
+        "a repeated Follow brought the request back"
+    );
+    a.stop().await?;
+    b.stop().await
+}
+
+async fn an_inbound_activity_revives_a_resting_host(t: TestDb) -> anyhow::Result<()> {
+    let a = Node::start(t.kind).await?;
+    let b = Node::start(t.kind).await?;
+    let alice = a.member("alice").await?;
+    let bob = b.member("bob").await?;
+    // A's deliveries to B have failed often enough for B to rest.
+    for _ in 0..5 {
+        enishi_db::outbox::host_failed(&a.run.db, b.domain(), "connection refused", 3, |_| {
+            Duration::from_secs(3600)
+        })
+        .await?;
+    }
+    let resting = enishi_db::outbox::status(&a.run.db)
+        .await?
+        .unavailable_hosts;
+    anyhow::ensure!(
+        resting.iter().any(|h| h.host == b.domain()),
+        "B should rest: {resting:?}"
+    );
+    // B speaks to A: it is up, so it stops resting at once instead of waiting for a probe.
+    let f = follow(&bob, &alice, &format!("{}/follows/revive", b.run.base_url));
+    let (s, e) = bob
+        .signed_post(&format!("{}/inbox", a.run.base_url), &f)
+        .await?;
+    anyhow::ensure!(s == 202, "{s} {e}");
+    let resting = enishi_db::outbox::status(&a.run.db)
+        .await?
+        .unavailable_hosts;
+    anyhow::ensure!(resting.is_empty(), "B still rests: {resting:?}");
+    a.stop().await?;
+    b.stop().await
+}
