@@ -245,6 +245,19 @@ async fn comments_reach_the_diary_s_other_friends_and_outsiders_are_refused(
         .signed_post(&format!("{}/inbox", a.run.base_url), &like)
         .await?;
     anyhow::ensure!(s == 403, "outsider's like: {s} {body}");
+    // Nor may anyone spread it: a boost of a post that is not public is refused.
+    let boost = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/activities/bob-boost", b.run.base_url),
+        "type": "Announce",
+        "actor": bob.ap_id.as_str(),
+        "object": ap_id,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    });
+    let (s, body) = bob
+        .signed_post(&format!("{}/inbox", a.run.base_url), &boost)
+        .await?;
+    anyhow::ensure!(s == 403, "boost of a friends-only diary: {s} {body}");
     let list = alice
         .api
         .ok(&format!("/api/v1/diaries/{post_id}/comments"))
@@ -261,6 +274,23 @@ async fn comments_reach_the_diary_s_other_friends_and_outsiders_are_refused(
         !likes.to_string().contains("carol"),
         "the refused like was stored: {likes}"
     );
+
+    // The diary's replies collection: for signed requests by those who may see the diary.
+    let replies = format!("{ap_id}/replies");
+    let (s, body) = frank.signed_get(&replies).await?;
+    anyhow::ensure!(
+        s == 200 && body["orderedItems"].to_string().contains(&comment_ap),
+        "replies, signed by a friend: {s} {body}"
+    );
+    let (s, _) = carol.signed_get(&replies).await?;
+    anyhow::ensure!(s == 404, "replies, signed by an outsider: {s}");
+    let unsigned = reqwest::Client::new()
+        .get(&replies)
+        .header("accept", "application/activity+json")
+        .send()
+        .await?
+        .status();
+    anyhow::ensure!(unsigned == 401, "replies, unsigned: {unsigned}");
 
     // A friend's like from another instance is kept.
     let (s, _) = bob
@@ -461,6 +491,26 @@ async fn introductions_are_written_accepted_hidden_and_removed_on_unfriend(
             .map(|_| ()))
     })
     .await?;
+
+    // Bob's introductions collection answers signed requests with what the signer may see.
+    let collection = format!("{}/introductions", bob.ap_id);
+    let (s, body) = alice.signed_get(&collection).await?;
+    anyhow::ensure!(
+        s == 200 && body["orderedItems"].to_string().contains(&ap_id),
+        "the writer sees her introduction: {s} {body}"
+    );
+    let (s, body) = dave.signed_get(&collection).await?;
+    anyhow::ensure!(
+        s == 200 && !body["orderedItems"].to_string().contains(&ap_id),
+        "a hidden introduction is not listed to others: {s} {body}"
+    );
+    let unsigned = reqwest::Client::new()
+        .get(&collection)
+        .header("accept", "application/activity+json")
+        .send()
+        .await?
+        .status();
+    anyhow::ensure!(unsigned == 401, "introductions, unsigned: {unsigned}");
 
     // Someone who is not bob's friend cannot place an introduction on his profile.
     let forged = json!({

@@ -54,6 +54,8 @@ pub fn post_object(view: &PostView) -> Option<Value> {
         "to": to,
         "cc": cc,
         "interactionPolicy": interaction_policy(post.audience, author, followers),
+        "replies": format!("{}/replies", post.ap_id),
+        "likes": format!("{}/likes", post.ap_id),
     });
     if let Some(title) = &post.title {
         object["name"] = json!(title);

@@ -30,11 +30,24 @@ impl Db {
     }
 }
 
+/// A connection pool for delivery workers. On PostgreSQL its sessions commit without waiting
+/// for the WAL flush (`synchronous_commit = off`): a worker's writes (claims, outcomes) may be
+/// lost in a crash, which only means a delivery is made again — never lost, because the
+/// activity and its delivery rows were committed durably by the change that queued them. On
+/// SQLite this is the ordinary pool (WAL with `synchronous = NORMAL` already).
+pub async fn connect_for_delivery(url: &str, max_connections: u32) -> Result<Db, DbErr> {
+    connect_inner(url, max_connections, true).await
+}
+
 /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`).
 ///
 /// SQLite is opened in WAL mode with a busy timeout, so the web server and the delivery
 /// workers can share the file; foreign keys are enforced on both engines.
 pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbErr> {
+    connect_inner(url, max_connections, false).await
+}
+
+async fn connect_inner(url: &str, max_connections: u32, relaxed: bool) -> Result<Db, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(max_connections)
@@ -48,6 +61,13 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbErr> {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .create_if_missing(true)
+        })
+        .map_sqlx_postgres_opts(move |o| {
+            if relaxed {
+                o.options([("synchronous_commit", "off")])
+            } else {
+                o
+            }
         });
     let conn = sea_orm::Database::connect(options).await?;
     let backend = match conn.get_database_backend() {

@@ -26,7 +26,7 @@ pub mod stats;
 pub mod tokens;
 pub mod visibility;
 
-pub use connection::{Backend, Db, connect, migrate};
+pub use connection::{Backend, Db, connect, connect_for_delivery, migrate};
 pub use error::{OpError, OpResult};
 pub use sea_orm::DbErr;
 

@@ -178,8 +178,10 @@ pub async fn claim(
         ""
     };
     let per_host = per_host.max(1);
-    // The window picks each host's first rows; the outer select locks them (PostgreSQL allows
-    // no row locks in a query with a window function).
+    // The window numbers each host's due rows; taking every host's first row, then every
+    // host's second, and so on spreads a batch over as many hosts as possible (one host's
+    // backlog cannot fill it). The outer select locks them: PostgreSQL allows no row locks in
+    // a query with a window function.
     let sql = format!(
         "UPDATE delivery SET locked_until = $1, attempts = attempts + 1 WHERE id IN (
            SELECT c.id FROM delivery c WHERE c.id IN (
@@ -193,8 +195,8 @@ pub async fn claim(
                  AND NOT EXISTS (SELECT 1 FROM delivery_host h WHERE h.host = d.host
                                  AND h.available = FALSE AND h.next_probe_at > $2)
                  {skip}
-             ) w WHERE w.nth <= {per_host})
-           ORDER BY c.id LIMIT {limit} {skip_locked})
+             ) w WHERE w.nth <= {per_host} ORDER BY w.nth, w.id LIMIT {limit})
+           {skip_locked})
          RETURNING id, activity_id, inbox_url, host, attempts, created_at"
     );
     let rows = db

@@ -374,6 +374,7 @@ async fn worker(config: Config) -> anyhow::Result<ExitCode> {
     }
     let metrics = std::sync::Arc::new(enishi_apub::outbox::Metrics::default());
     let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    let db = crate::worker_database(&config, &db).await?;
     let w = crate::delivery_worker(&config, db, metrics, wake)?;
     println!("Enishi delivery worker running");
     w.run(shutdown_signal()).await;

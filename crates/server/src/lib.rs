@@ -123,7 +123,12 @@ pub async fn start(
 
     let (worker_stop, worker_rx) = oneshot::channel::<()>();
     let worker = if config.run_workers {
-        let w = delivery_worker(&config, db.clone(), metrics.clone(), wake.clone())?;
+        let w = delivery_worker(
+            &config,
+            worker_database(&config, &db).await?,
+            metrics.clone(),
+            wake.clone(),
+        )?;
         Some(tokio::spawn(w.run(async move {
             let _ = worker_rx.await;
         })))
@@ -192,6 +197,19 @@ pub async fn inbox_context(
         settings: settings.clone(),
         fetcher,
     })
+}
+
+/// The database handle delivery workers use: on PostgreSQL a pool of their own whose commits
+/// do not wait for the disk (see `enishi_db::connect_for_delivery`); on SQLite the same pool.
+pub async fn worker_database(config: &Config, db: &Db) -> anyhow::Result<Db> {
+    if config.is_sqlite() {
+        return Ok(db.clone());
+    }
+    Ok(
+        enishi_db::connect_for_delivery(&config.database_url, config.db_max_connections)
+            .await
+            .context("cannot open the delivery workers' database pool")?,
+    )
 }
 
 /// The HTTP client deliveries use: no redirects (they cannot be checked), bounded timeouts.

@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{name}/outbox", get(outbox))
         .route("/users/{name}/followers", get(followers))
         .route("/users/{name}/following", get(following))
+        .route("/users/{name}/introductions", get(introductions))
         .route(
             "/users/{name}/followers_synchronization",
             get(followers_synchronization),
@@ -151,6 +152,31 @@ async fn followers_synchronization(
         enishi_db::inbound::social::followers_on(&state.db, actor.id, &signer.domain).await?;
     let mut doc = json!({
         "id": format!("{}/followers_synchronization", actor.ap_id),
+        "type": "OrderedCollection",
+        "totalItems": items.len(),
+        "orderedItems": items,
+    });
+    doc["@context"] = default_context();
+    Ok(activity_json(&doc))
+}
+
+/// The member's introductions collection (`enishi:introductions`), for a signed request: the
+/// introductions the signer may see under the section's audience.
+async fn introductions(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    signed: SignedFetch,
+) -> Result<Response, AppError> {
+    let actor = member_or_404(&state, &name).await?;
+    signed.required()?;
+    let list =
+        enishi_db::introductions::list_for_subject(&state.db, &signed.viewer(), actor.id).await?;
+    let items: Vec<String> = list
+        .iter()
+        .map(|v| v.introduction.ap_id.to_string())
+        .collect();
+    let mut doc = json!({
+        "id": format!("{}/introductions", actor.ap_id),
         "type": "OrderedCollection",
         "totalItems": items.len(),
         "orderedItems": items,

@@ -20,6 +20,10 @@ pub fn routes() -> Router<AppState> {
         .route("/diaries/{id}", get(diary))
         .route("/voices/{id}", get(voice))
         .route("/comments/{id}", get(comment))
+        .route("/diaries/{id}/replies", get(diary_replies))
+        .route("/voices/{id}/replies", get(voice_replies))
+        .route("/diaries/{id}/likes", get(diary_likes))
+        .route("/voices/{id}/likes", get(voice_likes))
 }
 
 /// Unsigned requests for what they may not see learn only that a signature is needed;
@@ -92,4 +96,87 @@ async fn comment(
         .ok_or_else(|| hidden(&signed, what))?;
     object["@context"] = default_context();
     Ok(activity_json(&object))
+}
+
+/// An ordered collection of ids, for a signed request.
+fn id_collection(id: String, items: Vec<String>) -> Response {
+    let mut doc = serde_json::json!({
+        "id": id,
+        "type": "OrderedCollection",
+        "totalItems": items.len(),
+        "orderedItems": items,
+    });
+    doc["@context"] = default_context();
+    activity_json(&doc)
+}
+
+/// The replies or likes of a local post, for a signer allowed to see the post: only the
+/// comments and likers they may see (blocks hide people).
+async fn reactions_of(
+    state: AppState,
+    kind: PostKind,
+    id: String,
+    signed: SignedFetch,
+    likes: bool,
+) -> Result<Response, AppError> {
+    signed.required()?;
+    let what = format!("{} {id:?}", kind.path().trim_end_matches('s'));
+    let viewer = signed.viewer();
+    let view = match posts::get_visible(&state.db, &viewer, kind, &id).await {
+        Ok(v) if v.author.is_local => v,
+        Ok(_) | Err(OpError::NotFound(_)) => return Err(hidden(&signed, what)),
+        Err(e) => return Err(e.into()),
+    };
+    let (suffix, items) = if likes {
+        let likers = reactions::likers_of(&state.db, &viewer, view.post.id).await?;
+        (
+            "likes",
+            likers.iter().map(|a| a.ap_id.to_string()).collect(),
+        )
+    } else {
+        let comments = reactions::comments_of(&state.db, &viewer, &view, None, 1000).await?;
+        (
+            "replies",
+            comments
+                .iter()
+                .map(|c| c.comment.ap_id.to_string())
+                .collect(),
+        )
+    };
+    Ok(id_collection(
+        format!("{}/{suffix}", view.post.ap_id),
+        items,
+    ))
+}
+
+async fn diary_replies(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    signed: SignedFetch,
+) -> Result<Response, AppError> {
+    reactions_of(state, PostKind::Diary, id, signed, false).await
+}
+
+async fn voice_replies(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    signed: SignedFetch,
+) -> Result<Response, AppError> {
+    reactions_of(state, PostKind::Voice, id, signed, false).await
+}
+
+async fn diary_likes(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    signed: SignedFetch,
+) -> Result<Response, AppError> {
+    reactions_of(state, PostKind::Diary, id, signed, true).await
+}
+
+async fn voice_likes(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    signed: SignedFetch,
+) -> Result<Response, AppError> {
+    reactions_of(state, PostKind::Voice, id, signed, true).await
 }

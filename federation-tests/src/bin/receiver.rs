@@ -41,6 +41,8 @@ struct Shared {
     arrivals: Arc<Mutex<Vec<u128>>>,
     /// Sender actors, by id.
     actors: Arc<Mutex<HashMap<Url, Sender>>>,
+    /// Held while a sender's actor document is fetched (fast verifier only).
+    fetching: Arc<tokio::sync::Mutex<()>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -249,9 +251,13 @@ async fn verify_fast(
     let key_id = request.key_id().map_err(|e| bad(e.to_string()))?;
     let mut actor_url = Url::parse(&key_id).map_err(|e| bad(e.to_string()))?;
     actor_url.set_fragment(None);
-    let sender: Sender = ObjectId::<Sender>::from(actor_url)
-        .dereference(data)
-        .await?;
+    // One fetch per sender, as a real server would do: the others wait for the cache.
+    let sender: Sender = {
+        let _one_at_a_time = data.fetching.lock().await;
+        ObjectId::<Sender>::from(actor_url)
+            .dereference(data)
+            .await?
+    };
     verify_request(
         &request,
         &sender.public_key_pem,

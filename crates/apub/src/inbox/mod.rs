@@ -4,6 +4,7 @@
 
 mod accept;
 mod add;
+mod announce;
 mod block;
 mod create;
 mod delete;
@@ -203,6 +204,8 @@ pub enum Inbound {
     Add(add::Add),
     /// An introduction hidden by its subject.
     Remove(remove::Remove),
+    /// A boost: refused for local posts that are not public, otherwise ignored.
+    Announce(announce::Announce),
 }
 
 impl Inbound {
@@ -225,6 +228,7 @@ impl Inbound {
             "Block" => of(activity).map(Inbound::Block),
             "Add" => of(activity).map(Inbound::Add),
             "Remove" => of(activity).map(Inbound::Remove),
+            "Announce" => of(activity).map(Inbound::Announce),
             _ => return Ok(None),
         };
         parsed
@@ -252,6 +256,7 @@ impl Inbound {
             Inbound::Like(a) => named(a.object(), "Like"),
             Inbound::Block(a) => named(a.object(), "Block"),
             Inbound::Remove(a) => named(a.object(), "Remove"),
+            Inbound::Announce(a) => named(a.object(), "Announce"),
         }
     }
 
@@ -269,6 +274,7 @@ impl Inbound {
             Inbound::Block(a) => a.verify(ctx, actor).await,
             Inbound::Add(a) => a.verify(ctx, actor).await,
             Inbound::Remove(a) => a.verify(ctx, actor).await,
+            Inbound::Announce(a) => a.verify(ctx, actor).await,
         }
     }
 
@@ -286,6 +292,7 @@ impl Inbound {
             Inbound::Block(a) => a.receive(ctx, actor).await,
             Inbound::Add(a) => a.receive(ctx, actor).await,
             Inbound::Remove(a) => a.receive(ctx, actor).await,
+            Inbound::Announce(a) => a.receive(ctx, actor).await,
         }
     }
 }
