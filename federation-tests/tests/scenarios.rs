@@ -14,6 +14,7 @@ enishi_testkit::main!(db: [
     block_and_unfriend_propagate,
     introductions_are_written_accepted_hidden_and_removed_on_unfriend,
     a_drifted_follower_list_is_repaired_by_collection_synchronization,
+    friends_of_friends_across_three_instances,
 ]);
 
 /// Posts a diary as `m`; returns its API body.
@@ -590,4 +591,43 @@ async fn a_drifted_follower_list_is_repaired_by_collection_synchronization(
     .await?;
     a.stop().await?;
     b.stop().await
+}
+
+async fn friends_of_friends_across_three_instances(t: TestDb) -> anyhow::Result<()> {
+    let a = Node::start(t.kind).await?;
+    let b = Node::start(t.kind).await?;
+    let c = Node::start(t.kind).await?;
+    let alice = a.member("alice").await?;
+    let bob = b.member("bob").await?;
+    let carol = c.member("carol").await?;
+    let dave = c.member("dave").await?;
+    // carol is bob's friend; bob becomes alice's. A learns bob's friend list (fetched with
+    // alice's signature), which proves that carol is a friend of alice's friend.
+    befriend(&bob, &carol).await?;
+    befriend(&alice, &bob).await?;
+    let fof = diary(&alice, "For friends of friends", "friends_of_friends").await?;
+    let fof_id = fof["ap_id"].as_str().unwrap().to_owned();
+    let friends = diary(&alice, "For friends", "friends").await?;
+    let friends_id = friends["ap_id"].as_str().unwrap().to_owned();
+    in_timeline(&bob, &fof_id).await?;
+    eventually(
+        "carol, a friend of a friend, may fetch the diary",
+        || async {
+            let (s, _) = carol.signed_get(&fof_id).await?;
+            Ok((s == 200).then_some(()))
+        },
+    )
+    .await?;
+    let (s, body) = carol.signed_get(&fof_id).await?;
+    anyhow::ensure!(body["type"] == "Article", "{s} {body}");
+    let (s, _) = carol.signed_get(&friends_id).await?;
+    anyhow::ensure!(s == 404, "carol may not see a friends-only diary: {s}");
+    let (s, _) = dave.signed_get(&fof_id).await?;
+    anyhow::ensure!(s == 404, "dave, nobody's friend, may not: {s}");
+    let (s, _) = bob.signed_get(&fof_id).await?;
+    anyhow::ensure!(s == 200, "bob, a friend, may: {s}");
+    for n in [a, b, c] {
+        n.stop().await?;
+    }
+    Ok(())
 }

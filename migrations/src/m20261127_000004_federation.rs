@@ -37,6 +37,14 @@ enum InboundActivity {
 }
 
 #[derive(DeriveIden)]
+enum KnownFriendship {
+    Table,
+    OwnerId,
+    FriendApId,
+    SeenAt,
+}
+
+#[derive(DeriveIden)]
 enum PostRecipient {
     Table,
     PostId,
@@ -122,10 +130,44 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // Friendships between actors elsewhere that this instance has seen (a friend's friend
+        // list, fetched with the member's signature): the proof behind friends of friends
+        // across instances (DESIGN §3).
+        m.create_table(
+            Table::create()
+                .table(KnownFriendship::Table)
+                .col(big_integer(KnownFriendship::OwnerId))
+                .col(text(KnownFriendship::FriendApId))
+                .col(timestamp_with_time_zone(KnownFriendship::SeenAt))
+                .primary_key(
+                    Index::create()
+                        .col(KnownFriendship::OwnerId)
+                        .col(KnownFriendship::FriendApId),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("known_friendship_owner")
+                        .from(KnownFriendship::Table, KnownFriendship::OwnerId)
+                        .to(Actor::Table, Actor::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("known_friendship_by_friend")
+                .table(KnownFriendship::Table)
+                .col(KnownFriendship::FriendApId)
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(KnownFriendship::Table).to_owned())
+            .await?;
         m.drop_table(Table::drop().table(PostRecipient::Table).to_owned())
             .await?;
         m.drop_table(Table::drop().table(InboundActivity::Table).to_owned())

@@ -89,9 +89,17 @@ impl Fetcher {
     }
 
     async fn get(&self, url: &Url, accept: &str) -> Result<Vec<u8>, FetchError> {
+        self.get_signed(url, accept, &self.signer).await
+    }
+
+    async fn get_signed(
+        &self,
+        url: &Url,
+        accept: &str,
+        signer: &Signer,
+    ) -> Result<Vec<u8>, FetchError> {
         self.check_url(url)?;
-        let signed = self
-            .signer
+        let signed = signer
             .sign_get(url, SystemTime::now())
             .map_err(|e| FetchError::Http(e.to_string()))?;
         let mut request = self.client.get(url.clone()).header("accept", accept);
@@ -126,10 +134,17 @@ impl Fetcher {
     /// Fetches an ActivityStreams document; its `id` must be `url` (or at least on the same
     /// origin, for servers that redirect ids).
     pub async fn object(&self, url: &Url) -> Result<Value, FetchError> {
+        self.object_as(url, &self.signer).await
+    }
+
+    /// Like [`Fetcher::object`], signed by `signer` (a member, where what is fetched is shown
+    /// only to them).
+    pub async fn object_as(&self, url: &Url, signer: &Signer) -> Result<Value, FetchError> {
         let body = self
-            .get(
+            .get_signed(
                 url,
                 "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
+                signer,
             )
             .await?;
         let value = crate::inbox::parse_json(&body).map_err(FetchError::Invalid)?;
@@ -220,6 +235,40 @@ impl Fetcher {
             .into());
         }
         Ok(actor)
+    }
+
+    /// The items of a collection: its own, or those of its pages (at most `max_pages`),
+    /// fetched as `signer`.
+    pub async fn collection_items(
+        &self,
+        url: &Url,
+        signer: &Signer,
+        max_pages: usize,
+    ) -> Result<Vec<String>, FetchError> {
+        let ids = |v: &Value| -> Vec<String> {
+            ["orderedItems", "items"]
+                .iter()
+                .filter_map(|k| v.get(*k))
+                .flat_map(|items| crate::inbox::ids_of(Some(items)))
+                .map(|u| u.to_string())
+                .collect()
+        };
+        let doc = self.object_as(url, signer).await?;
+        let mut items = ids(&doc);
+        let mut next = doc.get("first").cloned();
+        for _ in 0..max_pages {
+            let page = match next.take() {
+                Some(Value::String(u)) => match Url::parse(&u) {
+                    Ok(u) if same_origin(&u, url) => self.object_as(&u, signer).await?,
+                    _ => break,
+                },
+                Some(page @ Value::Object(_)) => page,
+                _ => break,
+            };
+            items.extend(ids(&page));
+            next = page.get("next").cloned();
+        }
+        Ok(items)
     }
 
     /// Resolves `name@domain` with WebFinger, then fetches the actor.

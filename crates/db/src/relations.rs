@@ -63,7 +63,20 @@ pub async fn friend_of_friend(
             [owner.0.into(), viewer.0.into()],
         ))
         .await?;
-    Ok(row.is_some())
+    if row.is_some() {
+        return Ok(true);
+    }
+    // A friendship elsewhere that this instance has seen (DESIGN §3: as far as it can prove).
+    let witnessed = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT 1 AS hit FROM friendship f1 JOIN known_friendship k ON k.owner_id = f1.friend_id \
+             JOIN actor v ON v.ap_id = k.friend_ap_id \
+             WHERE f1.owner_id = $1 AND v.id = $2 LIMIT 1",
+            [owner.0.into(), viewer.0.into()],
+        ))
+        .await?;
+    Ok(witnessed.is_some())
 }
 
 /// Everything the audience rule needs to know about `viewer` and `owner`.

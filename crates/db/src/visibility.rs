@@ -28,8 +28,10 @@ fn friend_of(owner_col: &str, viewer: i64) -> SimpleExpr {
 /// The viewer is a friend of one of `owner_col`'s friends.
 fn friend_of_friend_of(owner_col: &str, viewer: i64) -> SimpleExpr {
     Expr::cust(format!(
-        "EXISTS (SELECT 1 FROM friendship f1 JOIN friendship f2 ON f2.owner_id = f1.friend_id \
-         WHERE f1.owner_id = {owner_col} AND f2.friend_id = {viewer})"
+        "(EXISTS (SELECT 1 FROM friendship f1 JOIN friendship f2 ON f2.owner_id = f1.friend_id \
+         WHERE f1.owner_id = {owner_col} AND f2.friend_id = {viewer}) \
+         OR EXISTS (SELECT 1 FROM friendship f1 JOIN known_friendship k ON k.owner_id = f1.friend_id \
+         WHERE f1.owner_id = {owner_col} AND k.friend_ap_id = (SELECT ap_id FROM actor WHERE id = {viewer})))"
     ))
 }
 

@@ -378,3 +378,46 @@ pub fn require_same_origin(actor: &Actor, url: &Url, what: &str) -> Result<(), I
         )))
     }
 }
+
+/// Once `member` and remote `friend` are friends, learn `friend`'s friend list (their
+/// followers collection, fetched with the member's signature, which entitles them to see it)
+/// so that friends of friends elsewhere can be proven (DESIGN §3). Runs in the background:
+/// the delivery that made them friends need not wait.
+pub fn learn_friends_later(ctx: &InboxContext, member: &Actor, friend: &Actor) {
+    let (ctx, member, friend) = (ctx.clone(), member.clone(), friend.clone());
+    tokio::spawn(async move {
+        // Once now, and once more shortly: the other server may not have recorded the
+        // friendship yet (its Accept may still be on its way), and until it has, it rightly
+        // shows the member nothing.
+        for wait in [0, 5] {
+            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+            if let Err(e) = learn_friends(&ctx, &member, &friend).await {
+                tracing::info!(friend = %friend.ap_id, error = %e, "could not learn a friend's friends");
+            }
+        }
+    });
+}
+
+async fn learn_friends(
+    ctx: &InboxContext,
+    member: &Actor,
+    friend: &Actor,
+) -> Result<(), InboxError> {
+    if !enishi_db::relations::are_friends(&ctx.db.conn, member.id, friend.id).await? {
+        return Ok(());
+    }
+    let Some(followers) = friend.followers.clone() else {
+        return Ok(());
+    };
+    let pem = enishi_db::actors::private_key_pem(&ctx.db, member.id)
+        .await?
+        .ok_or_else(|| InboxError::Internal(format!("{} has no key", member.ap_id)))?;
+    let signer = crate::signatures::Signer::from_pem(&pem, &member.public_key_id)
+        .map_err(|e| InboxError::Internal(e.to_string()))?;
+    let items = ctx
+        .fetcher
+        .collection_items(&followers, &signer, 20)
+        .await?;
+    enishi_db::inbound::social::witness_friends(&ctx.db, friend, &items).await?;
+    Ok(())
+}

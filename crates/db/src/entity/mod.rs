@@ -15,6 +15,7 @@ pub mod inbound_activity;
 pub mod instance_setting;
 pub mod introduction;
 pub mod invite;
+pub mod known_friendship;
 pub mod notification;
 pub mod outbox_activity;
 pub mod post;

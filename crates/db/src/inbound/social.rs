@@ -320,3 +320,34 @@ pub async fn withdraw_unknown_follow(
     txn.commit().await?;
     Ok(())
 }
+
+/// Records what `remote`'s friend list (their followers collection, fetched with the signature
+/// of a member who is their friend) says: these friendships are now proven here. The list
+/// replaces what was known before.
+pub async fn witness_friends(db: &Db, remote: &Actor, friend_ids: &[String]) -> OpResult<()> {
+    use crate::entity::known_friendship;
+    let txn = crate::begin_write(db).await?;
+    known_friendship::Entity::delete_many()
+        .filter(known_friendship::Column::OwnerId.eq(remote.id.0))
+        .exec(&txn)
+        .await?;
+    let now = Utc::now();
+    let mut seen = std::collections::BTreeSet::new();
+    let rows: Vec<known_friendship::ActiveModel> = friend_ids
+        .iter()
+        .filter(|id| id.len() <= 2048 && seen.insert(id.as_str()))
+        .take(10_000)
+        .map(|id| known_friendship::ActiveModel {
+            owner_id: Set(remote.id.0),
+            friend_ap_id: Set(id.clone()),
+            seen_at: Set(now),
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        known_friendship::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
