@@ -205,11 +205,9 @@ pub async fn worker_database(config: &Config, db: &Db) -> anyhow::Result<Db> {
     if config.is_sqlite() {
         return Ok(db.clone());
     }
-    Ok(
-        enishi_db::connect_for_delivery(&config.database_url, config.db_max_connections)
-            .await
-            .context("cannot open the delivery workers' database pool")?,
-    )
+    enishi_db::connect_for_delivery(&config.database_url, config.db_max_connections)
+        .await
+        .context("cannot open the delivery workers' database pool")
 }
 
 /// The HTTP client deliveries use: no redirects (they cannot be checked), bounded timeouts.
