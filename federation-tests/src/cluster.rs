@@ -157,8 +157,8 @@ where
     }
 }
 
-/// `a` asks `b` (on another instance) to be friends and `b` approves; returns once both
-/// instances see the friendship.
+/// `a` asks `b` (on another instance or the same one) to be friends and `b` approves; returns
+/// once both sides see the friendship.
 pub async fn befriend(a: &Member, b: &Member) -> anyhow::Result<()> {
     let (s, body) = a
         .api
@@ -176,7 +176,7 @@ pub async fn befriend(a: &Member, b: &Member) -> anyhow::Result<()> {
         Ok(incoming["items"].as_array().and_then(|items| {
             items
                 .iter()
-                .find(|r| r["from"]["handle"] == a.handle.as_str())
+                .find(|r| r["from"]["ap_id"] == a.ap_id.as_str())
                 .and_then(|r| r["id"].as_i64())
         }))
     })

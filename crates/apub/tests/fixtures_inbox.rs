@@ -21,9 +21,10 @@ use Verdict::*;
 const EXPECTED: &[(&str, Verdict)] = &[
     // GtS asks for approval of a like with its own vocabulary; Enishi only accepts follows.
     ("gotosocial/accept_like_polite.json", Refused),
+    // Boosts are read (a boost of a local post that is not public is refused), never kept.
     (
         "gotosocial/announce_followers_only_self_boost.json",
-        Ignored,
+        Handled,
     ),
     ("gotosocial/create_note.json", Handled),
     ("gotosocial/create_poll_vote.json", Handled),
