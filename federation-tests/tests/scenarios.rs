@@ -15,6 +15,8 @@ enishi_testkit::main!(db: [
     introductions_are_written_accepted_hidden_and_removed_on_unfriend,
     a_drifted_follower_list_is_repaired_by_collection_synchronization,
     friends_of_friends_across_three_instances,
+], plain: [
+    the_two_instances_command_sets_up_and_stops_cleanly,
 ]);
 
 /// Posts a diary as `m`; returns its API body.
@@ -629,5 +631,33 @@ async fn friends_of_friends_across_three_instances(t: TestDb) -> anyhow::Result<
     for n in [a, b, c] {
         n.stop().await?;
     }
+    Ok(())
+}
+
+/// `scripts/two-instances` runs this binary; it must come up with demo content and stop cleanly.
+async fn the_two_instances_command_sets_up_and_stops_cleanly() -> anyhow::Result<()> {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_two-instances"))
+        .args(["--ports", "0", "0", "--no-wait"])
+        .output()
+        .await?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    anyhow::ensure!(
+        out.status.success(),
+        "{}\n{}",
+        stdout,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for expected in [
+        "instance A: http://localhost:",
+        "instance B: http://localhost:",
+        "bob@",
+        "stopped",
+    ] {
+        anyhow::ensure!(stdout.contains(expected), "no {expected:?} in:\n{stdout}");
+    }
+    anyhow::ensure!(
+        stdout.lines().filter(|l| l.contains(" token ")).count() == 4,
+        "four members with tokens:\n{stdout}"
+    );
     Ok(())
 }
