@@ -32,10 +32,20 @@ impl Node {
 
     /// Starts an instance on loopback `port` (0: any free one) on a fresh database.
     pub async fn start_on(kind: DbKind, port: u16) -> anyhow::Result<Node> {
+        Node::start_with(kind, port, |_| {}).await
+    }
+
+    /// Starts an instance whose configuration `tweak` adjusts first.
+    pub async fn start_with(
+        kind: DbKind,
+        port: u16,
+        tweak: impl FnOnce(&mut enishi_server::Config),
+    ) -> anyhow::Result<Node> {
         let db = TestDb::create(kind).await?;
         let mut config = default_config(&db.url, &db.dir);
         config.delivery.retry_base_ms = 200;
         config.delivery.timeout_secs = 5;
+        tweak(&mut config);
         let run = start_on_loopback(config, port).await?;
         Ok(Node { run, db })
     }

@@ -14,6 +14,7 @@ enishi_testkit::main!(db: [
     the_inbox_refuses_what_it_cannot_trust_and_stores_nothing,
     a_repeated_activity_changes_nothing,
     an_inbound_activity_revives_a_resting_host,
+    a_blocked_server_is_refused,
 ]);
 
 /// POSTs `body` to `inbox` with headers signed by `signer` at `date`; `sent` replaces the body
@@ -236,6 +237,35 @@ async fn an_inbound_activity_revives_a_resting_host(t: TestDb) -> anyhow::Result
         .await?
         .unavailable_hosts;
     anyhow::ensure!(resting.is_empty(), "B still rests: {resting:?}");
+    a.stop().await?;
+    b.stop().await
+}
+
+async fn a_blocked_server_is_refused(t: TestDb) -> anyhow::Result<()> {
+    let b = Node::start(t.kind).await?;
+    let blocked = b.domain().to_owned();
+    let a = Node::start_with(t.kind, 0, |c| c.blocked_domains = vec![blocked]).await?;
+    let alice = a.member("alice").await?;
+    let bob = b.member("bob").await?;
+    let post = alice
+        .api
+        .post(
+            "/api/v1/diaries",
+            json!({"title": "Open", "body": "for everyone", "audience": "public"}),
+        )
+        .await?
+        .1;
+    let f = follow(&bob, &alice, &format!("{}/follows/blocked", b.run.base_url));
+    let (s, e) = bob
+        .signed_post(&format!("{}/inbox", a.run.base_url), &f)
+        .await?;
+    anyhow::ensure!(s == 403, "delivery from a blocked server: {s} {e}");
+    anyhow::ensure!(
+        incoming(&alice).await? == 0,
+        "the blocked Follow was stored"
+    );
+    let (s, e) = bob.signed_get(post["ap_id"].as_str().unwrap()).await?;
+    anyhow::ensure!(s == 403, "signed fetch from a blocked server: {s} {e}");
     a.stop().await?;
     b.stop().await
 }

@@ -25,6 +25,8 @@ pub struct Config {
     pub delivery: DeliveryConfig,
     /// Whether `serve` runs delivery workers (`--no-workers` turns them off).
     pub run_workers: bool,
+    /// Servers this instance refuses to federate with (`host[:port]`, lower-case).
+    pub blocked_domains: Vec<String>,
 }
 
 /// Settings of the delivery workers (DESIGN §6).
@@ -93,6 +95,7 @@ struct FileConfig {
     registration: Option<String>,
     name: Option<String>,
     db_max_connections: Option<u32>,
+    blocked_domains: Option<Vec<String>>,
     #[serde(default)]
     limits: Option<ContentLimits>,
 }
@@ -123,6 +126,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "ENISHI_NAME",
         "instance name shown on pages and in NodeInfo (default Enishi)",
+    ),
+    (
+        "ENISHI_BLOCKED_DOMAINS",
+        "comma-separated host[:port] of servers to refuse (default none)",
     ),
     (
         "ENISHI_DB_MAX_CONNECTIONS",
@@ -341,9 +348,31 @@ impl Config {
             lease_secs: ranged("ENISHI_DELIVERY_LEASE_SECS", d.lease_secs, 3600)?,
         };
 
+        let blocked_domains: Vec<String> = match env.get("ENISHI_BLOCKED_DOMAINS") {
+            Some(list) => list
+                .split(',')
+                .map(|d| d.trim().to_ascii_lowercase())
+                .filter(|d| !d.is_empty())
+                .collect(),
+            None => file
+                .blocked_domains
+                .unwrap_or_default()
+                .into_iter()
+                .map(|d| d.trim().to_ascii_lowercase())
+                .collect(),
+        };
+        for d in &blocked_domains {
+            if d.contains('/') || d.contains('@') || d.contains(' ') {
+                return Err(err(
+                    "ENISHI_BLOCKED_DOMAINS",
+                    format!("{d:?} is not a host[:port]"),
+                ));
+            }
+        }
         Ok(Config {
             delivery,
             run_workers: true,
+            blocked_domains,
             instance: InstanceSettings {
                 domain,
                 scheme,

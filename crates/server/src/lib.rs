@@ -196,6 +196,7 @@ pub async fn inbox_context(
         db: db.clone(),
         settings: settings.clone(),
         fetcher,
+        blocked_domains: Arc::new(config.blocked_domains.clone()),
     })
 }
 

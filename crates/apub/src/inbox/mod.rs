@@ -39,6 +39,21 @@ pub struct InboxContext {
     pub settings: Arc<InstanceSettings>,
     /// Signed fetches (keys, actors, objects).
     pub fetcher: Fetcher,
+    /// Servers refused outright (`host[:port]`, lower-case): their deliveries and signed
+    /// fetches get 403.
+    pub blocked_domains: Arc<Vec<String>>,
+}
+
+impl InboxContext {
+    /// Whether `url` is on a blocked server.
+    pub fn is_blocked(&self, url: &Url) -> bool {
+        crate::convert::authority(url).is_some_and(|a| {
+            let host = url.host_str().unwrap_or_default();
+            self.blocked_domains
+                .iter()
+                .any(|b| *b == a || b == host || host.ends_with(&format!(".{b}")))
+        })
+    }
 }
 
 /// Why an inbound request was refused; each maps to one HTTP status.

@@ -43,6 +43,14 @@ fn signature_error(e: SignatureError) -> InboxError {
 /// owner once when a cached key fails (keys rotate, DESIGN §5). Returns the signer.
 pub async fn signer_of(ctx: &InboxContext, parts: &RequestParts<'_>) -> Result<Actor, InboxError> {
     let key_id = parts.key_id().map_err(signature_error)?;
+    if let Ok(url) = url::Url::parse(&key_id)
+        && ctx.is_blocked(&url)
+    {
+        return Err(InboxError::Forbidden(format!(
+            "{} is blocked by this instance",
+            url.host_str().unwrap_or_default()
+        )));
+    }
     let owner = ctx.fetcher.key_owner(&key_id).await.map_err(|e| match e {
         FetchError::Invalid(e) => InboxError::BadSignature(format!("key {key_id}: {e}")),
         other => InboxError::BadSignature(format!("cannot get key {key_id}: {other}")),
