@@ -266,6 +266,45 @@ async fn a_blocked_server_is_refused(t: TestDb) -> anyhow::Result<()> {
     );
     let (s, e) = bob.signed_get(post["ap_id"].as_str().unwrap()).await?;
     anyhow::ensure!(s == 403, "signed fetch from a blocked server: {s} {e}");
+    // Nothing is sent there either: a delivery to it is dead-lettered with the reason.
+    let alice_actor = enishi_db::actors::find_by_ap_id(&a.run.db, &alice.ap_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("alice"))?;
+    let id = format!("{}/activities/to-blocked", a.run.base_url);
+    enishi_db::outbox::enqueue(
+        &a.run.db.conn,
+        enishi_db::outbox::Outgoing {
+            ap_id: &id,
+            actor: alice_actor.id,
+            object_key: &id,
+            body: &json!({"id": id, "type": "Update", "actor": alice.ap_id.as_str()}).to_string(),
+        },
+        &[Url::parse(&format!("{}/inbox", b.run.base_url))?],
+    )
+    .await?;
+    a.run.wake.notify_one();
+    eventually(
+        "the delivery to the blocked server is dead-lettered",
+        || async {
+            use enishi_db::entity::delivery;
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            let dead = delivery::Entity::find()
+                .filter(delivery::Column::State.eq("dead"))
+                .all(&a.run.db.conn)
+                .await?;
+            // Refused here, not by the blocked server: no status, one claim.
+            Ok(dead
+                .iter()
+                .any(|d| {
+                    d.last_status.is_none()
+                        && d.last_error
+                            .as_deref()
+                            .is_some_and(|e| e.contains("blocked by this instance"))
+                })
+                .then_some(()))
+        },
+    )
+    .await?;
     a.stop().await?;
     b.stop().await
 }

@@ -248,6 +248,7 @@ pub fn delivery_worker(
             env!("CARGO_PKG_VERSION"),
             config.instance.origin()
         ),
+        blocked_domains: config.blocked_domains.clone(),
         ..Default::default()
     };
     Ok(DeliveryWorker::new(

@@ -32,6 +32,9 @@ pub struct WorkerSettings {
     pub retention: Duration,
     /// The `User-Agent` of requests.
     pub user_agent: String,
+    /// Servers this instance refuses to federate with: deliveries to them are dead-lettered
+    /// instead of sent.
+    pub blocked_domains: Vec<String>,
 }
 
 impl Default for WorkerSettings {
@@ -45,6 +48,7 @@ impl Default for WorkerSettings {
             policy: RetryPolicy::default(),
             retention: Duration::from_secs(7 * 24 * 3600),
             user_agent: format!("Enishi/{}", env!("CARGO_PKG_VERSION")),
+            blocked_domains: Vec::new(),
         }
     }
 }
@@ -328,6 +332,15 @@ impl DeliveryWorker {
         }
     }
 
+    /// Whether `host` (`host[:port]`) is on a blocked server (subdomains included).
+    fn is_blocked(&self, host: &str) -> bool {
+        let name = host.rsplit_once(':').map_or(host, |(h, _)| h);
+        self.settings
+            .blocked_domains
+            .iter()
+            .any(|b| b == host || b == name || name.ends_with(&format!(".{b}")))
+    }
+
     /// The first claimed row whose host has a free slot, with that slot. Rows of busy hosts
     /// stay in the buffer (they are leased) until their host frees up.
     fn next_ready(&self) -> Option<(Claimed, tokio::sync::OwnedSemaphorePermit)> {
@@ -376,6 +389,15 @@ impl DeliveryWorker {
                 // One probe at a time to a resting host; the rest wait for its outcome.
                 drop(host_permit);
                 let _ = outbox::release(&self.db, c.id).await;
+                continue;
+            }
+            if self.is_blocked(&c.host) {
+                self.metrics.dead();
+                let reason = format!("{} is blocked by this instance", c.host);
+                if let Err(e) = outbox::dead(&self.db, c.id, None, &reason).await {
+                    tracing::warn!(error = %e, delivery = c.id, "could not record a delivery outcome");
+                }
+                drop(host_permit);
                 continue;
             }
             let attempt = self.send(&c).await;
