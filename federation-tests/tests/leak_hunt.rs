@@ -46,8 +46,14 @@ impl Model {
     }
 }
 
+/// The items of a list. An author the viewer's instance has never heard of (nobody there is
+/// related to them) is a 404 there: the viewer sees nothing of theirs.
 async fn items(m: &Member, path: &str) -> anyhow::Result<Vec<Value>> {
-    let page = m.api.ok(path).await?;
+    let (status, page) = m.api.get(path).await?;
+    if status == 404 && page["error"] == "not_found" {
+        return Ok(Vec::new());
+    }
+    anyhow::ensure!(status == 200, "GET {path}: {status} {page}");
     Ok(page["items"].as_array().cloned().unwrap_or_default())
 }
 
