@@ -22,6 +22,8 @@ pub struct Node {
     pub run: Running,
     /// Its database (dropped after the instance stops).
     pub db: TestDb,
+    /// An HTTP client that trusts what the instance trusts (a test CA, in https mode).
+    pub http: reqwest::Client,
 }
 
 impl Node {
@@ -46,8 +48,9 @@ impl Node {
         config.delivery.retry_base_ms = 200;
         config.delivery.timeout_secs = 5;
         tweak(&mut config);
+        let http = enishi_server::http_client(&config)?.build()?;
         let run = start_on_loopback(config, port).await?;
-        Ok(Node { run, db })
+        Ok(Node { run, db, http })
     }
 
     /// `localhost:PORT`.
@@ -78,8 +81,9 @@ impl Node {
             handle: format!("{name}@{}", self.domain()),
             ap_id: m.actor.ap_id.clone(),
             actor_id: m.actor.id,
-            api: Api::new(&self.run.base_url, Some(token)),
+            api: Api::new(&self.run.base_url, Some(token)).with_http(self.http.clone()),
             signer: Signer::from_pem(&pem, &m.actor.public_key_id)?,
+            http: self.http.clone(),
         })
     }
 
@@ -104,6 +108,8 @@ pub struct Member {
     pub api: Api,
     /// The member's signing key, for tests that act as their server would.
     pub signer: Signer,
+    /// The HTTP client for signed requests.
+    pub http: reqwest::Client,
 }
 
 impl Member {
@@ -111,7 +117,8 @@ impl Member {
     pub async fn signed_get(&self, url: &str) -> anyhow::Result<(u16, Value)> {
         let url = Url::parse(url)?;
         let signed = self.signer.sign_get(&url, SystemTime::now())?;
-        let mut req = reqwest::Client::new()
+        let mut req = self
+            .http
             .get(url.clone())
             .header("accept", "application/activity+json");
         for (k, v) in &signed.headers {
@@ -130,7 +137,7 @@ impl Member {
         let signed = self
             .signer
             .sign_post(&url, body.as_bytes(), SystemTime::now())?;
-        let mut req = reqwest::Client::new().post(url.clone()).body(body);
+        let mut req = self.http.post(url.clone()).body(body);
         for (k, v) in &signed.headers {
             req = req.header(*k, v);
         }

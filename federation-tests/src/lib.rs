@@ -3,6 +3,8 @@
 //! This library holds what the tests and the benchmarks share.
 
 pub mod cluster;
+pub mod peer;
+pub mod tls;
 
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -7,6 +7,7 @@ mod m20261127_000001_foundation;
 mod m20261127_000002_social;
 mod m20261127_000003_outbox;
 mod m20261127_000004_federation;
+mod m20261128_000005_pending_indexes;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_social::Migration),
             Box::new(m20261127_000003_outbox::Migration),
             Box::new(m20261127_000004_federation::Migration),
+            Box::new(m20261128_000005_pending_indexes::Migration),
         ]
     }
 }

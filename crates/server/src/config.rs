@@ -27,6 +27,21 @@ pub struct Config {
     pub run_workers: bool,
     /// Servers this instance refuses to federate with (`host[:port]`, lower-case).
     pub blocked_domains: Vec<String>,
+    /// Certificate and key to serve https with directly (else plain http, usually behind a
+    /// reverse proxy that terminates TLS).
+    pub tls: Option<TlsFiles>,
+    /// A PEM file of CA certificates to trust, besides the system's, for outgoing requests
+    /// (a private or test CA; verification is never turned off).
+    pub extra_ca_certs: Option<PathBuf>,
+}
+
+/// PEM files for serving https.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// Certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// Private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
 }
 
 /// Settings of the delivery workers (DESIGN §6).
@@ -76,6 +91,19 @@ pub struct ConfigError {
     pub message: String,
 }
 
+/// A file setting must name a readable file; say which setting when it does not.
+fn readable(setting: &str, path: &std::path::Path) -> Result<(), ConfigError> {
+    std::fs::metadata(path)
+        .map_err(|e| err(setting, format!("cannot read {}: {e}", path.display())))
+        .and_then(|m| {
+            if m.is_file() {
+                Ok(())
+            } else {
+                Err(err(setting, format!("{} is not a file", path.display())))
+            }
+        })
+}
+
 fn err(setting: impl Into<String>, message: impl Into<String>) -> ConfigError {
     ConfigError {
         setting: setting.into(),
@@ -96,6 +124,9 @@ struct FileConfig {
     name: Option<String>,
     db_max_connections: Option<u32>,
     blocked_domains: Option<Vec<String>>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    extra_ca_certs: Option<PathBuf>,
     #[serde(default)]
     limits: Option<ContentLimits>,
 }
@@ -130,6 +161,15 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "ENISHI_BLOCKED_DOMAINS",
         "comma-separated host[:port] of servers to refuse (default none)",
+    ),
+    (
+        "ENISHI_TLS_CERT",
+        "PEM certificate chain: serve https directly (with ENISHI_TLS_KEY)",
+    ),
+    ("ENISHI_TLS_KEY", "PEM private key for ENISHI_TLS_CERT"),
+    (
+        "ENISHI_EXTRA_CA_CERTS",
+        "PEM file of CA certificates to trust besides the system's",
     ),
     (
         "ENISHI_DB_MAX_CONNECTIONS",
@@ -247,8 +287,46 @@ impl Config {
         let domain = domain.trim().to_owned();
         InstanceSettings::validate_domain(&domain).map_err(|e| err(&domain_src, e.message))?;
 
+        let path = |env_key: &str, file_val: Option<PathBuf>| -> Option<(String, PathBuf)> {
+            env.get(env_key)
+                .map(|v| (env_key.to_owned(), PathBuf::from(v)))
+                .or_else(|| {
+                    file_val.map(|p| {
+                        (
+                            format!("{} (configuration file)", env_key[7..].to_ascii_lowercase()),
+                            p,
+                        )
+                    })
+                })
+        };
+        let tls = match (
+            path("ENISHI_TLS_CERT", file.tls_cert),
+            path("ENISHI_TLS_KEY", file.tls_key),
+        ) {
+            (None, None) => None,
+            (Some((cert_src, cert)), Some((key_src, key))) => {
+                readable(&cert_src, &cert)?;
+                readable(&key_src, &key)?;
+                Some(TlsFiles { cert, key })
+            }
+            (Some(_), None) => {
+                return Err(err("ENISHI_TLS_KEY", "must be set with ENISHI_TLS_CERT"));
+            }
+            (None, Some(_)) => {
+                return Err(err("ENISHI_TLS_CERT", "must be set with ENISHI_TLS_KEY"));
+            }
+        };
+        let extra_ca_certs = match path("ENISHI_EXTRA_CA_CERTS", file.extra_ca_certs) {
+            Some((src, p)) => {
+                readable(&src, &p)?;
+                Some(p)
+            }
+            None => None,
+        };
+
         let scheme = match pick("ENISHI_SCHEME", "scheme", file.scheme) {
             Some((src, v)) => v.parse::<Scheme>().map_err(|e| err(src, e.message))?,
+            None if tls.is_some() => Scheme::Https,
             None if InstanceSettings::is_localhost(&domain) => Scheme::Http,
             None => Scheme::Https,
         };
@@ -373,6 +451,8 @@ impl Config {
             delivery,
             run_workers: true,
             blocked_domains,
+            tls,
+            extra_ca_certs,
             instance: InstanceSettings {
                 domain,
                 scheme,
@@ -421,6 +501,14 @@ impl Config {
         let _ = writeln!(out, "registration = {:?}", i.registration.as_str());
         let _ = writeln!(out, "name = {:?}", i.name);
         let _ = writeln!(out, "db_max_connections = {}", self.db_max_connections);
+        let _ = writeln!(out, "blocked_domains = {:?}", self.blocked_domains);
+        if let Some(t) = &self.tls {
+            let _ = writeln!(out, "tls_cert = {:?}", t.cert.display().to_string());
+            let _ = writeln!(out, "tls_key = {:?}", t.key.display().to_string());
+        }
+        if let Some(ca) = &self.extra_ca_certs {
+            let _ = writeln!(out, "extra_ca_certs = {:?}", ca.display().to_string());
+        }
         let d = &self.delivery;
         let _ = writeln!(out, "\n[delivery]");
         let _ = writeln!(out, "concurrency = {}", d.concurrency);
@@ -526,12 +614,45 @@ mod tests {
             ),
             (vec![("ENISHI_LIMIT_VOICE", "0")], "ENISHI_LIMIT_VOICE"),
             (vec![("ENISHI_DOMIAN", "x.example")], "ENISHI_DOMIAN"),
+            (vec![("ENISHI_TLS_CERT", "Cargo.toml")], "ENISHI_TLS_KEY"),
+            (vec![("ENISHI_TLS_KEY", "Cargo.toml")], "ENISHI_TLS_CERT"),
+            (
+                vec![
+                    ("ENISHI_TLS_CERT", "/no/such/cert.pem"),
+                    ("ENISHI_TLS_KEY", "Cargo.toml"),
+                ],
+                "ENISHI_TLS_CERT",
+            ),
+            (
+                vec![("ENISHI_EXTRA_CA_CERTS", "/no/such/ca.pem")],
+                "ENISHI_EXTRA_CA_CERTS",
+            ),
         ] {
             let e = Config::from_sources(&env(&pairs), None).unwrap_err();
             assert_eq!(e.setting, setting, "{e}");
         }
         let e = Config::from_sources(&env(&[]), Some("colour = \"red\"")).unwrap_err();
         assert!(e.message.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn tls_files_mean_https_and_are_shown() {
+        let c = Config::from_sources(
+            &env(&[
+                ("ENISHI_TLS_CERT", "Cargo.toml"),
+                ("ENISHI_TLS_KEY", "Cargo.toml"),
+                ("ENISHI_EXTRA_CA_CERTS", "Cargo.toml"),
+                ("ENISHI_BLOCKED_DOMAINS", "spam.example"),
+            ]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.instance.scheme, Scheme::Https, "even for localhost");
+        assert!(c.tls.is_some() && c.extra_ca_certs.is_some());
+        let shown = c.describe();
+        for part in ["tls_cert", "extra_ca_certs", "spam.example"] {
+            assert!(shown.contains(part), "{part}: {shown}");
+        }
     }
 
     #[test]

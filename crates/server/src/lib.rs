@@ -136,16 +136,40 @@ pub async fn start(
         None
     };
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                tokio::select! {
-                    _ = rx => {},
-                    _ = shutdown_signal => {},
-                }
+    let stop = async move {
+        tokio::select! {
+            _ = rx => {},
+            _ = shutdown_signal => {},
+        }
+    };
+    let task = match &config.tls {
+        None => tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stop)
+                .await
+        }),
+        Some(tls) => {
+            let rustls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
+                .await
+                .with_context(|| {
+                    format!(
+                        "ENISHI_TLS_CERT/ENISHI_TLS_KEY: cannot use {} and {}",
+                        tls.cert.display(),
+                        tls.key.display()
+                    )
+                })?;
+            let handle = axum_server::Handle::new();
+            let server =
+                axum_server::from_tcp_rustls(listener.into_std()?, rustls)?.handle(handle.clone());
+            tokio::spawn(async move {
+                tokio::spawn(async move {
+                    stop.await;
+                    handle.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+                });
+                server.serve(app.into_make_service()).await
             })
-            .await
-    });
+        }
+    };
     Ok(Running {
         base_url: settings.origin(),
         db,
@@ -179,7 +203,7 @@ pub async fn inbox_context(
         .context("the instance actor has no private key")?;
     let signer = enishi_apub::signatures::Signer::from_pem(&pem, &instance_actor.public_key_id)
         .context("the instance actor's key")?;
-    let client = reqwest::Client::builder()
+    let client = http_client(config)?
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(std::time::Duration::from_secs(10))
         .timeout(std::time::Duration::from_secs(
@@ -211,9 +235,32 @@ pub async fn worker_database(config: &Config, db: &Db) -> anyhow::Result<Db> {
         .context("cannot open the delivery workers' database pool")
 }
 
+/// A client builder for outgoing requests: the system's trusted CAs plus those of
+/// `extra_ca_certs`, if configured.
+pub fn http_client(config: &Config) -> anyhow::Result<reqwest::ClientBuilder> {
+    let builder = reqwest::Client::builder();
+    let Some(path) = &config.extra_ca_certs else {
+        return Ok(builder);
+    };
+    let pem = std::fs::read(path)
+        .with_context(|| format!("ENISHI_EXTRA_CA_CERTS: cannot read {}", path.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).with_context(|| {
+        format!(
+            "ENISHI_EXTRA_CA_CERTS: {} holds no PEM certificates",
+            path.display()
+        )
+    })?;
+    anyhow::ensure!(
+        !certs.is_empty(),
+        "ENISHI_EXTRA_CA_CERTS: {} holds no certificates",
+        path.display()
+    );
+    Ok(builder.tls_certs_merge(certs))
+}
+
 /// The HTTP client deliveries use: no redirects (they cannot be checked), bounded timeouts.
 pub fn delivery_client(config: &Config) -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
+    Ok(http_client(config)?
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(std::time::Duration::from_secs(
             config.delivery.timeout_secs.min(10),
@@ -274,7 +321,11 @@ pub async fn start_on_loopback(mut config: Config, port: u16) -> anyhow::Result<
     let addr = listener.local_addr()?;
     config.bind = addr;
     config.instance.domain = format!("localhost:{}", addr.port());
-    config.instance.scheme = enishi_core::Scheme::Http;
+    config.instance.scheme = if config.tls.is_some() {
+        enishi_core::Scheme::Https
+    } else {
+        enishi_core::Scheme::Http
+    };
     start(config, listener, std::future::pending()).await
 }
 

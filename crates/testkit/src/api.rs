@@ -27,9 +27,15 @@ impl Api {
         self.token.as_deref()
     }
 
+    /// The same client with another HTTP client (one that trusts a test CA, say).
+    pub fn with_http(mut self, http: reqwest::Client) -> Api {
+        self.http = http;
+        self
+    }
+
     /// The same instance, anonymously.
     pub fn anonymous(&self) -> Api {
-        Api::new(&self.base, None)
+        Api::new(&self.base, None).with_http(self.http.clone())
     }
 
     async fn send(

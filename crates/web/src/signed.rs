@@ -54,6 +54,7 @@ impl FromRequestParts<AppState> for SignedFetch {
         let headers = header_pairs(&parts.headers);
         let request = RequestParts {
             method: parts.method.as_str(),
+            scheme: state.settings.scheme.as_str(),
             path_and_query: &path,
             headers: &headers,
             body: None,

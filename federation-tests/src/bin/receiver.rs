@@ -243,6 +243,8 @@ async fn verify_fast(
         .unwrap_or_default();
     let request = RequestParts {
         method: parts.method.as_str(),
+        // The receiver listens on plain HTTP.
+        scheme: "http",
         path_and_query: &path,
         headers: &headers,
         body: Some(body),

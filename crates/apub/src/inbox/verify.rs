@@ -22,9 +22,11 @@ pub struct InboundRequest<'a> {
 }
 
 impl InboundRequest<'_> {
-    fn parts(&self) -> RequestParts<'_> {
+    /// The request for the verifier; `scheme` is the instance's (`@target-uri` needs it).
+    fn parts<'s>(&'s self, scheme: &'s str) -> RequestParts<'s> {
         RequestParts {
             method: self.method,
+            scheme,
             path_and_query: self.path_and_query,
             headers: &self.headers,
             body: Some(self.body),
@@ -85,7 +87,7 @@ pub async fn authenticate(
     ctx: &InboxContext,
     request: &InboundRequest<'_>,
 ) -> Result<(Value, Actor), InboxError> {
-    let parts = request.parts();
+    let parts = request.parts(ctx.settings.scheme.as_str());
     // Refuse unsigned requests before reading what they say.
     parts.key_id().map_err(signature_error)?;
     let activity = parse_json(request.body).map_err(|e| InboxError::Invalid(e.to_string()))?;

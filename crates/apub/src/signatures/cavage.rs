@@ -1,6 +1,10 @@
 //! draft-cavage HTTP signatures as Mastodon sends and expects them, signed with aws-lc-rs
 //! (RSA PKCS#1 v1.5 with SHA-256, constant time) and verified the same way.
 
+use super::{
+    ACTIVITY_CONTENT_TYPE, MAX_CLOCK_SKEW, RequestParts, SignatureError, SignatureParams,
+    SignatureScheme, SignedHeaders, check_created, host_header, pem_der,
+};
 use aws_lc_rs::digest::{SHA256, digest};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeyPair;
@@ -8,46 +12,12 @@ use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, Unparse
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 use url::Url;
-
-/// Media type of outgoing activities.
-pub const ACTIVITY_CONTENT_TYPE: &str = "application/activity+json";
-
-/// How far a `Date` may be from now (DESIGN §5: ±1 hour).
-pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(3600);
-
-/// Why signing or verifying failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SignatureError {
-    /// The private or public key is not usable.
-    #[error("unusable key: {0}")]
-    Key(String),
-    /// No `Signature` header.
-    #[error("request not signed")]
-    Unsigned,
-    /// The `Signature` header or a signed header is malformed or missing.
-    #[error("malformed signature: {0}")]
-    Malformed(String),
-    /// The `Date` is missing, unparsable or outside the window.
-    #[error("bad date: {0}")]
-    Date(String),
-    /// A POST whose digest is not signed, or does not match the body.
-    #[error("digest: {0}")]
-    Digest(String),
-    /// The signature does not verify against the key.
-    #[error("signature does not match")]
-    Mismatch,
-}
 
 /// The `Digest` header value for a body.
 pub fn digest_header(body: &[u8]) -> String {
     format!("SHA-256={}", B64.encode(digest(&SHA256, body)))
-}
-
-fn pem_der(pem_text: &str) -> Result<(String, Vec<u8>), SignatureError> {
-    let parsed = pem::parse(pem_text).map_err(|e| SignatureError::Key(e.to_string()))?;
-    Ok((parsed.tag().to_owned(), parsed.into_contents()))
 }
 
 /// A local actor's signing key.
@@ -65,13 +35,6 @@ impl std::fmt::Debug for Signer {
     }
 }
 
-/// The headers of a signed request, in the order they should be sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignedHeaders {
-    /// `(name, value)` pairs: Host, Date, Digest and Content-Type (POST only), Signature.
-    pub headers: Vec<(&'static str, String)>,
-}
-
 fn request_target(method: &str, url: &Url) -> String {
     let mut target = url.path().to_owned();
     if let Some(q) = url.query() {
@@ -79,14 +42,6 @@ fn request_target(method: &str, url: &Url) -> String {
         target.push_str(q);
     }
     format!("{} {target}", method.to_ascii_lowercase())
-}
-
-/// `host[:port]` as the Host header carries it.
-pub fn host_header(url: &Url) -> String {
-    match url.port() {
-        Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
-        None => url.host_str().unwrap_or_default().to_owned(),
-    }
 }
 
 impl Signer {
@@ -112,17 +67,18 @@ impl Signer {
         &self.key_id
     }
 
-    fn sign_string(&self, signing_string: &str) -> Result<String, SignatureError> {
+    /// An RSA PKCS#1 v1.5 SHA-256 signature of `message` (draft-cavage `rsa-sha256`, RFC 9421
+    /// `rsa-v1_5-sha256`).
+    pub(super) fn sign_bytes(&self, message: &[u8]) -> Result<Vec<u8>, SignatureError> {
         let mut sig = vec![0u8; self.key.public_modulus_len()];
         self.key
-            .sign(
-                &RSA_PKCS1_SHA256,
-                &self.rng,
-                signing_string.as_bytes(),
-                &mut sig,
-            )
+            .sign(&RSA_PKCS1_SHA256, &self.rng, message, &mut sig)
             .map_err(|_| SignatureError::Key("signing failed".into()))?;
-        Ok(B64.encode(sig))
+        Ok(sig)
+    }
+
+    fn sign_string(&self, signing_string: &str) -> Result<String, SignatureError> {
+        Ok(B64.encode(self.sign_bytes(signing_string.as_bytes())?))
     }
 
     fn sign(
@@ -183,23 +139,6 @@ impl Signer {
     }
 }
 
-/// The parameters of a `Signature` header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignatureParams {
-    /// `keyId`.
-    pub key_id: String,
-    /// `algorithm`, if given.
-    pub algorithm: Option<String>,
-    /// `headers` (defaults to `date`).
-    pub headers: Vec<String>,
-    /// The decoded signature.
-    pub signature: Vec<u8>,
-    /// `created`, for hs2019.
-    pub created: Option<i64>,
-    /// `expires`, for hs2019.
-    pub expires: Option<i64>,
-}
-
 /// Parses a draft-cavage `Signature` header.
 pub fn parse_signature_header(value: &str) -> Result<SignatureParams, SignatureError> {
     let mut map = BTreeMap::new();
@@ -241,6 +180,7 @@ pub fn parse_signature_header(value: &str) -> Result<SignatureParams, SignatureE
         .unwrap_or_else(|| vec!["date".to_owned()]);
     let num = |k: &str| map.get(k).and_then(|v| v.parse::<i64>().ok());
     Ok(SignatureParams {
+        scheme: SignatureScheme::Cavage,
         created: num("created"),
         expires: num("expires"),
         algorithm: map.remove("algorithm"),
@@ -248,34 +188,6 @@ pub fn parse_signature_header(value: &str) -> Result<SignatureParams, SignatureE
         headers,
         signature,
     })
-}
-
-/// A request as the verifier needs to see it.
-#[derive(Debug, Clone)]
-pub struct RequestParts<'a> {
-    /// HTTP method.
-    pub method: &'a str,
-    /// Path and query, as received.
-    pub path_and_query: &'a str,
-    /// Headers (names case-insensitive).
-    pub headers: &'a [(String, String)],
-    /// The body, for POSTs.
-    pub body: Option<&'a [u8]>,
-}
-
-impl RequestParts<'_> {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The `keyId` of the request's signature, if it has one.
-    pub fn key_id(&self) -> Result<String, SignatureError> {
-        let value = self.header("signature").ok_or(SignatureError::Unsigned)?;
-        Ok(parse_signature_header(value)?.key_id)
-    }
 }
 
 fn check_date(parts: &RequestParts<'_>, now: SystemTime) -> Result<(), SignatureError> {
@@ -298,7 +210,7 @@ fn check_date(parts: &RequestParts<'_>, now: SystemTime) -> Result<(), Signature
 /// Verifies a draft-cavage signature (`rsa-sha256`, or `hs2019` with an RSA key) against
 /// `public_pem`: the signing string, the `Date` window and, for requests with a body, a signed
 /// `Digest` that matches it.
-pub fn verify_request(
+pub(super) fn verify(
     parts: &RequestParts<'_>,
     public_pem: &str,
     now: SystemTime,
@@ -328,15 +240,7 @@ pub fn verify_request(
         check_date(parts, now)?;
     }
     if let Some(created) = params.created {
-        let now_secs = now
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        if (now_secs - created).unsigned_abs() > MAX_CLOCK_SKEW.as_secs() {
-            return Err(SignatureError::Date(
-                "created outside the acceptable time window".into(),
-            ));
-        }
+        check_created(created, now)?;
     }
     if let Some(body) = parts
         .body

@@ -1,0 +1,546 @@
+//! Enishi against an ActivityPub server nobody here wrote (issue 6): a Fedify 2.3.6 peer
+//! (`peers/fedify`) with strict signature verification. Friendship both ways, friends-only
+//! posts reaching the friend and nobody else, replies and likes, a followed actor's public
+//! notes, unfriending and blocking, and https with a local CA so that handles resolve as in
+//! production. Every scenario runs on SQLite and on PostgreSQL.
+//!
+//! Fedify signs with RFC 9421 first and falls back to draft-cavage only when refused; the
+//! scenarios assert that Enishi accepts the first knock, and that Fedify accepts Enishi's
+//! draft-cavage signatures without complaint.
+
+use enishi_federation_tests::cluster::{Member, Node, befriend, eventually, find_item};
+use enishi_federation_tests::peer::{FedifyPeer, PeerTls, first_knock_accepted};
+use enishi_federation_tests::tls::TestCa;
+use enishi_testkit::TestDb;
+use serde_json::{Value, json};
+
+enishi_testkit::main!(db: [
+    a_peer_actor_and_a_member_become_friends,
+    friends_only_posts_reach_the_peer_friend_and_nobody_else,
+    replies_and_likes_from_the_peer_friend_are_kept_and_an_outsider_s_refused,
+    a_followed_peer_actor_s_public_note_reaches_the_timeline_until_deleted,
+    unfriending_and_blocking_propagate_both_ways,
+    over_https_handles_resolve_both_ways,
+]);
+
+/// Peer actor `name` follows `member`; the member approves; Enishi follows back and the peer
+/// accepts. Returns once both sides show the friendship.
+async fn peer_befriends(peer: &FedifyPeer, name: &str, member: &Member) -> anyhow::Result<()> {
+    let actor = peer.actor(name);
+    let answer = peer
+        .call(
+            "follow",
+            json!({ "actor": name, "target": member.ap_id.as_str() }),
+        )
+        .await?;
+    first_knock_accepted(&answer)?;
+    let id = eventually(
+        &format!("{} sees {actor}'s request", member.name),
+        || async {
+            let incoming = member
+                .api
+                .ok("/api/v1/friends/requests?direction=incoming")
+                .await?;
+            Ok(incoming["items"].as_array().and_then(|items| {
+                items
+                    .iter()
+                    .find(|r| r["from"]["ap_id"] == actor.as_str())
+                    .and_then(|r| r["id"].as_i64())
+            }))
+        },
+    )
+    .await?;
+    let (s, body) = member
+        .api
+        .post_empty(&format!("/api/v1/friends/requests/{id}/accept"))
+        .await?;
+    anyhow::ensure!(s == 200, "accept: {s} {body}");
+    eventually(
+        &format!("{} is friends with {actor}", member.name),
+        || async { Ok(is_friend(member, &actor).await?.then_some(())) },
+    )
+    .await?;
+    eventually(
+        &format!("the peer's {name} follows and is followed"),
+        || async {
+            let followers = peer.query("followers", &format!("actor={name}")).await?;
+            let following = peer.query("following", &format!("actor={name}")).await?;
+            let me = json!(member.ap_id.as_str());
+            let both = followers.as_array().is_some_and(|f| f.contains(&me))
+                && following.as_array().is_some_and(|f| f.contains(&me));
+            Ok(both.then_some(()))
+        },
+    )
+    .await
+}
+
+async fn is_friend(member: &Member, actor: &str) -> anyhow::Result<bool> {
+    let friends = member
+        .api
+        .ok(&format!("/api/v1/users/{}/friends", member.name))
+        .await?;
+    Ok(find_item(&friends, "ap_id", actor).is_some())
+}
+
+/// Every request Enishi sent to the peer's inboxes passed Fedify's strict verifier with a
+/// draft-cavage signature (what Enishi sends by default).
+async fn enishi_s_deliveries_verified(peer: &FedifyPeer, base: &str) -> anyhow::Result<usize> {
+    let log = peer.query("inbox-log", "").await?;
+    let mine: Vec<&Value> = log
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e.to_string().contains(base))
+        .collect();
+    anyhow::ensure!(!mine.is_empty(), "no deliveries from {base}: {log}");
+    for e in &mine {
+        let status = e["status"].as_u64().unwrap_or(0);
+        anyhow::ensure!(
+            (200..300).contains(&status) && e["signature"]["scheme"] == "draft-cavage",
+            "the peer refused or misread a delivery from Enishi: {e}"
+        );
+    }
+    Ok(mine.len())
+}
+
+/// Posts as `m` at `path` (`diaries` or `voices`); returns the API body.
+async fn post(m: &Member, path: &str, body: Value) -> anyhow::Result<Value> {
+    let (s, answer) = m.api.post(&format!("/api/v1/{path}"), body).await?;
+    anyhow::ensure!(s == 201, "{path}: {s} {answer}");
+    Ok(answer)
+}
+
+/// The first activity of `kind` the peer's `actor` received about `object_id`.
+async fn peer_received(
+    peer: &FedifyPeer,
+    actor: &str,
+    kind: &str,
+    object_id: &str,
+) -> anyhow::Result<Value> {
+    eventually(
+        &format!("the peer's {actor} receives {kind} {object_id}"),
+        || async {
+            let got = peer.received(actor, kind).await?;
+            Ok(got
+                .into_iter()
+                .find(|r| r["raw"]["object"]["id"] == object_id || r["raw"]["object"] == object_id))
+        },
+    )
+    .await
+}
+
+async fn a_peer_actor_and_a_member_become_friends(t: TestDb) -> anyhow::Result<()> {
+    let node = Node::start(t.kind).await?;
+    let peer = FedifyPeer::start(&["alice", "bob"]).await?;
+    let mika = node.member("mika").await?;
+    peer_befriends(&peer, "alice", &mika).await?;
+
+    // Enishi's side: the followers collection is the friend set, for signed readers only.
+    let followers = format!("{}/followers", mika.ap_id);
+    let (s, answer) = peer.fetch(Some("alice"), &followers).await?;
+    anyhow::ensure!(s == 200, "followers, fetched by the friend: {answer}");
+    anyhow::ensure!(
+        answer["body"]["orderedItems"] == json!([peer.actor("alice")]),
+        "mika's followers are exactly her friends: {answer}"
+    );
+    anyhow::ensure!(
+        answer["attempts"].as_array().map(Vec::len) == Some(1)
+            && answer["attempts"][0]["scheme"] == "rfc9421",
+        "the signed GET was accepted on Fedify's first (RFC 9421) knock: {answer}"
+    );
+    let (s, _) = peer.fetch(None, &followers).await?;
+    anyhow::ensure!(s == 401, "unsigned followers fetch: {s}");
+
+    // The peer's side agrees, and its follow of mika is accepted.
+    let follows = peer.query("follows", "actor=alice").await?;
+    anyhow::ensure!(
+        follows.as_array().is_some_and(|f| f
+            .iter()
+            .any(|x| x["target"] == mika.ap_id.as_str() && x["state"] == "accepted")),
+        "the peer's follow of mika: {follows}"
+    );
+    // bob, who did nothing, is nobody's friend.
+    anyhow::ensure!(!is_friend(&mika, &peer.actor("bob")).await?);
+    let n = enishi_s_deliveries_verified(&peer, &node.run.base_url).await?;
+    anyhow::ensure!(n >= 2, "Accept and Follow reached the peer: {n}");
+    node.stop().await
+}
+
+async fn friends_only_posts_reach_the_peer_friend_and_nobody_else(t: TestDb) -> anyhow::Result<()> {
+    let node = Node::start(t.kind).await?;
+    let peer = FedifyPeer::start(&["alice", "bob"]).await?;
+    let mika = node.member("mika").await?;
+    peer_befriends(&peer, "alice", &mika).await?;
+    // bob follows mika but she never approves: a follower is not a friend.
+    peer.call(
+        "follow",
+        json!({ "actor": "bob", "target": mika.ap_id.as_str() }),
+    )
+    .await?;
+
+    let diary = post(
+        &mika,
+        "diaries",
+        json!({ "title": "Friends only", "body": "for my friends", "audience": "friends" }),
+    )
+    .await?;
+    let voice = post(
+        &mika,
+        "voices",
+        json!({ "text": "a friends-only voice", "audience": "friends" }),
+    )
+    .await?;
+    let followers = format!("{}/followers", mika.ap_id);
+    for (p, kind) in [(&diary, "Article"), (&voice, "Note")] {
+        let id = p["ap_id"].as_str().unwrap();
+        let create = peer_received(&peer, "alice", "Create", id).await?;
+        let raw = &create["raw"];
+        anyhow::ensure!(raw["object"]["type"] == kind, "{kind}: {raw}");
+        let addressed = [&raw["to"], &raw["cc"], &raw["object"]["to"]]
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<String>();
+        anyhow::ensure!(
+            addressed.contains(&followers) && !addressed.contains("#Public"),
+            "addressed to followers only: {raw}"
+        );
+        // Fetching it: the friend may, the follower who is no friend gets 404, nobody 401.
+        let (s, answer) = peer.fetch(Some("alice"), id).await?;
+        anyhow::ensure!(s == 200 && answer["body"]["id"] == id, "friend: {answer}");
+        let (s, answer) = peer.fetch(Some("bob"), id).await?;
+        anyhow::ensure!(s == 404, "signed by a non-friend: {answer}");
+        let (s, answer) = peer.fetch(None, id).await?;
+        anyhow::ensure!(s == 401, "unsigned: {answer}");
+    }
+    let bob_got = peer.received("bob", "Create").await?;
+    anyhow::ensure!(
+        bob_got.is_empty(),
+        "the non-friend received something: {bob_got:?}"
+    );
+    enishi_s_deliveries_verified(&peer, &node.run.base_url).await?;
+    node.stop().await
+}
+
+async fn replies_and_likes_from_the_peer_friend_are_kept_and_an_outsider_s_refused(
+    t: TestDb,
+) -> anyhow::Result<()> {
+    let node = Node::start(t.kind).await?;
+    let peer = FedifyPeer::start(&["alice", "bob"]).await?;
+    let mika = node.member("mika").await?;
+    let nao = node.member("nao").await?;
+    befriend(&mika, &nao).await?;
+    peer_befriends(&peer, "alice", &mika).await?;
+    let diary = post(
+        &mika,
+        "diaries",
+        json!({ "title": "Tell me", "body": "what do you think", "audience": "friends" }),
+    )
+    .await?;
+    let ap_id = diary["ap_id"].as_str().unwrap();
+    let local_id = diary["id"].as_str().unwrap();
+    peer_received(&peer, "alice", "Create", ap_id).await?;
+
+    // The friend replies and likes; Enishi verifies the first knock, and mika's other friend
+    // sees both.
+    let reply = peer
+        .call(
+            "note",
+            json!({ "actor": "alice", "content": "<p>alice from the peer agrees</p>",
+                    "to": mika.ap_id.as_str(), "inReplyTo": ap_id }),
+        )
+        .await?;
+    first_knock_accepted(&reply)?;
+    let like = peer
+        .call("like", json!({ "actor": "alice", "object": ap_id }))
+        .await?;
+    first_knock_accepted(&like)?;
+    let reply_id = reply["id"].as_str().unwrap().to_owned();
+    eventually("nao sees alice's reply", || async {
+        let list = nao
+            .api
+            .ok(&format!("/api/v1/diaries/{local_id}/comments"))
+            .await?;
+        Ok(find_item(&list, "ap_id", &reply_id).cloned())
+    })
+    .await?;
+    eventually("nao sees alice's like", || async {
+        let likes = nao
+            .api
+            .ok(&format!("/api/v1/diaries/{local_id}/likes"))
+            .await?;
+        Ok(likes
+            .to_string()
+            .contains(&peer.actor("alice"))
+            .then_some(()))
+    })
+    .await?;
+
+    // bob is no friend: his reply and like are refused, whatever signature Fedify tries.
+    let reply = peer
+        .call(
+            "note",
+            json!({ "actor": "bob", "content": "let me in", "to": mika.ap_id.as_str(),
+                    "inReplyTo": ap_id, "author": mika.ap_id.as_str() }),
+        )
+        .await?;
+    let refused = |answer: &Value| {
+        answer["deliveries"]
+            .as_array()
+            .is_some_and(|d| !d.is_empty() && d.iter().all(|x| x["status"] == 403))
+    };
+    anyhow::ensure!(refused(&reply), "bob's reply: {reply}");
+    let like = peer
+        .call(
+            "like",
+            json!({ "actor": "bob", "object": ap_id, "author": mika.ap_id.as_str() }),
+        )
+        .await?;
+    anyhow::ensure!(refused(&like), "bob's like: {like}");
+    let comments = mika
+        .api
+        .ok(&format!("/api/v1/diaries/{local_id}/comments"))
+        .await?;
+    anyhow::ensure!(
+        find_item(&comments, "ap_id", reply["id"].as_str().unwrap()).is_none()
+            && !comments.to_string().contains("let me in"),
+        "bob's reply was stored: {comments}"
+    );
+    let likes = mika
+        .api
+        .ok(&format!("/api/v1/diaries/{local_id}/likes"))
+        .await?;
+    anyhow::ensure!(
+        !likes.to_string().contains(&peer.actor("bob")),
+        "bob's like was stored: {likes}"
+    );
+    node.stop().await
+}
+
+async fn a_followed_peer_actor_s_public_note_reaches_the_timeline_until_deleted(
+    t: TestDb,
+) -> anyhow::Result<()> {
+    let node = Node::start(t.kind).await?;
+    let peer = FedifyPeer::start(&["carol"]).await?;
+    let mika = node.member("mika").await?;
+    // mika follows carol by URL; the peer accepts at once (carol does not follow back).
+    let carol = peer.actor("carol");
+    let (s, body) = mika
+        .api
+        .post("/api/v1/friends/requests", json!({ "target": carol }))
+        .await?;
+    anyhow::ensure!(s == 201, "follow request: {s} {body}");
+    eventually("the peer's carol has mika as a follower", || async {
+        let followers = peer.query("followers", "actor=carol").await?;
+        Ok(followers
+            .as_array()
+            .is_some_and(|f| f.contains(&json!(mika.ap_id.as_str())))
+            .then_some(()))
+    })
+    .await?;
+    eventually("mika's follow is accepted", || async {
+        let rel = mika.relationship(&peer.handle("carol")).await?;
+        Ok((rel["following"] == true).then_some(()))
+    })
+    .await?;
+
+    let note = peer
+        .call(
+            "note",
+            json!({ "actor": "carol", "content": "<p>Hello from <b>Fedify</b></p>", "to": "public" }),
+        )
+        .await?;
+    first_knock_accepted(&note)?;
+    let id = note["id"].as_str().unwrap().to_owned();
+    let seen = eventually("carol's note in mika's timeline", || async {
+        let t = mika.api.ok("/api/v1/timeline").await?;
+        Ok(find_item(&t, "ap_id", &id).cloned())
+    })
+    .await?;
+    anyhow::ensure!(
+        seen.to_string().contains("Hello from"),
+        "the note's text: {seen}"
+    );
+    let deleted = peer
+        .call("delete", json!({ "actor": "carol", "id": id }))
+        .await?;
+    first_knock_accepted(&deleted)?;
+    eventually("carol's note leaves mika's timeline", || async {
+        let t = mika.api.ok("/api/v1/timeline").await?;
+        Ok(find_item(&t, "ap_id", &id).is_none().then_some(()))
+    })
+    .await?;
+    enishi_s_deliveries_verified(&peer, &node.run.base_url).await?;
+    node.stop().await
+}
+
+async fn unfriending_and_blocking_propagate_both_ways(t: TestDb) -> anyhow::Result<()> {
+    let node = Node::start(t.kind).await?;
+    let peer = FedifyPeer::start(&["alice", "bob", "carol", "dave"]).await?;
+    let mika = node.member("mika").await?;
+    for name in ["alice", "bob", "carol", "dave"] {
+        peer_befriends(&peer, name, &mika).await?;
+    }
+    let me = json!(mika.ap_id.as_str());
+    let lists_mika = |name: &'static str| {
+        let peer = &peer;
+        let me = me.clone();
+        async move {
+            let followers = peer.query("followers", &format!("actor={name}")).await?;
+            let following = peer.query("following", &format!("actor={name}")).await?;
+            Ok::<_, anyhow::Error>((
+                followers.as_array().is_some_and(|f| f.contains(&me)),
+                following.as_array().is_some_and(|f| f.contains(&me)),
+            ))
+        }
+    };
+
+    // mika unfriends alice: the peer drops her from both lists.
+    let (s, body) = mika
+        .api
+        .delete(&format!("/api/v1/friends/{}", peer.handle("alice")))
+        .await?;
+    anyhow::ensure!(s == 204, "unfriend: {s} {body}");
+    eventually("the peer's alice no longer lists mika", || async {
+        Ok((lists_mika("alice").await? == (false, false)).then_some(()))
+    })
+    .await?;
+    anyhow::ensure!(!is_friend(&mika, &peer.actor("alice")).await?);
+
+    // mika blocks bob: the peer receives the Block and drops her.
+    let (s, body) = mika
+        .api
+        .post("/api/v1/blocks", json!({ "target": peer.handle("bob") }))
+        .await?;
+    anyhow::ensure!(s == 204, "block: {s} {body}");
+    let block = eventually("the peer's bob receives the Block", || async {
+        Ok(peer.received("bob", "Block").await?.into_iter().next())
+    })
+    .await?;
+    anyhow::ensure!(block["raw"]["object"] == peer.actor("bob"), "{block}");
+    eventually("the peer's bob no longer lists mika", || async {
+        Ok((lists_mika("bob").await? == (false, false)).then_some(()))
+    })
+    .await?;
+    anyhow::ensure!(!is_friend(&mika, &peer.actor("bob")).await?);
+
+    // carol unfollows from the peer's side: the friendship ends on Enishi.
+    let answer = peer
+        .call(
+            "unfollow",
+            json!({ "actor": "carol", "target": mika.ap_id.as_str() }),
+        )
+        .await?;
+    first_knock_accepted(&answer)?;
+    eventually("mika and carol are no longer friends", || async {
+        Ok((!is_friend(&mika, &peer.actor("carol")).await?).then_some(()))
+    })
+    .await?;
+    // dave blocks mika from the peer's side: the friendship ends, and her friends-only posts
+    // no longer go to him.
+    let answer = peer
+        .call(
+            "block",
+            json!({ "actor": "dave", "target": mika.ap_id.as_str() }),
+        )
+        .await?;
+    first_knock_accepted(&answer)?;
+    eventually("mika and dave are no longer friends", || async {
+        Ok((!is_friend(&mika, &peer.actor("dave")).await?).then_some(()))
+    })
+    .await?;
+    let (s, answer) = peer
+        .fetch(Some("dave"), &format!("{}/followers", mika.ap_id))
+        .await?;
+    anyhow::ensure!(
+        !answer["body"].to_string().contains(&peer.actor("dave")),
+        "dave is still among mika's followers: {s} {answer}"
+    );
+    let voice = post(
+        &mika,
+        "voices",
+        json!({ "text": "after the blocks", "audience": "friends" }),
+    )
+    .await?;
+    let (s, answer) = peer
+        .fetch(Some("dave"), voice["ap_id"].as_str().unwrap())
+        .await?;
+    anyhow::ensure!(s == 404, "dave fetches a friends-only voice: {answer}");
+    let got = peer.received("dave", "Create").await?;
+    anyhow::ensure!(got.is_empty(), "dave received: {got:?}");
+    enishi_s_deliveries_verified(&peer, &node.run.base_url).await?;
+    node.stop().await
+}
+
+async fn over_https_handles_resolve_both_ways(t: TestDb) -> anyhow::Result<()> {
+    let ca = TestCa::new()?;
+    let enishi_tls = ca.issue("localhost")?;
+    let peer_tls = ca.issue("localhost")?;
+    let node = Node::start_with(t.kind, 0, |c| {
+        c.tls = Some(enishi_tls.config());
+        c.extra_ca_certs = Some(ca.cert_path());
+    })
+    .await?;
+    anyhow::ensure!(
+        node.run.base_url.starts_with("https://"),
+        "{}",
+        node.run.base_url
+    );
+    let peer = FedifyPeer::start_https(
+        &["alice"],
+        &PeerTls {
+            cert: peer_tls.cert.clone(),
+            key: peer_tls.key.clone(),
+            ca: ca.cert_path(),
+        },
+    )
+    .await?;
+    anyhow::ensure!(peer.base.starts_with("https://"), "{}", peer.base);
+    let mika = node.member("mika").await?;
+
+    // The peer finds mika by handle (WebFinger over https, as in production)…
+    let found = peer
+        .call(
+            "lookup",
+            json!({ "actor": "alice", "handle": format!("@{}", mika.handle) }),
+        )
+        .await?;
+    anyhow::ensure!(found["id"] == mika.ap_id.as_str(), "lookup: {found}");
+    // …and mika asks alice by handle; the peer accepts, and when alice follows back, Enishi
+    // accepts at once (mika asked first): they are friends.
+    let (s, body) = mika
+        .api
+        .post(
+            "/api/v1/friends/requests",
+            json!({ "target": peer.handle("alice") }),
+        )
+        .await?;
+    anyhow::ensure!(s == 201, "request by handle: {s} {body}");
+    eventually("the peer's alice has mika as a follower", || async {
+        let followers = peer.query("followers", "actor=alice").await?;
+        Ok(followers
+            .as_array()
+            .is_some_and(|f| f.contains(&json!(mika.ap_id.as_str())))
+            .then_some(()))
+    })
+    .await?;
+    let answer = peer
+        .call(
+            "follow",
+            json!({ "actor": "alice", "target": mika.ap_id.as_str() }),
+        )
+        .await?;
+    first_knock_accepted(&answer)?;
+    eventually("mika and alice are friends", || async {
+        Ok(is_friend(&mika, &peer.actor("alice")).await?.then_some(()))
+    })
+    .await?;
+    let diary = post(
+        &mika,
+        "diaries",
+        json!({ "title": "Over TLS", "body": "secret", "audience": "friends" }),
+    )
+    .await?;
+    peer_received(&peer, "alice", "Create", diary["ap_id"].as_str().unwrap()).await?;
+    enishi_s_deliveries_verified(&peer, &node.run.base_url).await?;
+    node.stop().await
+}
