@@ -175,12 +175,45 @@ impl FedifyPeer {
         Ok(v.as_array().cloned().unwrap_or_default())
     }
 
-    /// Fetches `url` as `actor` (signed; `None`: unsigned); returns (status, body, attempts).
+    /// Fetches `url` as `actor` (signed, RFC 9421 first as Fedify does; `None`: unsigned);
+    /// returns the status and the peer's whole answer (`body`, `attempts`).
     pub async fn fetch(&self, actor: Option<&str>, url: &str) -> anyhow::Result<(u16, Value)> {
         let mut body = json!({ "url": url });
         if let Some(a) = actor {
             body["actor"] = json!(a);
         }
+        self.fetch_with(body).await
+    }
+
+    /// GETs `url` signed (RFC 9421) with the Ed25519 key the peer publishes for `actor` as a
+    /// Multikey. Fedify signs HTTP with RSA only, so the test signs, with the peer's key;
+    /// the receiver finds the key through the actor document Fedify serves. Returns the
+    /// status.
+    pub async fn get_signed_ed25519(&self, actor: &str, url: &str) -> anyhow::Result<u16> {
+        let key = self.query("ed25519-key", &format!("actor={actor}")).await?;
+        let signer = enishi_apub::signatures::Ed25519Signer::from_pem(
+            key["privateKeyPem"].as_str().context("no privateKeyPem")?,
+            key["keyId"].as_str().context("no keyId")?,
+        )?;
+        let url = url::Url::parse(url)?;
+        let signed = enishi_apub::signatures::sign_rfc9421(
+            &signer,
+            "GET",
+            &url,
+            None,
+            std::time::SystemTime::now(),
+        )?;
+        let mut request = self
+            .client
+            .get(url.clone())
+            .header("accept", "application/activity+json");
+        for (name, value) in &signed.headers {
+            request = request.header(*name, value);
+        }
+        Ok(request.send().await?.status().as_u16())
+    }
+
+    async fn fetch_with(&self, body: Value) -> anyhow::Result<(u16, Value)> {
         let v = self.call("fetch", body).await?;
         let status = v["status"].as_u64().unwrap_or(0) as u16;
         Ok((status, v))

@@ -211,6 +211,12 @@ async fn friends_only_posts_reach_the_peer_friend_and_nobody_else(t: TestDb) -> 
         anyhow::ensure!(s == 404, "signed by a non-friend: {answer}");
         let (s, answer) = peer.fetch(None, id).await?;
         anyhow::ensure!(s == 401, "unsigned: {answer}");
+        // The same with an RFC 9421 signature by the Ed25519 key each actor publishes as a
+        // Multikey: Enishi finds it in the actor document Fedify serves.
+        let s = peer.get_signed_ed25519("alice", id).await?;
+        anyhow::ensure!(s == 200, "friend, Ed25519: {s}");
+        let s = peer.get_signed_ed25519("bob", id).await?;
+        anyhow::ensure!(s == 404, "non-friend, Ed25519: {s}");
     }
     let bob_got = peer.received("bob", "Create").await?;
     anyhow::ensure!(

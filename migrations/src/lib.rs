@@ -8,6 +8,7 @@ mod m20261127_000002_social;
 mod m20261127_000003_outbox;
 mod m20261127_000004_federation;
 mod m20261128_000005_pending_indexes;
+mod m20261128_000006_actor_keys;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_outbox::Migration),
             Box::new(m20261127_000004_federation::Migration),
             Box::new(m20261128_000005_pending_indexes::Migration),
+            Box::new(m20261128_000006_actor_keys::Migration),
         ]
     }
 }

@@ -93,7 +93,36 @@ pub fn actor_to_wire(actor: &Actor, settings: &InstanceSettings) -> ActorJson {
                 .created_at
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         ),
+        assertion_method: None,
     }
+}
+
+/// The further keys of an actor document (`assertionMethod` Multikeys, FEP-521a) as
+/// `(key id, PEM)` pairs. Only keys controlled by the actor, with an id on its origin and a
+/// key we can read, are kept; anything else is skipped, not an error: an actor is usable
+/// without them.
+pub fn other_keys_from_wire(json: &ActorJson) -> Vec<(String, String)> {
+    let Some(methods) = &json.assertion_method else {
+        return Vec::new();
+    };
+    let list: Vec<&serde_json::Value> = match methods {
+        serde_json::Value::Array(items) => items.iter().collect(),
+        one => vec![one],
+    };
+    list.into_iter()
+        .filter_map(|m| {
+            let id = Url::parse(m.get("id")?.as_str()?).ok()?;
+            let controller = m.get("controller")?.as_str()?;
+            let multibase = m.get("publicKeyMultibase")?.as_str()?;
+            let is_multikey = m.get("type").and_then(|t| t.as_str()) == Some("Multikey");
+            if !is_multikey || controller != json.id.as_str() || !same_origin(&id, &json.id) {
+                return None;
+            }
+            let pem = crate::signatures::multikey_public_pem(multibase).ok()?;
+            Some((id.to_string(), pem))
+        })
+        .take(8)
+        .collect()
 }
 
 /// Turns a remote actor document into a domain actor, refusing anything inconsistent: the

@@ -184,14 +184,27 @@ impl Fetcher {
         if json.id != *url {
             return Err(ApubError::Invalid(format!("{url} names itself {}", json.id)).into());
         }
+        let other_keys = crate::convert::other_keys_from_wire(&json);
         let actor = actor_from_wire(json, url)?;
-        Ok(actors::upsert_remote(&self.db, actor)
+        let actor = actors::upsert_remote(&self.db, actor)
+            .await
+            .map_err(ApubError::from)?;
+        actors::set_other_keys(&self.db, actor.id, &other_keys)
+            .await
+            .map_err(ApubError::from)?;
+        Ok(actor)
+    }
+
+    /// The PEM of `actor`'s key `key_id` (its `publicKey` or an `assertionMethod` Multikey).
+    pub async fn key_pem(&self, actor: &Actor, key_id: &str) -> Result<Option<String>, FetchError> {
+        Ok(actors::key_pem(&self.db, actor, key_id)
             .await
             .map_err(ApubError::from)?)
     }
 
-    /// The actor behind a key id (`…#main-key`, or a key document that names its owner).
-    pub async fn key_owner(&self, key_id: &str) -> Result<Actor, FetchError> {
+    /// The actor behind a key id (`…#main-key`, a Multikey of `assertionMethod`, or a key
+    /// document that names its owner), with the key's PEM.
+    pub async fn key_owner(&self, key_id: &str) -> Result<(Actor, String), FetchError> {
         let url = Url::parse(key_id)
             .map_err(|_| ApubError::Invalid(format!("key id {key_id:?} is not a URL")))?;
         let mut actor_url = url.clone();
@@ -199,9 +212,9 @@ impl Fetcher {
         if let Some(actor) = actors::find_by_ap_id(&self.db, &actor_url)
             .await
             .map_err(ApubError::from)?
-            && actor.public_key_id == key_id
+            && let Some(pem) = self.key_pem(&actor, key_id).await?
         {
-            return Ok(actor);
+            return Ok((actor, pem));
         }
         // GoToSocial's key ids are documents of their own (`…/main-key`) naming an owner.
         let known = actors::find_by_ap_id(&self.db, &actor_url)
@@ -227,14 +240,26 @@ impl Fetcher {
         } else {
             self.actor(&actor_url).await?
         };
-        if actor.public_key_id != key_id {
-            return Err(ApubError::Invalid(format!(
-                "key {key_id} does not belong to {}",
-                actor.ap_id
-            ))
-            .into());
-        }
-        Ok(actor)
+        let pem = match self.key_pem(&actor, key_id).await? {
+            Some(pem) => pem,
+            // A cached actor may have gained the key since (a new Multikey).
+            None if actor.fetched_at.is_some() => {
+                let fresh = self.refetch_actor(&actor.ap_id).await?;
+                let pem = self.key_pem(&fresh, key_id).await?;
+                return pem.map(|p| (fresh, p)).ok_or_else(|| {
+                    ApubError::Invalid(format!("key {key_id} does not belong to {actor_url}"))
+                        .into()
+                });
+            }
+            None => {
+                return Err(ApubError::Invalid(format!(
+                    "key {key_id} does not belong to {}",
+                    actor.ap_id
+                ))
+                .into());
+            }
+        };
+        Ok((actor, pem))
     }
 
     /// The items of a collection: its own, or those of its pages (at most `max_pages`),

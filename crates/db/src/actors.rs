@@ -222,3 +222,52 @@ pub async fn find_remote_by_handle(
         .map(to_domain)
         .transpose()
 }
+
+/// Replaces the further keys (`assertionMethod` Multikeys) of remote actor `actor`:
+/// `(key id, SubjectPublicKeyInfo PEM)` pairs. A key id another actor already holds is left
+/// to it (ids are URLs on the owner's server, so this only happens with a hostile document).
+pub async fn set_other_keys(
+    db: &Db,
+    actor: ActorId,
+    keys: &[(String, String)],
+) -> Result<(), DbErr> {
+    use crate::entity::actor_key;
+    use sea_orm::TransactionTrait;
+    let txn = db.conn.begin().await?;
+    actor_key::Entity::delete_many()
+        .filter(actor_key::Column::ActorId.eq(actor.0))
+        .exec(&txn)
+        .await?;
+    let now = Utc::now();
+    for (key_id, pem) in keys {
+        let taken = actor_key::Entity::find_by_id(key_id.clone())
+            .one(&txn)
+            .await?
+            .is_some();
+        if taken {
+            continue;
+        }
+        actor_key::ActiveModel {
+            key_id: Set(key_id.clone()),
+            actor_id: Set(actor.0),
+            public_key_pem: Set(pem.clone()),
+            created_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await
+}
+
+/// The PEM of `actor`'s key `key_id`: the main `publicKey` or one of the further keys.
+pub async fn key_pem(db: &Db, actor: &Actor, key_id: &str) -> Result<Option<String>, DbErr> {
+    use crate::entity::actor_key;
+    if actor.public_key_id == key_id {
+        return Ok(Some(actor.public_key_pem.clone()));
+    }
+    Ok(actor_key::Entity::find_by_id(key_id.to_owned())
+        .filter(actor_key::Column::ActorId.eq(actor.id.0))
+        .one(&db.conn)
+        .await?
+        .map(|k| k.public_key_pem))
+}

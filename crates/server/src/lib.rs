@@ -25,17 +25,24 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
             format!("cannot create data directory {}", config.data_dir.display())
         })?;
     }
-    let db = enishi_db::connect(&config.database_url, config.db_max_connections)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open the database at {}",
-                config::redact_database_url(&config.database_url)
-            )
-        })?;
-    let applied = enishi_db::migrate(&db)
-        .await
-        .context("database migration failed")?;
+    let open = |connections: u32| async move {
+        enishi_db::connect(&config.database_url, connections)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open the database at {}",
+                    config::redact_database_url(&config.database_url)
+                )
+            })
+    };
+    // Migrations run on a connection of their own, before the pool opens: on SQLite they are
+    // not one transaction, and a statement taking another pooled connection whose view of the
+    // schema is older fails (it refuses, say, to create an index that was just dropped).
+    let single = open(1).await?;
+    let applied = enishi_db::migrate(&single).await;
+    single.conn.close().await?;
+    let applied = applied.context("database migration failed")?;
+    let db = open(config.db_max_connections).await?;
     if applied > 0 {
         tracing::info!(applied, "applied database migrations");
     }

@@ -1188,6 +1188,17 @@ const control = {
 
   "GET /control/inbox-log": () => inboxLog,
 
+  // The actor's Ed25519 private key (PKCS#8 PEM) and the Multikey id its actor document
+  // publishes it under. Fedify signs HTTP requests with RSA only; this lets a test sign an
+  // RFC 9421 request with the Ed25519 key that Fedify publishes.
+  "GET /control/ed25519-key": async (ctx, _body, query) => {
+    const name = needActor(query.get("actor"));
+    const pair = (await ctx.getActorKeyPairs(name)).find((k) => k.privateKey.algorithm.name === "Ed25519");
+    const der = Buffer.from(await crypto.subtle.exportKey("pkcs8", pair.privateKey));
+    const b64 = der.toString("base64").replace(/.{1,64}/g, "$&\n");
+    return { keyId: pair.multikey.id.href, privateKeyPem: `-----BEGIN PRIVATE KEY-----\n${b64}-----END PRIVATE KEY-----\n` };
+  },
+
   "GET /control/deliveries": (_ctx, _body, query) => {
     const method = query.get("method")?.toUpperCase();
     const url = query.get("url");

@@ -53,7 +53,7 @@ pub async fn signer_of(ctx: &InboxContext, parts: &RequestParts<'_>) -> Result<A
             url.host_str().unwrap_or_default()
         )));
     }
-    let owner = ctx.fetcher.key_owner(&key_id).await.map_err(|e| match e {
+    let (owner, pem) = ctx.fetcher.key_owner(&key_id).await.map_err(|e| match e {
         FetchError::Invalid(e) => InboxError::BadSignature(format!("key {key_id}: {e}")),
         other => InboxError::BadSignature(format!("cannot get key {key_id}: {other}")),
     })?;
@@ -62,19 +62,28 @@ pub async fn signer_of(ctx: &InboxContext, parts: &RequestParts<'_>) -> Result<A
             "key {key_id} belongs to this instance"
         )));
     }
-    match verify_request(parts, &owner.public_key_pem, SystemTime::now()) {
+    match verify_request(parts, &pem, SystemTime::now()) {
         Ok(_) => Ok(owner),
         Err(SignatureError::Mismatch) if owner.fetched_at.is_some() => {
-            let fresh = ctx.fetcher.refetch_actor(&owner.ap_id).await.map_err(|e| {
+            let refetch_error = |e: FetchError| {
                 InboxError::BadSignature(format!("refetching {}: {e}", owner.ap_id))
-            })?;
-            if fresh.public_key_pem == owner.public_key_pem || fresh.public_key_id != key_id {
+            };
+            let fresh = ctx
+                .fetcher
+                .refetch_actor(&owner.ap_id)
+                .await
+                .map_err(refetch_error)?;
+            let fresh_pem = ctx
+                .fetcher
+                .key_pem(&fresh, &key_id)
+                .await
+                .map_err(refetch_error)?;
+            let Some(fresh_pem) = fresh_pem.filter(|p| *p != pem) else {
                 return Err(InboxError::BadSignature(
                     SignatureError::Mismatch.to_string(),
                 ));
-            }
-            verify_request(parts, &fresh.public_key_pem, SystemTime::now())
-                .map_err(signature_error)?;
+            };
+            verify_request(parts, &fresh_pem, SystemTime::now()).map_err(signature_error)?;
             Ok(fresh)
         }
         Err(e) => Err(signature_error(e)),

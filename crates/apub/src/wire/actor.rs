@@ -66,6 +66,10 @@ pub struct ActorJson {
     /// When the account was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<String>,
+    /// Further keys as FEP-521a Multikeys (Fedify publishes its Ed25519 key here); read
+    /// leniently, one at a time, by `convert::other_keys_from_wire`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assertion_method: Option<serde_json::Value>,
 }
 
 /// `endpoints` of an actor.

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod actor;
+pub mod actor_key;
 pub mod api_token;
 pub mod block;
 pub mod comment;
