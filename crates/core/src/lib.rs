@@ -18,6 +18,7 @@ pub use instance::{ContentLimits, InstanceSettings, RegistrationMode, Scheme};
 pub use username::Username;
 pub use visibility::{
     Relation, Viewer, ViewerKind, may_see, may_see_introduction, may_see_reaction,
+    may_see_reaction_author,
 };
 
 /// A rule of the domain was broken by some input; names the offending field so that

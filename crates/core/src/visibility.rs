@@ -108,8 +108,13 @@ pub fn may_see_reaction(
     to_parent_author: Relation,
     to_reaction_author: Relation,
 ) -> bool {
-    may_see(parent_audience, kind, to_parent_author)
-        && (to_reaction_author.is_self || !to_reaction_author.blocked)
+    may_see(parent_audience, kind, to_parent_author) && may_see_reaction_author(to_reaction_author)
+}
+
+/// The half of [`may_see_reaction`] about the reaction's author, for callers that have
+/// already judged the parent: hidden only by a block between viewer and author.
+pub fn may_see_reaction_author(to_reaction_author: Relation) -> bool {
+    to_reaction_author.is_self || !to_reaction_author.blocked
 }
 
 /// Whether a viewer may see an introduction on a subject's profile: its writer and its subject

@@ -262,7 +262,8 @@ pub async fn get_visible_comment(
         .await
         .map_err(|_| missing())?;
     let to_author = relations::relation(db, viewer, ActorId(row.author_id)).await?;
-    if !to_author.is_self && to_author.blocked {
+    // The parent was judged by `get_visible` above; what remains is the comment's author.
+    if !enishi_core::may_see_reaction_author(to_author) {
         return Err(missing());
     }
     let author = actors::find_by_id(&db.conn, ActorId(row.author_id))

@@ -111,14 +111,7 @@ async fn people(
         enishi_db::social::following(&state.db, &viewer, actor.id, 5000).await?
     };
     let items: Vec<String> = list.iter().map(|a| a.ap_id.to_string()).collect();
-    let mut doc = json!({
-        "id": id,
-        "type": "OrderedCollection",
-        "totalItems": items.len(),
-        "orderedItems": items,
-    });
-    doc["@context"] = default_context();
-    Ok(activity_json(&doc))
+    Ok(crate::objects::id_collection(id, items))
 }
 
 async fn followers(
@@ -150,14 +143,10 @@ async fn followers_synchronization(
     let signer = signed.required()?;
     let items =
         enishi_db::inbound::social::followers_on(&state.db, actor.id, &signer.domain).await?;
-    let mut doc = json!({
-        "id": format!("{}/followers_synchronization", actor.ap_id),
-        "type": "OrderedCollection",
-        "totalItems": items.len(),
-        "orderedItems": items,
-    });
-    doc["@context"] = default_context();
-    Ok(activity_json(&doc))
+    Ok(crate::objects::id_collection(
+        format!("{}/followers_synchronization", actor.ap_id),
+        items,
+    ))
 }
 
 /// The member's introductions collection (`enishi:introductions`), for a signed request: the
@@ -175,12 +164,8 @@ async fn introductions(
         .iter()
         .map(|v| v.introduction.ap_id.to_string())
         .collect();
-    let mut doc = json!({
-        "id": format!("{}/introductions", actor.ap_id),
-        "type": "OrderedCollection",
-        "totalItems": items.len(),
-        "orderedItems": items,
-    });
-    doc["@context"] = default_context();
-    Ok(activity_json(&doc))
+    Ok(crate::objects::id_collection(
+        format!("{}/introductions", actor.ap_id),
+        items,
+    ))
 }

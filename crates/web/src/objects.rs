@@ -20,10 +20,38 @@ pub fn routes() -> Router<AppState> {
         .route("/diaries/{id}", get(diary))
         .route("/voices/{id}", get(voice))
         .route("/comments/{id}", get(comment))
-        .route("/diaries/{id}/replies", get(diary_replies))
-        .route("/voices/{id}/replies", get(voice_replies))
-        .route("/diaries/{id}/likes", get(diary_likes))
-        .route("/voices/{id}/likes", get(voice_likes))
+        .route(
+            "/diaries/{id}/replies",
+            get(
+                |State(s): State<AppState>, Path(id): Path<String>, signed: SignedFetch| {
+                    reactions_of(s, PostKind::Diary, id, signed, false)
+                },
+            ),
+        )
+        .route(
+            "/voices/{id}/replies",
+            get(
+                |State(s): State<AppState>, Path(id): Path<String>, signed: SignedFetch| {
+                    reactions_of(s, PostKind::Voice, id, signed, false)
+                },
+            ),
+        )
+        .route(
+            "/diaries/{id}/likes",
+            get(
+                |State(s): State<AppState>, Path(id): Path<String>, signed: SignedFetch| {
+                    reactions_of(s, PostKind::Diary, id, signed, true)
+                },
+            ),
+        )
+        .route(
+            "/voices/{id}/likes",
+            get(
+                |State(s): State<AppState>, Path(id): Path<String>, signed: SignedFetch| {
+                    reactions_of(s, PostKind::Voice, id, signed, true)
+                },
+            ),
+        )
 }
 
 /// Unsigned requests for what they may not see learn only that a signature is needed;
@@ -99,7 +127,7 @@ async fn comment(
 }
 
 /// An ordered collection of ids, for a signed request.
-fn id_collection(id: String, items: Vec<String>) -> Response {
+pub(crate) fn id_collection(id: String, items: Vec<String>) -> Response {
     let mut doc = serde_json::json!({
         "id": id,
         "type": "OrderedCollection",
@@ -147,36 +175,4 @@ async fn reactions_of(
         format!("{}/{suffix}", view.post.ap_id),
         items,
     ))
-}
-
-async fn diary_replies(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    signed: SignedFetch,
-) -> Result<Response, AppError> {
-    reactions_of(state, PostKind::Diary, id, signed, false).await
-}
-
-async fn voice_replies(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    signed: SignedFetch,
-) -> Result<Response, AppError> {
-    reactions_of(state, PostKind::Voice, id, signed, false).await
-}
-
-async fn diary_likes(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    signed: SignedFetch,
-) -> Result<Response, AppError> {
-    reactions_of(state, PostKind::Diary, id, signed, true).await
-}
-
-async fn voice_likes(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    signed: SignedFetch,
-) -> Result<Response, AppError> {
-    reactions_of(state, PostKind::Voice, id, signed, true).await
 }
