@@ -548,5 +548,26 @@ async fn over_https_handles_resolve_both_ways(t: TestDb) -> anyhow::Result<()> {
     .await?;
     peer_received(&peer, "alice", "Create", diary["ap_id"].as_str().unwrap()).await?;
     enishi_s_deliveries_verified(&peer, &node.run.base_url).await?;
+
+    // An instance that does not trust the test CA cannot reach the peer: certificates are
+    // verified, never waved through.
+    let other_tls = ca.issue("localhost")?;
+    let untrusting = Node::start_with(t.kind, 0, |c| c.tls = Some(other_tls.config())).await?;
+    let mut yui = untrusting.member("yui").await?;
+    yui.api = yui.api.with_http(node.http.clone());
+    let (s, body) = yui
+        .api
+        .post(
+            "/api/v1/friends/requests",
+            json!({ "target": peer.handle("alice") }),
+        )
+        .await?;
+    anyhow::ensure!(
+        s.is_client_error() || s.is_server_error(),
+        "an instance without the CA reached the peer: {s} {body}"
+    );
+    let followers = peer.query("followers", "actor=alice").await?;
+    anyhow::ensure!(!followers.to_string().contains("/users/yui"), "{followers}");
+    untrusting.stop().await?;
     node.stop().await
 }

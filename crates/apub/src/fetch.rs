@@ -18,6 +18,19 @@ pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 /// How long a fetched actor is trusted before it is fetched again.
 pub const ACTOR_REFRESH: Duration = Duration::from_secs(24 * 3600);
 
+/// The least time between two fetches of one actor prompted by an unknown key or a failing
+/// signature: a rotated key is picked up within it, and a flood of requests naming bogus keys
+/// of some actor cannot make us hammer that actor's server.
+pub const KEY_REFETCH_MIN_AGE: Duration = Duration::from_secs(60);
+
+/// Whether `actor` (remote, fetched) may be fetched again for a key (see
+/// [`KEY_REFETCH_MIN_AGE`]).
+pub fn may_refetch_for_key(actor: &Actor) -> bool {
+    actor.fetched_at.is_some_and(|t| {
+        (chrono::Utc::now() - t).to_std().unwrap_or_default() >= KEY_REFETCH_MIN_AGE
+    })
+}
+
 /// Signed fetches for one instance.
 #[derive(Clone)]
 pub struct Fetcher {
@@ -243,7 +256,7 @@ impl Fetcher {
         let pem = match self.key_pem(&actor, key_id).await? {
             Some(pem) => pem,
             // A cached actor may have gained the key since (a new Multikey).
-            None if actor.fetched_at.is_some() => {
+            None if may_refetch_for_key(&actor) => {
                 let fresh = self.refetch_actor(&actor.ap_id).await?;
                 let pem = self.key_pem(&fresh, key_id).await?;
                 return pem.map(|p| (fresh, p)).ok_or_else(|| {

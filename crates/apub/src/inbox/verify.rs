@@ -64,7 +64,7 @@ pub async fn signer_of(ctx: &InboxContext, parts: &RequestParts<'_>) -> Result<A
     }
     match verify_request(parts, &pem, SystemTime::now()) {
         Ok(_) => Ok(owner),
-        Err(SignatureError::Mismatch) if owner.fetched_at.is_some() => {
+        Err(SignatureError::Mismatch) if crate::fetch::may_refetch_for_key(&owner) => {
             let refetch_error = |e: FetchError| {
                 InboxError::BadSignature(format!("refetching {}: {e}", owner.ap_id))
             };
