@@ -15,6 +15,7 @@ enishi_testkit::main!(db: [
     a_repeated_activity_changes_nothing,
     an_inbound_activity_revives_a_resting_host,
     a_blocked_server_is_refused,
+    a_rotated_key_is_fetched_again_but_not_more_than_once_a_minute,
 ]);
 
 /// POSTs `body` to `inbox` with headers signed by `signer` at `date`; `sent` replaces the body
@@ -305,6 +306,63 @@ async fn a_blocked_server_is_refused(t: TestDb) -> anyhow::Result<()> {
         },
     )
     .await?;
+    a.stop().await?;
+    b.stop().await
+}
+
+async fn a_rotated_key_is_fetched_again_but_not_more_than_once_a_minute(
+    t: TestDb,
+) -> anyhow::Result<()> {
+    use enishi_db::entity::actor;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let a = Node::start(t.kind).await?;
+    let b = Node::start(t.kind).await?;
+    let alice = a.member("alice").await?;
+    let bob = b.member("bob").await?;
+    let inbox = format!("{}/inbox", a.run.base_url);
+    let id = |n: &str| format!("{}/activities/{n}", b.run.base_url);
+    let body = |v: &Value| v.to_string().into_bytes();
+    let now = SystemTime::now;
+
+    // alice's instance learns bob's key.
+    let f = follow(&bob, &alice, &id("before"));
+    let (s, e) = post_signed(Some(&bob.signer), &inbox, &body(&f), now(), None).await?;
+    anyhow::ensure!(s == 202, "first delivery: {s} {e}");
+
+    // bob's server rotates his key.
+    let keys = generate_actor_keys();
+    actor::Entity::update_many()
+        .col_expr(actor::Column::PublicKeyPem, Expr::value(keys.public_pem))
+        .col_expr(
+            actor::Column::PrivateKeyPem,
+            Expr::value(Some(keys.private_pem.clone())),
+        )
+        .filter(actor::Column::Id.eq(bob.actor_id.0))
+        .exec(&b.run.db.conn)
+        .await?;
+    let rotated = Signer::from_pem(&keys.private_pem, format!("{}#main-key", bob.ap_id))?;
+
+    // The cached key was fetched moments ago: no second fetch yet, the request is refused.
+    let f = follow(&bob, &alice, &id("too-soon"));
+    let (s, e) = post_signed(Some(&rotated), &inbox, &body(&f), now(), None).await?;
+    anyhow::ensure!(
+        s == 401,
+        "new key within a minute of the last fetch: {s} {e}"
+    );
+
+    // A minute later the failing signature makes alice's instance fetch bob again.
+    let two_minutes_ago = chrono::Utc::now() - chrono::Duration::minutes(2);
+    actor::Entity::update_many()
+        .col_expr(actor::Column::FetchedAt, Expr::value(Some(two_minutes_ago)))
+        .filter(actor::Column::ApId.eq(bob.ap_id.as_str()))
+        .exec(&a.run.db.conn)
+        .await?;
+    let f = follow(&bob, &alice, &id("rotated"));
+    let (s, e) = post_signed(Some(&rotated), &inbox, &body(&f), now(), None).await?;
+    anyhow::ensure!(s == 202, "new key after a refetch: {s} {e}");
+    let f = follow(&bob, &alice, &id("old-key"));
+    let (s, e) = post_signed(Some(&bob.signer), &inbox, &body(&f), now(), None).await?;
+    anyhow::ensure!(s == 401, "the old key after the rotation: {s} {e}");
     a.stop().await?;
     b.stop().await
 }
