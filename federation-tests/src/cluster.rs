@@ -185,24 +185,7 @@ pub async fn befriend(a: &Member, b: &Member) -> anyhow::Result<()> {
         )
         .await?;
     anyhow::ensure!(s == 201, "request {} → {}: {s} {body}", a.name, b.name);
-    let id = eventually(&format!("{} sees {}'s request", b.name, a.name), || async {
-        let incoming = b
-            .api
-            .ok("/api/v1/friends/requests?direction=incoming")
-            .await?;
-        Ok(incoming["items"].as_array().and_then(|items| {
-            items
-                .iter()
-                .find(|r| r["from"]["ap_id"] == a.ap_id.as_str())
-                .and_then(|r| r["id"].as_i64())
-        }))
-    })
-    .await?;
-    let (s, body) = b
-        .api
-        .post_empty(&format!("/api/v1/friends/requests/{id}/accept"))
-        .await?;
-    anyhow::ensure!(s == 200, "accept: {s} {body}");
+    approve_request_from(b, a.ap_id.as_str()).await?;
     for (x, y) in [(a, b), (b, a)] {
         eventually(
             &format!("{} is friends with {}", x.name, y.name),
@@ -213,6 +196,33 @@ pub async fn befriend(a: &Member, b: &Member) -> anyhow::Result<()> {
         )
         .await?;
     }
+    Ok(())
+}
+
+/// Waits until `member` has an incoming friend request from the actor `from` (an ActivityPub
+/// id), and approves it.
+pub async fn approve_request_from(member: &Member, from: &str) -> anyhow::Result<()> {
+    let id = eventually(
+        &format!("{} sees {from}'s request", member.name),
+        || async {
+            let incoming = member
+                .api
+                .ok("/api/v1/friends/requests?direction=incoming")
+                .await?;
+            Ok(incoming["items"].as_array().and_then(|items| {
+                items
+                    .iter()
+                    .find(|r| r["from"]["ap_id"] == from)
+                    .and_then(|r| r["id"].as_i64())
+            }))
+        },
+    )
+    .await?;
+    let (s, body) = member
+        .api
+        .post_empty(&format!("/api/v1/friends/requests/{id}/accept"))
+        .await?;
+    anyhow::ensure!(s == 200, "accept: {s} {body}");
     Ok(())
 }
 

@@ -8,7 +8,9 @@
 //! scenarios assert that Enishi accepts the first knock, and that Fedify accepts Enishi's
 //! draft-cavage signatures without complaint.
 
-use enishi_federation_tests::cluster::{Member, Node, befriend, eventually, find_item};
+use enishi_federation_tests::cluster::{
+    Member, Node, approve_request_from, befriend, eventually, find_item,
+};
 use enishi_federation_tests::peer::{FedifyPeer, PeerTls, first_knock_accepted};
 use enishi_federation_tests::tls::TestCa;
 use enishi_testkit::TestDb;
@@ -34,27 +36,7 @@ async fn peer_befriends(peer: &FedifyPeer, name: &str, member: &Member) -> anyho
         )
         .await?;
     first_knock_accepted(&answer)?;
-    let id = eventually(
-        &format!("{} sees {actor}'s request", member.name),
-        || async {
-            let incoming = member
-                .api
-                .ok("/api/v1/friends/requests?direction=incoming")
-                .await?;
-            Ok(incoming["items"].as_array().and_then(|items| {
-                items
-                    .iter()
-                    .find(|r| r["from"]["ap_id"] == actor.as_str())
-                    .and_then(|r| r["id"].as_i64())
-            }))
-        },
-    )
-    .await?;
-    let (s, body) = member
-        .api
-        .post_empty(&format!("/api/v1/friends/requests/{id}/accept"))
-        .await?;
-    anyhow::ensure!(s == 200, "accept: {s} {body}");
+    approve_request_from(member, &actor).await?;
     eventually(
         &format!("{} is friends with {actor}", member.name),
         || async { Ok(is_friend(member, &actor).await?.then_some(())) },

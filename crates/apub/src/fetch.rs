@@ -222,17 +222,15 @@ impl Fetcher {
             .map_err(|_| ApubError::Invalid(format!("key id {key_id:?} is not a URL")))?;
         let mut actor_url = url.clone();
         actor_url.set_fragment(None);
-        if let Some(actor) = actors::find_by_ap_id(&self.db, &actor_url)
-            .await
-            .map_err(ApubError::from)?
-            && let Some(pem) = self.key_pem(&actor, key_id).await?
-        {
-            return Ok((actor, pem));
-        }
-        // GoToSocial's key ids are documents of their own (`…/main-key`) naming an owner.
         let known = actors::find_by_ap_id(&self.db, &actor_url)
             .await
             .map_err(ApubError::from)?;
+        if let Some(actor) = &known
+            && let Some(pem) = self.key_pem(actor, key_id).await?
+        {
+            return Ok((actor.clone(), pem));
+        }
+        // GoToSocial's key ids are documents of their own (`…/main-key`) naming an owner.
         let actor = if known.is_none() && url.fragment().is_none() {
             let doc = self.object(&url).await?;
             match doc.get("owner").and_then(Value::as_str) {
