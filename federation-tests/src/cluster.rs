@@ -48,7 +48,7 @@ impl Node {
         config.delivery.retry_base_ms = 200;
         config.delivery.timeout_secs = 5;
         tweak(&mut config);
-        let http = enishi_server::http_client(&config)?.build()?;
+        let http = enishi_server::with_trusted_cas(&config, reqwest::Client::builder())?.build()?;
         let run = start_on_loopback(config, port).await?;
         Ok(Node { run, db, http })
     }
@@ -73,6 +73,8 @@ impl Node {
         )
         .await?;
         let token = enishi_db::tokens::create(&self.run.db, m.account_id, "test").await?;
+        let session =
+            enishi_db::browser_sessions::create(&self.run.db, m.account_id, "test").await?;
         let pem = enishi_db::actors::private_key_pem(&self.run.db, m.actor.id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("{name} has no key"))?;
@@ -84,6 +86,7 @@ impl Node {
             api: Api::new(&self.run.base_url, Some(token)).with_http(self.http.clone()),
             signer: Signer::from_pem(&pem, &m.actor.public_key_id)?,
             http: self.http.clone(),
+            web_cookie: format!("enishi_session={session}"),
         })
     }
 
@@ -110,6 +113,8 @@ pub struct Member {
     pub signer: Signer,
     /// The HTTP client for signed requests.
     pub http: reqwest::Client,
+    /// A `Cookie` header value that logs a browser in as the member (a browser session).
+    pub web_cookie: String,
 }
 
 impl Member {

@@ -1,8 +1,11 @@
 //! Scenario and delivery tests that run Enishi instances (in-process on loopback ports, or as
-//! real `enishi-node` processes) against stand-in remote servers (`receiver`), over real HTTP.
+//! real `enishi-node` processes) against stand-in remote servers (`receiver`), over real HTTP,
+//! and the web UI in a real Chromium (`browser`).
 //! This library holds what the tests and the benchmarks share.
 
+pub mod browser;
 pub mod cluster;
+pub mod hunt;
 pub mod peer;
 pub mod tls;
 

@@ -68,6 +68,8 @@ async fn deliveries_reach_verifying_inboxes_and_failures_do_not_block(
     let mut config = default_config(&t.url, &t.dir);
     config.delivery.retry_base_ms = 200;
     config.delivery.timeout_secs = 2;
+    config.access.metrics_bind = Some("127.0.0.1:0".parse()?);
+    config.access.metrics_token = Some("a-metrics-token-for-tests".into());
     let run = start_on_free_port(config).await?;
     let keys = tokio::task::spawn_blocking(generate_actor_keys).await?;
     let alice = accounts::create(
@@ -181,8 +183,23 @@ async fn deliveries_reach_verifying_inboxes_and_failures_do_not_block(
         "{e:?}"
     );
 
-    // The metrics say so too.
-    let text = reqwest::get(format!("{}/metrics", run.base_url))
+    // The metrics say so too: on their own address, or on the main one with the token only.
+    let http = reqwest::Client::new();
+    let main = format!("{}/metrics", run.base_url);
+    assert_eq!(http.get(&main).send().await?.status(), 404, "no token");
+    let wrong = http.get(&main).bearer_auth("not-the-token").send().await?;
+    assert_eq!(wrong.status(), 404, "a wrong token");
+    let with_token = http
+        .get(&main)
+        .bearer_auth("a-metrics-token-for-tests")
+        .send()
+        .await?;
+    assert_eq!(with_token.status(), 200);
+    assert!(with_token.text().await?.contains("enishi_outbox_dead 1"));
+    let own = run.metrics_addr.expect("a metrics address");
+    let text = http
+        .get(format!("http://{own}/metrics"))
+        .send()
         .await?
         .text()
         .await?;
@@ -441,7 +458,8 @@ async fn new_posts_reach_remote_friends_and_nobody_else(t: TestDb) -> anyhow::Re
     assert!(
         queued
             .iter()
-            .any(|a| a.body.contains("\"Article\"") && a.body.contains("/users/alice/followers"))
+            .any(|a| a.body.contains("\"enishi:kind\":\"diary\"")
+                && a.body.contains("/users/alice/followers"))
     );
     assert!(
         queued

@@ -160,10 +160,15 @@ async fn friends_only_posts_reach_the_peer_friend_and_nobody_else(t: TestDb) -> 
     )
     .await?;
 
+    // Longer than any summary, with Markdown: the friend must get all of it, rendered.
+    let diary_body = format!(
+        "for my **friends**\n\n{}\n\nthe very last line",
+        "A long day in the park. ".repeat(20)
+    );
     let diary = post(
         &mika,
         "diaries",
-        json!({ "title": "Friends only", "body": "for my friends", "audience": "friends" }),
+        json!({ "title": "Friends only", "body": diary_body, "audience": "friends" }),
     )
     .await?;
     let voice = post(
@@ -173,7 +178,7 @@ async fn friends_only_posts_reach_the_peer_friend_and_nobody_else(t: TestDb) -> 
     )
     .await?;
     let followers = format!("{}/followers", mika.ap_id);
-    for (p, kind) in [(&diary, "Article"), (&voice, "Note")] {
+    for (p, kind) in [(&diary, "Note"), (&voice, "Note")] {
         let id = p["ap_id"].as_str().unwrap();
         let create = peer_received(&peer, "alice", "Create", id).await?;
         let raw = &create["raw"];
@@ -186,6 +191,23 @@ async fn friends_only_posts_reach_the_peer_friend_and_nobody_else(t: TestDb) -> 
             addressed.contains(&followers) && !addressed.contains("#Public"),
             "addressed to followers only: {raw}"
         );
+        if std::ptr::eq(p, &diary) {
+            // What Fedify itself made of the object (its JSON-LD processing, not our JSON):
+            // a Note whose content holds the title and the whole rendered body.
+            let content = create["compacted"]["object"]["content"]
+                .as_str()
+                .unwrap_or_default();
+            anyhow::ensure!(
+                content.starts_with("<p><strong>Friends only</strong></p>")
+                    && content.contains("<strong>friends</strong>")
+                    && content
+                        .contains(&"A long day in the park. ".repeat(20).trim_end().to_owned())
+                    && content.contains("the very last line"),
+                "the friend got the whole diary: {}",
+                create["compacted"]
+            );
+            anyhow::ensure!(raw["object"]["name"] == "Friends only", "{raw}");
+        }
         // Fetching it: the friend may, the follower who is no friend gets 404, nobody 401.
         let (s, answer) = peer.fetch(Some("alice"), id).await?;
         anyhow::ensure!(s == 200 && answer["body"]["id"] == id, "friend: {answer}");

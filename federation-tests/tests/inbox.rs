@@ -16,6 +16,8 @@ enishi_testkit::main!(db: [
     an_inbound_activity_revives_a_resting_host,
     a_blocked_server_is_refused,
     a_rotated_key_is_fetched_again_but_not_more_than_once_a_minute,
+    nul_characters_in_remote_text_are_stripped,
+    a_refused_reply_is_rejected_once,
 ]);
 
 /// POSTs `body` to `inbox` with headers signed by `signer` at `date`; `sent` replaces the body
@@ -205,6 +207,120 @@ async fn a_repeated_activity_changes_nothing(t: TestDb) -> anyhow::Result<()> {
         incoming(&alice).await? == 0,
         "a repeated Follow brought the request back"
     );
+    a.stop().await?;
+    b.stop().await
+}
+
+/// A NUL character in remote text (a reply's content and name, issue 12 item 5) is stripped
+/// before storage; the reply is kept, on both databases (PostgreSQL cannot store a NUL).
+async fn nul_characters_in_remote_text_are_stripped(t: TestDb) -> anyhow::Result<()> {
+    let a = Node::start(t.kind).await?;
+    let b = Node::start(t.kind).await?;
+    let alice = a.member("alice").await?;
+    let bob = b.member("bob").await?;
+    let (s, diary) = alice
+        .api
+        .post(
+            "/api/v1/diaries",
+            json!({"title": "open", "body": "reply", "audience": "public"}),
+        )
+        .await?;
+    anyhow::ensure!(s == 201, "{diary}");
+    let note = format!("{}/notes/with-nul", bob.ap_id);
+    let create = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{note}/activity"),
+        "type": "Create",
+        "actor": bob.ap_id.as_str(),
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "object": {
+            "id": note,
+            "type": "Note",
+            "attributedTo": bob.ap_id.as_str(),
+            "inReplyTo": diary["ap_id"],
+            "name": "ti\u{0}tle",
+            "content": "<p>be\u{0}fore and after</p>",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        },
+    });
+    let (s, e) = bob
+        .signed_post(&format!("{}/inbox", a.run.base_url), &create)
+        .await?;
+    anyhow::ensure!(s == 202, "{s} {e}");
+    let comments = alice
+        .api
+        .ok(&format!(
+            "/api/v1/diaries/{}/comments",
+            diary["id"].as_str().unwrap()
+        ))
+        .await?;
+    let text = comments["items"][0]["text"].as_str().unwrap_or_default();
+    anyhow::ensure!(text == "before and after", "stored {comments}");
+    a.stop().await?;
+    b.stop().await
+}
+
+/// A reply to a post its writer may not see is refused with one `Reject`, however often its
+/// server retries the delivery or sends the reply again as an `Update` (issue 14 item 7).
+async fn a_refused_reply_is_rejected_once(t: TestDb) -> anyhow::Result<()> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let a = Node::start(t.kind).await?;
+    let b = Node::start(t.kind).await?;
+    let alice = a.member("alice").await?;
+    let bob = b.member("bob").await?;
+    let (s, diary) = alice
+        .api
+        .post(
+            "/api/v1/diaries",
+            json!({"title": "mine", "body": "for friends", "audience": "friends"}),
+        )
+        .await?;
+    anyhow::ensure!(s == 201, "{diary}");
+    let note = format!("{}/notes/uninvited", bob.ap_id);
+    let object = json!({
+        "id": note,
+        "type": "Note",
+        "attributedTo": bob.ap_id.as_str(),
+        "inReplyTo": diary["ap_id"],
+        "content": "<p>let me in</p>",
+        "to": [alice.ap_id.as_str()],
+    });
+    let inbox = format!("{}/inbox", a.run.base_url);
+    let activity = |kind: &str, id: &str| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{note}/{id}"),
+            "type": kind,
+            "actor": bob.ap_id.as_str(),
+            "to": [alice.ap_id.as_str()],
+            "object": object,
+        })
+    };
+    for (kind, id) in [
+        ("Create", "create"),
+        ("Create", "create"),
+        ("Update", "update"),
+    ] {
+        let (s, e) = bob.signed_post(&inbox, &activity(kind, id)).await?;
+        anyhow::ensure!(matches!(s, 202 | 403), "{kind}: {s} {e}");
+    }
+    let rejects = enishi_db::entity::outbox_activity::Entity::find()
+        .filter(enishi_db::entity::outbox_activity::Column::Body.contains("\"Reject\""))
+        .all(&a.run.db.conn)
+        .await?;
+    anyhow::ensure!(
+        rejects.len() == 1 && rejects[0].body.contains(&format!("{note}/create")),
+        "one Reject of the first delivery: {:?}",
+        rejects.iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
+    let comments = alice
+        .api
+        .ok(&format!(
+            "/api/v1/diaries/{}/comments",
+            diary["id"].as_str().unwrap()
+        ))
+        .await?;
+    anyhow::ensure!(comments["items"] == json!([]), "nothing stored: {comments}");
     a.stop().await?;
     b.stop().await
 }

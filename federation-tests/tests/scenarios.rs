@@ -98,9 +98,16 @@ async fn friends_only_diary_reaches_friends_and_nobody_else(t: TestDb) -> anyhow
         .get(&ap_id)
         .header("accept", "application/activity+json")
         .send()
-        .await?
-        .status();
-    anyhow::ensure!(unsigned == 401, "unsigned fetch: {unsigned}");
+        .await?;
+    let status = unsigned.status();
+    let answer: serde_json::Value = unsigned.json().await?;
+    anyhow::ensure!(status == 401, "unsigned fetch: {status}");
+    let message = answer["message"].as_str().unwrap_or_default();
+    anyhow::ensure!(
+        message.starts_with("diary \"")
+            && message.ends_with("needs a signed request (authorised fetch)"),
+        "the 401 names what needs a signature: {answer}"
+    );
     let html = reqwest::Client::new()
         .get(&ap_id)
         .header("accept", "text/html")
@@ -117,9 +124,10 @@ async fn friends_only_diary_reaches_friends_and_nobody_else(t: TestDb) -> anyhow
     let (s, object) = bob.signed_get(&ap_id).await?;
     anyhow::ensure!(s == 200, "fetch signed by a friend: {s}");
     anyhow::ensure!(
-        object["type"] == "Article"
+        object["type"] == "Note"
+            && object["enishi:kind"] == "diary"
             && object["to"] == json!([format!("{}/followers", alice.ap_id)]),
-        "the Article, followers-only: {object}"
+        "the diary's Note, followers-only: {object}"
     );
 
     // A public diary is fetchable by anyone.
@@ -621,7 +629,7 @@ async fn friends_of_friends_across_three_instances(t: TestDb) -> anyhow::Result<
     )
     .await?;
     let (s, body) = carol.signed_get(&fof_id).await?;
-    anyhow::ensure!(body["type"] == "Article", "{s} {body}");
+    anyhow::ensure!(body["enishi:kind"] == "diary", "{s} {body}");
     let (s, _) = carol.signed_get(&friends_id).await?;
     anyhow::ensure!(s == 404, "carol may not see a friends-only diary: {s}");
     let (s, _) = dave.signed_get(&fof_id).await?;

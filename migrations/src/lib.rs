@@ -9,6 +9,9 @@ mod m20261127_000003_outbox;
 mod m20261127_000004_federation;
 mod m20261128_000005_pending_indexes;
 mod m20261128_000006_actor_keys;
+mod m20261203_000007_section_audiences;
+mod m20261203_000008_browser_sessions;
+mod m20261203_000009_federation_reach;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -23,6 +26,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_federation::Migration),
             Box::new(m20261128_000005_pending_indexes::Migration),
             Box::new(m20261128_000006_actor_keys::Migration),
+            Box::new(m20261203_000007_section_audiences::Migration),
+            Box::new(m20261203_000008_browser_sessions::Migration),
+            Box::new(m20261203_000009_federation_reach::Migration),
         ]
     }
 }

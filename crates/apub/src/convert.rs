@@ -5,7 +5,7 @@ use crate::context::default_context;
 use crate::wire::helpers::first_url;
 use crate::wire::{ActorJson, Endpoints, PublicKeyJson};
 use chrono::Utc;
-use enishi_core::{Actor, ActorId, ActorKind, InstanceSettings};
+use enishi_core::{Actor, ActorId, ActorKind, Audience, InstanceSettings, ProfileField};
 use url::Url;
 
 /// Longest display name kept from a remote actor (longer ones are cut).
@@ -30,21 +30,21 @@ pub fn same_origin(a: &Url, b: &Url) -> bool {
     a.origin() == b.origin()
 }
 
-fn cut_chars(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
+/// The first `max` characters of remote text, without NUL characters (which no text needs and
+/// PostgreSQL cannot store).
+pub fn cut_chars(s: &str, max: usize) -> String {
+    s.chars().filter(|c| *c != '\0').take(max).collect()
 }
 
-/// Cleans remote HTML with an allow-list before it is stored or shown.
-pub fn sanitize_html(html: &str) -> String {
-    ammonia::Builder::default()
-        .url_schemes(["http", "https"].into_iter().collect())
-        .link_rel(Some("nofollow noopener noreferrer"))
-        .clean(html)
-        .to_string()
-}
+pub use enishi_core::render::sanitize_html;
 
-/// Serialises a local actor as ActivityStreams JSON.
-pub fn actor_to_wire(actor: &Actor, settings: &InstanceSettings) -> ActorJson {
+/// Serialises a local actor as ActivityStreams JSON, with the profile `fields` everyone may
+/// see as `PropertyValue` attachments (the caller passes only those).
+pub fn actor_to_wire(
+    actor: &Actor,
+    fields: &[ProfileField],
+    settings: &InstanceSettings,
+) -> ActorJson {
     let kind = match actor.kind {
         ActorKind::Application => "Application",
         ActorKind::Service => "Service",
@@ -77,6 +77,8 @@ pub fn actor_to_wire(actor: &Actor, settings: &InstanceSettings) -> ActorJson {
         following: actor.following.clone(),
         introductions: is_person
             .then(|| settings.url(&format!("/users/{}/introductions", actor.username))),
+        friends_audience: actor.friends_audience.map(|a| a.as_str().to_owned()),
+        introductions_audience: actor.introductions_audience.map(|a| a.as_str().to_owned()),
         endpoints: actor.shared_inbox.clone().map(|shared_inbox| Endpoints {
             shared_inbox: Some(shared_inbox),
         }),
@@ -88,6 +90,23 @@ pub fn actor_to_wire(actor: &Actor, settings: &InstanceSettings) -> ActorJson {
         manually_approves_followers: actor.manually_approves_followers,
         discoverable: Some(actor.discoverable),
         indexable: Some(actor.indexable),
+        attachment: fields
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "type": "PropertyValue",
+                    "name": f.name,
+                    "value": enishi_core::render::inline_html(&f.value),
+                })
+            })
+            .collect(),
+        featured: is_person.then(|| {
+            serde_json::Value::String(
+                settings
+                    .url(&format!("/users/{}/featured", actor.username))
+                    .to_string(),
+            )
+        }),
         published: Some(
             actor
                 .created_at
@@ -146,7 +165,9 @@ pub fn actor_from_wire(json: ActorJson, fetched_from: &Url) -> Result<Actor, Apu
             json.public_key.id
         ));
     }
-    if !json.public_key.public_key_pem.contains("-----BEGIN") {
+    if !json.public_key.public_key_pem.contains("-----BEGIN")
+        || json.public_key.public_key_pem.contains('\0')
+    {
         return invalid("publicKeyPem is not PEM".into());
     }
     for (what, url) in [
@@ -164,10 +185,22 @@ pub fn actor_from_wire(json: ActorJson, fetched_from: &Url) -> Result<Actor, Apu
         .iter()
         .find_map(|t| t.parse::<ActorKind>().ok())
         .ok_or_else(|| invalid_err(format!("type {:?} is not an actor type", json.kind)))?;
-    let username = json.preferred_username.trim();
+    // Without a preferredUsername: the id's last path segment, or its host for an id that has
+    // no path (Lemmy's instance actor is `https://host/`).
+    let fallback = json
+        .id
+        .path_segments()
+        .and_then(|mut s| s.rfind(|seg| !seg.is_empty()))
+        .or(json.id.host_str())
+        .unwrap_or_default()
+        .to_owned();
+    let username = match json.preferred_username.trim() {
+        "" => fallback.as_str(),
+        given => given,
+    };
     if username.is_empty()
         || username.chars().count() > MAX_REMOTE_USERNAME_CHARS
-        || username.contains(['@', '/', ' '])
+        || username.contains(['@', '/', ' ', '\0'])
     {
         return invalid(format!("unusable preferredUsername {username:?}"));
     }
@@ -217,6 +250,17 @@ pub fn actor_from_wire(json: ActorJson, fetched_from: &Url) -> Result<Actor, Apu
         indexable: json.indexable.unwrap_or(false),
         created_at: now,
         fetched_at: Some(now),
+        friends_audience: section_audience(json.friends_audience.as_deref()),
+        introductions_audience: section_audience(json.introductions_audience.as_deref()),
         ap_id: json.id,
     })
+}
+
+/// A section audience another server published, as this instance can apply it. `members`
+/// means that server's members, of whom nobody here is one: private, here.
+fn section_audience(published: Option<&str>) -> Option<Audience> {
+    match published?.parse().ok()? {
+        Audience::Members => Some(Audience::Private),
+        a => Some(a),
+    }
 }

@@ -1,7 +1,8 @@
 //! Activities that announce local changes to other servers (DESIGN §4): built here, queued by
 //! the database layer in the same transaction as the change.
 
-use enishi_core::{Actor, Audience, Comment, PostKind, content::text_to_html};
+use enishi_core::render::{comment_html, diary_html, escape, plain_html};
+use enishi_core::{Actor, Audience, Comment, PostKind};
 use enishi_db::posts::PostView;
 use serde_json::{Value, json};
 
@@ -37,8 +38,17 @@ fn interaction_policy(audience: Audience, author: &str, followers: &str) -> Valu
     })
 }
 
-/// The ActivityStreams object of a post (`Article` for diaries, `Note` for voice posts), or
-/// None if the post never leaves the instance.
+/// The value of `enishi:kind` that marks a `Note` as a diary.
+pub const DIARY_KIND: &str = "diary";
+
+/// The ActivityStreams object of a post, or None if the post never leaves the instance.
+///
+/// Both kinds are `Note`s: Mastodon shows any other type as its name, summary and a link, and
+/// the link of a friends-only diary leads to a page that asks for a login here, so a friend on
+/// Mastodon would never read it. A diary therefore carries its title twice, as `name` and as
+/// the first paragraph of `content` (for readers that show only `content`), its Markdown in
+/// `source`, and `enishi:kind` so that another Enishi stores it as a diary again. `summary` is
+/// left for content warnings, which is what Mastodon makes of it.
 pub fn post_object(view: &PostView) -> Option<Value> {
     let author = view.author.ap_id.as_str();
     let followers = view.author.followers.as_ref()?.as_str();
@@ -46,9 +56,9 @@ pub fn post_object(view: &PostView) -> Option<Value> {
     let post = &view.post;
     let mut object = json!({
         "id": post.ap_id.as_str(),
-        "type": match post.kind { PostKind::Diary => "Article", PostKind::Voice => "Note" },
+        "type": "Note",
         "attributedTo": author,
-        "content": text_to_html(&post.body),
+        "content": plain_html(&post.body),
         "url": post.ap_id.as_str(),
         "published": post.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "to": to,
@@ -57,9 +67,12 @@ pub fn post_object(view: &PostView) -> Option<Value> {
         "replies": format!("{}/replies", post.ap_id),
         "likes": format!("{}/likes", post.ap_id),
     });
-    if let Some(title) = &post.title {
+    if post.kind == PostKind::Diary {
+        let title = post.title.as_deref().unwrap_or_default();
         object["name"] = json!(title);
-        object["summary"] = json!(post.body.chars().take(200).collect::<String>());
+        object["content"] = json!(diary_content(title, &post.body));
+        object["source"] = json!({ "content": post.body, "mediaType": "text/markdown" });
+        object["enishi:kind"] = json!(DIARY_KIND);
     }
     if post.updated_at > post.created_at {
         object["updated"] = json!(
@@ -68,6 +81,15 @@ pub fn post_object(view: &PostView) -> Option<Value> {
         );
     }
     Some(object)
+}
+
+/// A diary's `content`: its title as the first paragraph, then its rendered body.
+pub fn diary_content(title: &str, markdown: &str) -> String {
+    format!(
+        "<p><strong>{}</strong></p>{}",
+        escape(title),
+        diary_html(markdown)
+    )
 }
 
 /// The followers collection of an actor (for members: their friends).
@@ -94,10 +116,7 @@ pub fn comment_object(comment: &Comment, author: &Actor, parent: &PostView) -> O
         cc.push(parent.author.ap_id.to_string());
     }
     to.retain(|t| !t.is_empty());
-    let content = comment
-        .content_html
-        .clone()
-        .unwrap_or_else(|| text_to_html(&comment.body));
+    let content = comment_html(comment);
     Some(json!({
         "id": comment.ap_id.as_str(),
         "type": "Note",
@@ -119,7 +138,7 @@ pub fn introduction_object(v: &enishi_db::introductions::IntroductionView) -> Va
         "id": v.introduction.ap_id.as_str(),
         "type": "Note",
         "attributedTo": v.writer.ap_id.as_str(),
-        "content": text_to_html(&v.introduction.body),
+        "content": plain_html(&v.introduction.body),
         "published": v.introduction.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "to": [subject],
         "cc": [],

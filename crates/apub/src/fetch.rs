@@ -1,15 +1,27 @@
 //! Fetching remote documents: every GET is signed by the instance actor (authorised fetch,
-//! DESIGN §5), follows no redirects, reads at most 1 MiB and takes only ActivityStreams JSON.
+//! DESIGN §5), goes through the outgoing-request policy ([`crate::egress`]), follows no
+//! redirects, reads at most 1 MiB and takes only ActivityStreams JSON.
+//!
+//! Fetches made to verify an inbound signature (the key's owner) are limited: at most
+//! [`KEY_FETCHES_PER_HOST`] at once per host and [`KEY_FETCHES_TOTAL`] overall, a request
+//! that waits longer than [`KEY_FETCH_QUEUE_WAIT`] for a slot is refused, and a key whose
+//! server could not be reached [`KEY_FAILURES_BEFORE_REST`] times in a row is not fetched
+//! again for [`KEY_FAILURE_TTL`]. A flood of
+//! requests naming a slow or hanging `keyId` thus costs a few outgoing connections, not one per
+//! request.
 
 use crate::ApubError;
 use crate::convert::{actor_from_wire, authority, same_origin};
+use crate::egress;
 use crate::signatures::Signer;
 use crate::wire::{ActorJson, Jrd};
 use enishi_core::{Actor, InstanceSettings, Scheme};
 use enishi_db::{Db, actors};
 use serde_json::Value;
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 /// Largest remote document read.
@@ -31,13 +43,125 @@ pub fn may_refetch_for_key(actor: &Actor) -> bool {
     })
 }
 
+/// Key fetches in flight at once to one host.
+pub const KEY_FETCHES_PER_HOST: usize = 4;
+
+/// Key fetches in flight at once, all hosts together.
+pub const KEY_FETCHES_TOTAL: usize = 64;
+
+/// How long a key fetch waits for a free slot before the request that needs it is refused.
+pub const KEY_FETCH_QUEUE_WAIT: Duration = Duration::from_secs(10);
+
+/// How long a key (or actor) URL whose server could not be reached
+/// [`KEY_FAILURES_BEFORE_REST`] times in a row is not fetched again.
+pub const KEY_FAILURE_TTL: Duration = Duration::from_secs(60);
+
+/// Failures in a row to reach a key's server after which the key rests for
+/// [`KEY_FAILURE_TTL`]. One passing failure (a timeout while the peer was busy) does not make
+/// the peer's next delivery wait a minute; a key whose server hangs fails every concurrent
+/// fetch at once and rests at once.
+pub const KEY_FAILURES_BEFORE_REST: usize = 2;
+
+/// Most hosts with a key fetch slot table, and most failed key URLs, remembered at once.
+pub const KEY_FETCH_MAP_LIMIT: usize = 10_000;
+
+/// The bounds on key fetches (see the module documentation).
+#[derive(Debug)]
+struct KeyFetchLimits {
+    total: Arc<Semaphore>,
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// URL whose server could not be reached → failures in a row, and until when they count.
+    failed: Mutex<HashMap<String, (usize, Instant)>>,
+}
+
+impl KeyFetchLimits {
+    fn new() -> Self {
+        KeyFetchLimits {
+            total: Arc::new(Semaphore::new(KEY_FETCHES_TOTAL)),
+            hosts: Mutex::new(HashMap::new()),
+            failed: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether `url` is resting: its server could not be reached
+    /// [`KEY_FAILURES_BEFORE_REST`] times in a row, the last less than [`KEY_FAILURE_TTL`] ago.
+    fn resting(&self, url: &Url) -> bool {
+        let mut failed = self.failed.lock().expect("failed keys lock");
+        match failed.get(url.as_str()) {
+            Some((count, until)) if *until > Instant::now() => *count >= KEY_FAILURES_BEFORE_REST,
+            Some(_) => {
+                failed.remove(url.as_str());
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Remembers that the server of `url` could not be reached.
+    fn remember_failure(&self, url: &Url) {
+        let now = Instant::now();
+        let mut failed = self.failed.lock().expect("failed keys lock");
+        if failed.len() >= KEY_FETCH_MAP_LIMIT {
+            failed.retain(|_, (_, until)| *until > now);
+        }
+        if failed.len() >= KEY_FETCH_MAP_LIMIT
+            && let Some(oldest) = failed
+                .iter()
+                .min_by_key(|(_, (_, until))| *until)
+                .map(|(k, _)| k.clone())
+        {
+            failed.remove(&oldest);
+        }
+        let entry = failed.entry(url.to_string()).or_insert((0, now));
+        if entry.1 <= now {
+            entry.0 = 0;
+        }
+        entry.0 += 1;
+        entry.1 = now + KEY_FAILURE_TTL;
+    }
+
+    /// Forgets the failures of `url` (it was reached).
+    fn forget_failures(&self, url: &Url) {
+        self.failed
+            .lock()
+            .expect("failed keys lock")
+            .remove(url.as_str());
+    }
+
+    /// The slot table of `host`, if the table of tables has room.
+    fn host(&self, host: &str) -> Option<Arc<Semaphore>> {
+        let mut hosts = self.hosts.lock().expect("key fetch hosts lock");
+        if let Some(s) = hosts.get(host) {
+            return Some(s.clone());
+        }
+        if hosts.len() >= KEY_FETCH_MAP_LIMIT {
+            // Drop the hosts with no fetch in flight (nobody else holds their semaphore).
+            hosts.retain(|_, s| Arc::strong_count(s) > 1);
+            if hosts.len() >= KEY_FETCH_MAP_LIMIT {
+                return None;
+            }
+        }
+        let s = Arc::new(Semaphore::new(KEY_FETCHES_PER_HOST));
+        hosts.insert(host.to_owned(), s.clone());
+        Some(s)
+    }
+}
+
+/// Permission to fetch a key: held for the fetch.
+#[derive(Debug)]
+pub struct KeyFetchSlot {
+    _host: OwnedSemaphorePermit,
+    _total: OwnedSemaphorePermit,
+}
+
 /// Signed fetches for one instance.
 #[derive(Clone)]
 pub struct Fetcher {
-    client: reqwest::Client,
+    client: egress::Client,
     settings: Arc<InstanceSettings>,
     signer: Arc<Signer>,
     db: Db,
+    key_limits: Arc<KeyFetchLimits>,
 }
 
 impl std::fmt::Debug for Fetcher {
@@ -51,9 +175,13 @@ impl std::fmt::Debug for Fetcher {
 /// Why a fetch failed.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
-    /// The URL may not be fetched (scheme, or our own domain).
+    /// The URL may not be fetched (scheme, our own domain, or the outgoing-request policy).
     #[error("refused to fetch {0}")]
     Refused(String),
+    /// A key fetch was not attempted: the key failed to fetch a moment ago, or too many key
+    /// fetches are under way.
+    #[error("not fetching key {0}")]
+    Throttled(String),
     /// The server answered with a status other than 200.
     #[error("{url} answered {status}")]
     Status {
@@ -70,11 +198,21 @@ pub enum FetchError {
     Invalid(#[from] ApubError),
 }
 
+impl FetchError {
+    /// Whether the server could not be reached at all (refused by the policy, no connection,
+    /// no answer in time): what a key URL is remembered for, for [`KEY_FAILURE_TTL`]. A server
+    /// that answered, even wrongly, is asked again next time (its answer may have been a
+    /// passing one, such as a 401 while it was busy verifying us).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, FetchError::Refused(_) | FetchError::Http(_))
+    }
+}
+
 impl Fetcher {
-    /// A fetcher signing as the instance actor (`signer`), with `client` (which must not follow
-    /// redirects).
+    /// A fetcher signing as the instance actor (`signer`), with `client` (built by the
+    /// outgoing-request policy).
     pub fn new(
-        client: reqwest::Client,
+        client: egress::Client,
         settings: Arc<InstanceSettings>,
         signer: Signer,
         db: Db,
@@ -84,6 +222,7 @@ impl Fetcher {
             settings,
             signer: Arc::new(signer),
             db,
+            key_limits: Arc::new(KeyFetchLimits::new()),
         }
     }
 
@@ -115,14 +254,21 @@ impl Fetcher {
         let signed = signer
             .sign_get(url, SystemTime::now())
             .map_err(|e| FetchError::Http(e.to_string()))?;
-        let mut request = self.client.get(url.clone()).header("accept", accept);
+        let mut request = self
+            .client
+            .get(url)
+            .map_err(|e| FetchError::Refused(e.to_string()))?
+            .header("accept", accept);
         for (name, value) in &signed.headers {
             request = request.header(*name, value);
         }
         let mut response = request
             .send()
             .await
-            .map_err(|e| FetchError::Http(format!("{url}: {e}")))?;
+            .map_err(|e| match egress::refusal(&e) {
+                Some(refused) => FetchError::Refused(refused.to_string()),
+                None => FetchError::Http(format!("{url}: {e}")),
+            })?;
         let status = response.status().as_u16();
         if status != 200 {
             return Err(FetchError::Status {
@@ -216,29 +362,106 @@ impl Fetcher {
     }
 
     /// The actor behind a key id (`…#main-key`, a Multikey of `assertionMethod`, or a key
-    /// document that names its owner), with the key's PEM.
+    /// document that names its owner), with the key's PEM. What the network is asked goes
+    /// through the key fetch limits (see the module documentation).
     pub async fn key_owner(&self, key_id: &str) -> Result<(Actor, String), FetchError> {
         let url = Url::parse(key_id)
             .map_err(|_| ApubError::Invalid(format!("key id {key_id:?} is not a URL")))?;
         let mut actor_url = url.clone();
         actor_url.set_fragment(None);
-        let known = actors::find_by_ap_id(&self.db, &actor_url)
+        if let Some(found) = self.known_key(&actor_url, key_id).await? {
+            return Ok(found);
+        }
+        let _slot = self.key_fetch_slot(&actor_url).await?;
+        // Another request may have fetched it while this one waited.
+        if let Some(found) = self.known_key(&actor_url, key_id).await? {
+            return Ok(found);
+        }
+        let result = self.fetch_key_owner(&url, &actor_url, key_id).await;
+        match &result {
+            Err(e) if e.is_unreachable() => self.key_limits.remember_failure(&actor_url),
+            Err(_) => {}
+            Ok(_) => self.key_limits.forget_failures(&actor_url),
+        }
+        result
+    }
+
+    /// Fetches the actor `url` again for a key that failed to verify (it may have rotated),
+    /// within the key fetch limits.
+    pub async fn refetch_actor_for_key(&self, url: &Url) -> Result<Actor, FetchError> {
+        let _slot = self.key_fetch_slot(url).await?;
+        let result = self.refetch_actor(url).await;
+        match &result {
+            Err(e) if e.is_unreachable() => self.key_limits.remember_failure(url),
+            Err(_) => {}
+            Ok(_) => self.key_limits.forget_failures(url),
+        }
+        result
+    }
+
+    /// A slot for fetching `url` for a key: refused when `url` failed within
+    /// [`KEY_FAILURE_TTL`], or when no slot frees up within [`KEY_FETCH_QUEUE_WAIT`].
+    pub async fn key_fetch_slot(&self, url: &Url) -> Result<KeyFetchSlot, FetchError> {
+        let limits = &self.key_limits;
+        let throttled = |why: &str| FetchError::Throttled(format!("{url}: {why}"));
+        if limits.resting(url) {
+            return Err(throttled("it failed to fetch a moment ago"));
+        }
+        let host = authority(url).unwrap_or_default();
+        let per_host = limits
+            .host(&host)
+            .ok_or_else(|| throttled("too many hosts are being fetched from"))?;
+        let total = limits.total.clone();
+        let slot = tokio::time::timeout(KEY_FETCH_QUEUE_WAIT, async move {
+            let host = per_host.acquire_owned().await?;
+            let total = total.acquire_owned().await?;
+            Ok::<_, tokio::sync::AcquireError>(KeyFetchSlot {
+                _host: host,
+                _total: total,
+            })
+        })
+        .await
+        .map_err(|_| throttled("too many key fetches are under way"))?
+        .map_err(|_| throttled("shutting down"))?;
+        if limits.resting(url) {
+            return Err(throttled("it failed to fetch a moment ago"));
+        }
+        Ok(slot)
+    }
+
+    /// The known actor `actor_url` and its key `key_id`, if both are in the database.
+    async fn known_key(
+        &self,
+        actor_url: &Url,
+        key_id: &str,
+    ) -> Result<Option<(Actor, String)>, FetchError> {
+        let Some(actor) = actors::find_by_ap_id(&self.db, actor_url)
+            .await
+            .map_err(ApubError::from)?
+        else {
+            return Ok(None);
+        };
+        Ok(self.key_pem(&actor, key_id).await?.map(|pem| (actor, pem)))
+    }
+
+    async fn fetch_key_owner(
+        &self,
+        url: &Url,
+        actor_url: &Url,
+        key_id: &str,
+    ) -> Result<(Actor, String), FetchError> {
+        let known = actors::find_by_ap_id(&self.db, actor_url)
             .await
             .map_err(ApubError::from)?;
-        if let Some(actor) = &known
-            && let Some(pem) = self.key_pem(actor, key_id).await?
-        {
-            return Ok((actor.clone(), pem));
-        }
         // GoToSocial's key ids are documents of their own (`…/main-key`) naming an owner.
         let actor = if known.is_none() && url.fragment().is_none() {
-            let doc = self.object(&url).await?;
+            let doc = self.object(url).await?;
             match doc.get("owner").and_then(Value::as_str) {
                 Some(owner) if doc.get("publicKeyPem").is_some() => {
                     let owner = Url::parse(owner).map_err(|_| {
                         ApubError::Invalid(format!("key {key_id} names no owner URL"))
                     })?;
-                    if !same_origin(&owner, &url) {
+                    if !same_origin(&owner, url) {
                         return Err(ApubError::Invalid(format!(
                             "key {key_id} is owned by another server"
                         ))
@@ -246,10 +469,10 @@ impl Fetcher {
                     }
                     self.actor(&owner).await?
                 }
-                _ => self.actor(&actor_url).await?,
+                _ => self.actor(actor_url).await?,
             }
         } else {
-            self.actor(&actor_url).await?
+            self.actor(actor_url).await?
         };
         let pem = match self.key_pem(&actor, key_id).await? {
             Some(pem) => pem,

@@ -107,6 +107,40 @@ impl Herald for ActivityHerald {
                 follow_object(id, follower, followee),
                 json!([followee.ap_id.as_str()]),
             ),
+            Event::FriendshipEnded { owner, former } => {
+                let id = self.new_id();
+                let activity = json!({
+                    "@context": default_context(),
+                    "id": id,
+                    "type": "Remove",
+                    "actor": owner.ap_id.as_str(),
+                    "object": former.ap_id.as_str(),
+                    "target": followers_of(owner),
+                    "to": [followers_of(owner)],
+                });
+                Announcement {
+                    id,
+                    body: activity.to_string(),
+                }
+            }
+            Event::UpdateActor { actor, fields } => {
+                let mut object = serde_json::to_value(crate::convert::actor_to_wire(
+                    actor,
+                    fields,
+                    &self.settings,
+                ))
+                .ok()?;
+                if let Some(o) = object.as_object_mut() {
+                    o.remove("@context");
+                }
+                self.wrap(
+                    self.new_id(),
+                    "Update",
+                    actor,
+                    object,
+                    json!(["https://www.w3.org/ns/activitystreams#Public"]),
+                )
+            }
             Event::CreatePost(view) | Event::UpdatePost(view) => {
                 let object = post_object(view)?;
                 let kind = if matches!(event, Event::CreatePost(_)) {

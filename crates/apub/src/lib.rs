@@ -4,8 +4,10 @@
 pub mod context;
 pub mod convert;
 pub mod data;
+pub mod egress;
 pub mod federate;
 pub mod fetch;
+pub mod friend_proof;
 pub mod herald;
 pub mod inbox;
 pub mod keys;

@@ -50,8 +50,8 @@ const EXPECTED: &[(&str, Verdict)] = &[
     ("mastodon/create_note_public.json", Handled),
     ("mastodon/create_note_unlisted_reply.json", Handled),
     ("mastodon/create_poll_vote.json", Handled),
-    // Polls are not part of Enishi.
-    ("mastodon/create_question_poll.json", Refused),
+    // Polls cannot be answered here, but are shown: the question, its choices, a link.
+    ("mastodon/create_question_poll.json", Handled),
     ("mastodon/delete_actor.json", Handled),
     ("mastodon/delete_note.json", Handled),
     ("mastodon/featured_collection.json", Ignored),
@@ -73,9 +73,34 @@ const EXPECTED: &[(&str, Verdict)] = &[
     ("misskey/note_custom_emoji.json", Handled),
     ("misskey/note_public_live_misskey_io.json", Handled),
     ("misskey/note_quote.json", Handled),
-    ("misskey/question_poll_no_end_date.json", Refused),
+    ("misskey/question_poll_no_end_date.json", Handled),
     ("misskey/reject_follow.json", Handled),
     ("misskey/undo_follow.json", Handled),
+    // Issue 14: the rest of the fediverse. Other object types are kept as what can be shown;
+    // activity types Enishi has no use for are acknowledged and dropped, never refused.
+    ("akkoma/create_note_reply_edited.json", Handled),
+    ("akkoma/emoji_react_custom_emoji.json", Ignored),
+    ("akkoma/emoji_react_unicode.json", Ignored),
+    ("friendica/create_note_reply.json", Handled),
+    ("friendica/create_page_to_group.json", Handled),
+    ("hubzilla/create_note_with_name.json", Handled),
+    ("lemmy/announce_create_page.json", Handled),
+    ("lemmy/create_page.json", Handled),
+    // Moderation reports are issue 17's.
+    ("lemmy/flag_report_page.json", Ignored),
+    ("lemmy/lock_page.json", Ignored),
+    ("lemmy/page_live_no_content.json", Handled),
+    ("mobilizon/create_event.json", Handled),
+    ("mobilizon/event_group_attributed.json", Handled),
+    ("peertube/announce_video_by_channel.json", Handled),
+    ("peertube/announce_video_without_context.json", Handled),
+    ("peertube/video.json", Handled),
+    ("pleroma/announce_unlisted.json", Handled),
+    ("pleroma/create_note_reply.json", Handled),
+    ("plume/article.json", Handled),
+    ("smithereen/question_poll_non_anonymous.json", Handled),
+    ("wordpress/announce_update_article.json", Handled),
+    ("wordpress/article.json", Handled),
 ];
 
 fn fixture(path: &str) -> Value {
@@ -89,8 +114,11 @@ fn fixture(path: &str) -> Value {
 /// What the inbox makes of a payload, and why when it refuses.
 fn verdict(payload: &Value) -> (Verdict, String) {
     let kind = payload["type"].as_str().unwrap_or("?");
-    if matches!(kind, "Note" | "Article" | "Question") {
-        // A bare object, as fetched or embedded: the reader keeps Notes and Articles.
+    if matches!(
+        kind,
+        "Note" | "Article" | "Question" | "Page" | "Video" | "Event"
+    ) {
+        // A bare object, as fetched or embedded: the reader keeps what can be shown of it.
         return match note::read(payload) {
             Ok(n) => (Handled, format!("{} by {}", n.id, n.attributed_to)),
             Err(e) => (Refused, e.to_string()),

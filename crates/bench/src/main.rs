@@ -8,8 +8,13 @@
 //! `enishi-bench fanout` sends one activity to 1,000 inboxes on loopback receivers that verify
 //! every signature, and compares the delivery rate with the machine's RSA signing rate and with
 //! the federation crate's own sending path.
+//!
+//! `enishi-bench pages` seeds the timeline benchmark's database plus a diary with 50
+//! comments, serves it in-process through the real router, and measures the HTML render time
+//! of the member's home page and of that diary page (p50/p99 over loopback HTTP).
 
 mod fanout;
+mod pages;
 mod timeline;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +35,8 @@ enum Bench {
     Timeline(timeline::Args),
     /// One activity to 1,000 inboxes through the outbox, against the signing limit.
     Fanout(fanout::Args),
+    /// Render time of a member's home page and of a diary with 50 comments, as HTML.
+    Pages(pages::Args),
 }
 
 #[tokio::main]
@@ -37,5 +44,6 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().bench {
         Bench::Timeline(args) => timeline::run(args).await,
         Bench::Fanout(args) => fanout::run(args).await,
+        Bench::Pages(args) => pages::run(args).await,
     }
 }

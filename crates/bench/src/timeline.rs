@@ -37,6 +37,21 @@ pub struct Args {
     postgres: String,
 }
 
+impl Args {
+    /// The seeding options alone (for other benchmarks on the same database).
+    pub(crate) fn for_seeding(posts: usize, friends: usize, members: usize) -> Args {
+        Args {
+            db: String::new(),
+            posts,
+            friends,
+            members,
+            requests: 0,
+            keep: false,
+            postgres: String::new(),
+        }
+    }
+}
+
 /// Path of the `enishi` binary built beside this one.
 fn enishi_binary() -> anyhow::Result<PathBuf> {
     let me = std::env::current_exe()?;
@@ -58,7 +73,7 @@ fn keys_placeholder() -> (String, String) {
 
 /// Seeds members, friendships and posts straight into the database; returns the viewer's
 /// account id.
-async fn seed(url: &str, args: &Args, rng: &mut StdRng) -> anyhow::Result<i64> {
+pub(crate) async fn seed(url: &str, args: &Args, rng: &mut StdRng) -> anyhow::Result<i64> {
     let db = enishi_db::connect(url, 4).await?;
     enishi_db::migrate(&db).await?;
     let settings = enishi_core::InstanceSettings {
@@ -102,6 +117,9 @@ async fn seed(url: &str, args: &Args, rng: &mut StdRng) -> anyhow::Result<i64> {
             created_at: Set(now),
             updated_at: Set(now),
             fetched_at: Set(None),
+            friends_audience: Set(None),
+            introductions_audience: Set(None),
+            followers_digest: Set(None),
         });
     }
     for chunk in actors.chunks(500) {
@@ -232,7 +250,8 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+/// The `p` quantile (0..=1) of sorted figures.
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[idx]
 }

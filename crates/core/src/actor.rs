@@ -108,6 +108,12 @@ pub struct Actor {
     pub created_at: DateTime<Utc>,
     /// When the remote document was last fetched (None for local actors).
     pub fetched_at: Option<DateTime<Utc>>,
+    /// Who may see the friends list, as the actor's own server publishes it (remote Enishi
+    /// members). `None` for local members (their account holds it) and for servers that do
+    /// not say, which this instance then treats as private (fail closed).
+    pub friends_audience: Option<crate::Audience>,
+    /// Who may see the introductions section, published likewise.
+    pub introductions_audience: Option<crate::Audience>,
 }
 
 impl Actor {
@@ -150,4 +156,6 @@ pub struct Member {
     pub created_at: DateTime<Utc>,
     /// The member's settings and profile audiences.
     pub settings: crate::MemberSettings,
+    /// The language the member chose for the pages (a BCP 47 tag), if any.
+    pub language: Option<String>,
 }

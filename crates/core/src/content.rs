@@ -289,7 +289,19 @@ pub struct ProfileField {
     pub audience: Audience,
 }
 
+/// Refuses a NUL character, which no text needs and PostgreSQL cannot store.
+pub fn refuse_nul(field: &'static str, text: &str) -> Result<(), ValidationError> {
+    if text.contains('\0') {
+        return Err(ValidationError::new(
+            field,
+            "must not contain a NUL character (U+0000)",
+        ));
+    }
+    Ok(())
+}
+
 fn check_text(field: &'static str, text: &str, max: usize) -> Result<(), ValidationError> {
+    refuse_nul(field, text)?;
     if text.trim().is_empty() {
         return Err(ValidationError::new(field, "must not be empty"));
     }
@@ -340,6 +352,12 @@ pub mod profile_limits {
     pub const FIELD_VALUE: usize = 500;
     /// Longest friend-request message.
     pub const REQUEST_MESSAGE: usize = 500;
+    /// What an avatar URL must look like (ECMA 262, Python and Rust regular expressions read
+    /// it alike): `http` or `https`, a host name whose labels are letters, digits and single
+    /// hyphens and whose last label starts with a letter (so that it is never read as an IPv4
+    /// address, nor as an internationalised name), an optional port of up to four digits,
+    /// then anything without white space or NUL. Every string it matches is a valid URL.
+    pub const AVATAR_URL_PATTERN: &str = r"^https?://([A-Za-z0-9]+(-[A-Za-z0-9]+)*\.)*[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*(:[0-9]{1,4})?([/?#][^\u0000\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*)?$";
 }
 
 #[cfg(test)]
@@ -383,6 +401,21 @@ pub fn text_to_html(text: &str) -> String {
         .collect()
 }
 
+/// The plain text [`text_to_html`] was given, back from its output (to edit a bio in a form):
+/// paragraphs become blank lines, `<br>` line breaks, entities characters again.
+pub fn html_to_text(html: &str) -> String {
+    html.split("</p>")
+        .map(|p| p.trim_start_matches("<p>").replace("<br>", "\n"))
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
 #[cfg(test)]
 mod html_tests {
     #[test]
@@ -392,5 +425,13 @@ mod html_tests {
             "<p>Hi &lt;b&gt;&amp;<br>there</p><p>bye</p>"
         );
         assert_eq!(super::text_to_html("  \n\n "), "");
+    }
+
+    #[test]
+    fn html_goes_back_to_the_text() {
+        for text in ["Hi <b>&amp;\nthere\n\nbye", "a & b", "", "x'\"y"] {
+            let html = super::text_to_html(text);
+            assert_eq!(super::html_to_text(&html), text, "{html}");
+        }
     }
 }

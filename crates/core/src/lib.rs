@@ -5,6 +5,8 @@ pub mod audience;
 pub mod content;
 pub mod delivery;
 pub mod instance;
+pub mod mention;
+pub mod render;
 pub mod username;
 pub mod visibility;
 

@@ -63,9 +63,13 @@ pub struct Relation {
     pub friend_of_friend: bool,
     /// Either of them blocks the other.
     pub blocked: bool,
-    /// The viewer is among the addressed recipients of this very object (a post from another
-    /// server that was sent to them, followers-only or directly).
+    /// The viewer is among the recipients this very object names (a post from another server
+    /// sent to them directly). Followers-only delivery is not this: see `follows`.
     pub addressed: bool,
+    /// The viewer follows the owner now (accepted). For a member of this instance that holds
+    /// only between friends; for an owner on another server it is what a followers-only post
+    /// of theirs is addressed to, judged as the follow stands today, not when the post came.
+    pub follows: bool,
 }
 
 impl Relation {
@@ -76,6 +80,7 @@ impl Relation {
         friend_of_friend: false,
         blocked: false,
         addressed: false,
+        follows: false,
     };
 }
 
@@ -94,8 +99,8 @@ pub fn may_see(audience: Audience, kind: ViewerKind, rel: Relation) -> bool {
     match audience {
         Audience::Public => true,
         Audience::Members => kind == ViewerKind::Member,
-        Audience::FriendsOfFriends => rel.friend || rel.friend_of_friend,
-        Audience::Friends => rel.friend,
+        Audience::FriendsOfFriends => rel.friend || rel.follows || rel.friend_of_friend,
+        Audience::Friends => rel.friend || rel.follows,
         Audience::Private => false,
     }
 }
@@ -144,6 +149,7 @@ mod tests {
             friend_of_friend: fof,
             blocked,
             addressed: false,
+            follows: false,
         }
     }
 
@@ -215,6 +221,33 @@ mod tests {
             ViewerKind::Member,
             Relation::SELF
         ));
+    }
+
+    /// A followers-only post from another server reaches whoever follows its author now; a
+    /// follow does not open anything narrower, nor overrides a block.
+    #[test]
+    fn followers_see_friends_posts_of_whom_they_follow() {
+        let follower = Relation {
+            follows: true,
+            ..Relation::default()
+        };
+        assert!(may_see(Audience::Friends, ViewerKind::Member, follower));
+        assert!(may_see(
+            Audience::FriendsOfFriends,
+            ViewerKind::Member,
+            follower
+        ));
+        assert!(!may_see(Audience::Private, ViewerKind::Member, follower));
+        assert!(!may_see(
+            Audience::Friends,
+            ViewerKind::Member,
+            Relation::default()
+        ));
+        let blocked = Relation {
+            blocked: true,
+            ..follower
+        };
+        assert!(!may_see(Audience::Friends, ViewerKind::Member, blocked));
     }
 
     #[test]

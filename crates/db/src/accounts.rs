@@ -61,6 +61,7 @@ fn to_domain(account: account::Model, actor: actor::Model) -> Result<Member, DbE
         is_admin: account.is_admin,
         suspended_at: account.suspended_at,
         created_at: account.created_at,
+        language: account.language,
     })
 }
 
@@ -107,6 +108,7 @@ pub async fn create(
             .as_str()
             .into()),
         footprints_enabled: Set(true),
+        language: Set(None),
         ..Default::default()
     };
     let account_row = match account_row.insert(&txn).await {
@@ -176,17 +178,159 @@ pub async fn list(db: &Db) -> Result<Vec<Member>, DbErr> {
         .collect()
 }
 
-/// Suspends or reinstates a member; returns false when there is no such member.
+/// A page of members, newest first: up to `limit` with an account id below `before`.
+pub async fn list_newest(db: &Db, before: Option<i64>, limit: u64) -> Result<Vec<Member>, DbErr> {
+    use sea_orm::QuerySelect;
+    let mut q = account::Entity::find()
+        .find_also_related(actor::Entity)
+        .order_by_desc(account::Column::Id)
+        .limit(limit);
+    if let Some(before) = before {
+        q = q.filter(account::Column::Id.lt(before));
+    }
+    q.all(&db.conn)
+        .await?
+        .into_iter()
+        .map(|(account, actor)| {
+            let actor = actor
+                .ok_or_else(|| DbErr::Custom(format!("account {} has no actor", account.id)))?;
+            to_domain(account, actor)
+        })
+        .collect()
+}
+
+/// Suspends or reinstates a member; returns false when there is no such member. Suspending
+/// also ends every browser session of theirs in the same transaction, so that no page of
+/// theirs stays open (a suspended member's sessions are refused anyway; this keeps none
+/// around to come back to life on reinstatement).
 pub async fn set_suspended(db: &Db, username: &str, suspended: bool) -> Result<bool, DbErr> {
+    use crate::entity::browser_session;
+    let txn = db.conn.begin().await?;
     let Some(row) = account::Entity::find()
         .filter(account::Column::Username.eq(username.trim().to_ascii_lowercase()))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let id = row.id;
+    let mut row: account::ActiveModel = row.into();
+    row.suspended_at = Set(suspended.then(Utc::now));
+    row.update(&txn).await?;
+    if suspended {
+        browser_session::Entity::delete_many()
+            .filter(browser_session::Column::AccountId.eq(id))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Why a sign-up was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SignUpError {
+    /// Registration is closed, or an invite is required and the code is missing, unknown,
+    /// used up or expired (one answer for all, so codes cannot be probed).
+    #[error("this invite code cannot be used")]
+    InviteRefused,
+    /// Registration is closed.
+    #[error("registration is closed")]
+    Closed,
+    /// The member could not be created.
+    #[error(transparent)]
+    Create(#[from] CreateMemberError),
+}
+
+/// Creates a member through the sign-up form: in `invite` mode the code is redeemed in the same
+/// transaction, so that a code's last use cannot be taken twice.
+pub async fn sign_up(
+    db: &Db,
+    settings: &InstanceSettings,
+    mode: enishi_core::RegistrationMode,
+    invite_code: Option<&str>,
+    new: NewMember<'_>,
+) -> Result<Member, SignUpError> {
+    use crate::entity::invite;
+    use enishi_core::RegistrationMode;
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::Expr;
+    match mode {
+        RegistrationMode::Closed => return Err(SignUpError::Closed),
+        RegistrationMode::Open => return Ok(create(db, settings, new).await?),
+        RegistrationMode::Invite => {}
+    }
+    let code = invite_code
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .ok_or(SignUpError::InviteRefused)?;
+    // Validate before spending the invite, so that a typo in the password keeps the code.
+    Username::parse(new.username).map_err(CreateMemberError::from)?;
+    password::validate(new.password).map_err(CreateMemberError::from)?;
+    let now = Utc::now();
+    let spent = invite::Entity::update_many()
+        .col_expr(invite::Column::Uses, Expr::col(invite::Column::Uses).add(1))
+        .filter(invite::Column::Code.eq(code.to_ascii_lowercase()))
+        .filter(Expr::col(invite::Column::Uses).lt(Expr::col(invite::Column::MaxUses)))
+        .filter(
+            invite::Column::ExpiresAt
+                .is_null()
+                .or(invite::Column::ExpiresAt.gt(now)),
+        )
+        .exec(&db.conn)
+        .await
+        .map_err(CreateMemberError::from)?;
+    if spent.rows_affected == 0 {
+        return Err(SignUpError::InviteRefused);
+    }
+    match create(db, settings, new).await {
+        Ok(member) => Ok(member),
+        Err(e) => {
+            // Give the use back: the account was not made.
+            invite::Entity::update_many()
+                .col_expr(invite::Column::Uses, Expr::col(invite::Column::Uses).sub(1))
+                .filter(invite::Column::Code.eq(code.to_ascii_lowercase()))
+                .exec(&db.conn)
+                .await
+                .map_err(CreateMemberError::from)?;
+            Err(e.into())
+        }
+    }
+}
+
+/// Changes a member's password after checking the current one; `Ok(false)` when the current
+/// password is wrong.
+pub async fn change_password(
+    db: &Db,
+    account_id: i64,
+    current: &str,
+    new_password: &str,
+) -> Result<bool, CreateMemberError> {
+    let Some(row) = account::Entity::find_by_id(account_id)
         .one(&db.conn)
         .await?
     else {
         return Ok(false);
     };
+    if !password::verify(current, &row.password_hash) {
+        return Ok(false);
+    }
+    password::validate(new_password)?;
     let mut row: account::ActiveModel = row.into();
-    row.suspended_at = Set(suspended.then(Utc::now));
+    row.password_hash = Set(password::hash(new_password));
     row.update(&db.conn).await?;
     Ok(true)
+}
+
+/// Stores the language a member chose for the pages (`None`: follow the browser).
+pub async fn set_language(db: &Db, account_id: i64, language: Option<&str>) -> Result<(), DbErr> {
+    account::Entity::update_many()
+        .col_expr(
+            account::Column::Language,
+            sea_orm::sea_query::Expr::value(language.map(str::to_owned)),
+        )
+        .filter(account::Column::Id.eq(account_id))
+        .exec(&db.conn)
+        .await?;
+    Ok(())
 }

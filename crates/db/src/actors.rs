@@ -44,6 +44,8 @@ pub(crate) fn to_domain(row: actor::Model) -> Result<Actor, DbErr> {
         indexable: row.indexable,
         created_at: row.created_at,
         fetched_at: row.fetched_at,
+        friends_audience: row.friends_audience.and_then(|a| a.parse().ok()),
+        introductions_audience: row.introductions_audience.and_then(|a| a.parse().ok()),
     })
 }
 
@@ -128,6 +130,10 @@ pub async fn private_key_pem(db: &Db, id: ActorId) -> Result<Option<String>, DbE
 
 /// Inserts or refreshes a remote actor from its fetched document, keyed by `ap_id`; the given
 /// actor's `id` and `created_at` are ignored.
+///
+/// Safe under concurrency: two requests storing the same actor at once (an inbound activity
+/// and a lookup, say) both succeed. The one whose insert loses the race on a unique key reads
+/// the winner's row and refreshes it.
 pub async fn upsert_remote(db: &Db, a: Actor) -> Result<Actor, DbErr> {
     if a.is_local {
         return Err(DbErr::Custom(format!(
@@ -135,6 +141,17 @@ pub async fn upsert_remote(db: &Db, a: Actor) -> Result<Actor, DbErr> {
             a.ap_id
         )));
     }
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match store_remote(db, a.clone()).await {
+            Err(e) if tries < 3 && crate::is_unique_violation(&e) => continue,
+            other => return other,
+        }
+    }
+}
+
+async fn store_remote(db: &Db, a: Actor) -> Result<Actor, DbErr> {
     let now = Utc::now();
     let existing = actor::Entity::find()
         .filter(actor::Column::ApId.eq(a.ap_id.as_str()))
@@ -173,6 +190,8 @@ pub async fn upsert_remote(db: &Db, a: Actor) -> Result<Actor, DbErr> {
     row.manually_approves_followers = Set(a.manually_approves_followers);
     row.discoverable = Set(a.discoverable);
     row.indexable = Set(a.indexable);
+    row.friends_audience = Set(a.friends_audience.map(|x| x.as_str().to_owned()));
+    row.introductions_audience = Set(a.introductions_audience.map(|x| x.as_str().to_owned()));
     row.updated_at = Set(now);
     row.fetched_at = Set(Some(now));
     to_domain(row.save(&db.conn).await?.try_into_model()?)

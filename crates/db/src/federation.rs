@@ -48,6 +48,23 @@ pub enum Event<'a> {
         /// Who was followed.
         followee: &'a Actor,
     },
+    /// A member's profile or section audiences changed: their actor document as everyone may
+    /// see it (`Update{Person}`), so that other servers apply the new audiences.
+    UpdateActor {
+        /// The actor, with what only some may see cleared.
+        actor: &'a Actor,
+        /// The profile fields everyone may see.
+        fields: &'a [enishi_core::ProfileField],
+    },
+    /// The friendship of local `owner` with `former` ended: `owner`'s servers of remote
+    /// friends, which may hold `owner`'s friend list as proof of friends of friends, hear that
+    /// `former` left it (`Remove` from the followers collection).
+    FriendshipEnded {
+        /// Whose friend list changed.
+        owner: &'a Actor,
+        /// Who is no longer on it.
+        former: &'a Actor,
+    },
     /// A new diary or voice post.
     CreatePost(&'a PostView),
     /// An edited post, to those who may still see it.
@@ -192,6 +209,19 @@ pub async fn announce(
     recipients: &[Actor],
 ) -> Result<(), DbErr> {
     let inboxes = outbox::inboxes_for(recipients);
+    announce_to(conn, herald, signer, object_key, event, &inboxes).await
+}
+
+/// Like [`announce`], to inboxes named directly (servers known to hold a copy of an object,
+/// whoever they serve today).
+pub async fn announce_to(
+    conn: &impl ConnectionTrait,
+    herald: Option<&dyn Herald>,
+    signer: &Actor,
+    object_key: &str,
+    event: Event<'_>,
+    inboxes: &[url::Url],
+) -> Result<(), DbErr> {
     if inboxes.is_empty() || !signer.is_local {
         return Ok(());
     }
@@ -214,7 +244,7 @@ pub async fn announce(
             object_key,
             body: &a.body,
         },
-        &inboxes,
+        inboxes,
     )
     .await?;
     Ok(())

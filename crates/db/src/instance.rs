@@ -90,3 +90,39 @@ pub async fn ensure_instance_actor(
         Err(e) => Err(e),
     }
 }
+
+const REGISTRATION_KEY: &str = "registration";
+
+/// The registration mode in force: what an admin chose on the admin page, else the configured
+/// one.
+pub async fn registration_mode(
+    db: &Db,
+    configured: enishi_core::RegistrationMode,
+) -> Result<enishi_core::RegistrationMode, DbErr> {
+    let stored = instance_setting::Entity::find_by_id(REGISTRATION_KEY.to_owned())
+        .one(&db.conn)
+        .await?;
+    Ok(stored
+        .and_then(|row| row.value.parse().ok())
+        .unwrap_or(configured))
+}
+
+/// Sets the registration mode at run time (kept across restarts; overrides the configuration).
+pub async fn set_registration_mode(
+    db: &Db,
+    mode: enishi_core::RegistrationMode,
+) -> Result<(), DbErr> {
+    use sea_orm::sea_query::OnConflict;
+    instance_setting::Entity::insert(instance_setting::ActiveModel {
+        key: Set(REGISTRATION_KEY.to_owned()),
+        value: Set(mode.as_str().to_owned()),
+    })
+    .on_conflict(
+        OnConflict::column(instance_setting::Column::Key)
+            .update_column(instance_setting::Column::Value)
+            .to_owned(),
+    )
+    .exec(&db.conn)
+    .await?;
+    Ok(())
+}

@@ -1,6 +1,6 @@
 //! Introductions (紹介文): what a friend writes about a member, shown on the member's profile.
 
-use crate::entity::{account, introduction};
+use crate::entity::introduction;
 use crate::error::{OpError, OpResult};
 use crate::federation::{self, Event, IntroductionAnswer};
 use crate::{Db, actors, notifications, relations};
@@ -40,26 +40,22 @@ pub struct IntroductionView {
     pub subject: Actor,
 }
 
-/// The audience of a subject's introductions section (remote subjects: friends of friends).
+/// The audience of a subject's introductions section; for a remote subject, the one its
+/// server published, or private when it published none (fail closed).
 pub async fn section_audience(db: &Db, subject: ActorId) -> Result<Audience, DbErr> {
-    let row = account::Entity::find()
-        .filter(account::Column::ActorId.eq(subject.0))
-        .one(&db.conn)
-        .await?;
-    Ok(match row {
-        Some(r) => r
-            .introductions_audience
-            .parse()
-            .unwrap_or(Audience::Private),
-        None => Audience::FriendsOfFriends,
-    })
+    Ok(crate::profiles::stored_settings(db, subject)
+        .await?
+        .introductions_audience)
 }
 
-pub(crate) async fn view(db: &Db, intro: Introduction) -> OpResult<IntroductionView> {
-    let writer = actors::find_by_id(&db.conn, intro.writer)
+pub(crate) async fn view(
+    conn: &impl sea_orm::ConnectionTrait,
+    intro: Introduction,
+) -> OpResult<IntroductionView> {
+    let writer = actors::find_by_id(conn, intro.writer)
         .await?
         .ok_or_else(|| OpError::not_found("writer gone"))?;
-    let subject = actors::find_by_id(&db.conn, intro.subject)
+    let subject = actors::find_by_id(conn, intro.subject)
         .await?
         .ok_or_else(|| OpError::not_found("subject gone"))?;
     Ok(IntroductionView {
@@ -82,9 +78,10 @@ pub async fn write(
         _ => return Err(OpError::Forbidden("log in to write an introduction".into())),
     };
     if me == subject.id {
-        return Err(
-            enishi_core::ValidationError::new("subject", "you cannot introduce yourself").into(),
-        );
+        return Err(OpError::Conflict(
+            "self_target",
+            "you cannot introduce yourself".into(),
+        ));
     }
     settings.limits.check_introduction(text)?;
     // Checked inside the transaction, so that a concurrent unfriend or block cannot leave an
@@ -156,7 +153,7 @@ pub async fn write(
         },
     )
     .await?;
-    let written = view(db, to_domain(row)?).await?;
+    let written = view(&txn, to_domain(row)?).await?;
     tell(
         db,
         &txn,
@@ -209,13 +206,13 @@ pub async fn get_visible(db: &Db, viewer: &Viewer, public_id: &str) -> OpResult<
         .ok_or_else(missing)?;
     let intro = to_domain(row)?;
     let section = section_audience(db, intro.subject).await?;
-    let to_subject = relations::relation(db, viewer, intro.subject).await?;
-    let to_writer = relations::relation(db, viewer, intro.writer).await?;
+    let to_subject = relations::relation(&db.conn, viewer, intro.subject).await?;
+    let to_writer = relations::relation(&db.conn, viewer, intro.writer).await?;
     let hidden = intro.state == IntroductionState::Hidden;
     if !may_see_introduction(section, viewer.kind, to_subject, to_writer, hidden) {
         return Err(missing());
     }
-    view(db, intro).await
+    view(&db.conn, intro).await
 }
 
 /// The writer edits their introduction.
@@ -242,7 +239,7 @@ pub async fn edit(
     row.updated_at = Set(Utc::now());
     let txn = crate::begin_write(db).await?;
     let row = row.update(&txn).await?;
-    let edited = view(db, to_domain(row)?).await?;
+    let edited = view(&txn, to_domain(row)?).await?;
     tell(
         db,
         &txn,
@@ -317,7 +314,7 @@ pub async fn set_hidden(
     row.state = Set(state.as_str().into());
     let txn = crate::begin_write(db).await?;
     let row = row.update(&txn).await?;
-    let changed = view(db, to_domain(row)?).await?;
+    let changed = view(&txn, to_domain(row)?).await?;
     let answer = if hidden {
         IntroductionAnswer::Remove
     } else {
@@ -347,7 +344,7 @@ pub async fn list_for_subject(
     subject: ActorId,
 ) -> OpResult<Vec<IntroductionView>> {
     let section = section_audience(db, subject).await?;
-    let to_subject = relations::relation(db, viewer, subject).await?;
+    let to_subject = relations::relation(&db.conn, viewer, subject).await?;
     let section_visible = may_see(section, viewer.kind, to_subject);
     let mut q = introduction::Entity::find().filter(introduction::Column::SubjectId.eq(subject.0));
     // Mirrors `may_see_introduction`: writer and subject see all theirs; others need the
@@ -378,7 +375,7 @@ pub async fn list_for_subject(
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        out.push(view(db, to_domain(row)?).await?);
+        out.push(view(&db.conn, to_domain(row)?).await?);
     }
     Ok(out)
 }

@@ -46,3 +46,49 @@ pub async fn create(
         expires_at: row.expires_at,
     })
 }
+
+/// An invite as the admin page lists it.
+#[derive(Debug, Clone)]
+pub struct InviteRow {
+    /// Row id.
+    pub id: i64,
+    /// The code.
+    pub code: String,
+    /// Sign-ups it allows.
+    pub max_uses: i32,
+    /// Sign-ups it has given.
+    pub uses: i32,
+    /// When it stops working, if ever.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Every invite, newest first.
+pub async fn list(db: &Db) -> Result<Vec<InviteRow>, DbErr> {
+    use sea_orm::{EntityTrait, QueryOrder};
+    Ok(invite::Entity::find()
+        .order_by_desc(invite::Column::Id)
+        .all(&db.conn)
+        .await?
+        .into_iter()
+        .map(|r| InviteRow {
+            id: r.id,
+            code: r.code,
+            max_uses: r.max_uses,
+            uses: r.uses,
+            expires_at: r.expires_at,
+            created_at: r.created_at,
+        })
+        .collect())
+}
+
+/// Withdraws an invite; false when there was none by that id.
+pub async fn delete(db: &Db, id: i64) -> Result<bool, DbErr> {
+    use sea_orm::EntityTrait;
+    Ok(invite::Entity::delete_by_id(id)
+        .exec(&db.conn)
+        .await?
+        .rows_affected
+        > 0)
+}

@@ -5,11 +5,14 @@
 
 pub mod accounts;
 pub mod actors;
+pub mod browser_sessions;
 mod connection;
+pub mod delivery_health;
 pub mod entity;
 pub mod error;
 pub mod federation;
 pub mod footprints;
+pub mod friend_proof;
 pub mod inbound;
 pub mod instance;
 pub mod introductions;

@@ -177,3 +177,20 @@ pub async fn mark_all_read(db: &Db, me: ActorId) -> OpResult<u64> {
         .await?;
     Ok(res.rows_affected)
 }
+
+/// How many of the viewer's notifications are unread (those `list` would show).
+pub async fn unread_count(db: &Db, viewer: &Viewer) -> OpResult<u64> {
+    use sea_orm::PaginatorTrait;
+    let Some(me) = viewer.actor else {
+        return Ok(0);
+    };
+    Ok(notification::Entity::find()
+        .filter(notification::Column::RecipientId.eq(me.0))
+        .filter(notification::Column::ReadAt.is_null())
+        .filter(crate::visibility::reaction_author_visible(
+            "notification.actor_id",
+            viewer,
+        ))
+        .count(&db.conn)
+        .await?)
+}

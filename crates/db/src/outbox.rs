@@ -114,6 +114,37 @@ pub async fn enqueue(
     Ok(activity.id)
 }
 
+/// The inboxes that have accepted an activity about `object_key` (while its deliveries are
+/// kept): who holds a copy of the object, whoever they serve today.
+pub async fn inboxes_reached(
+    conn: &impl ConnectionTrait,
+    object_key: &str,
+) -> Result<Vec<Url>, DbErr> {
+    let rows = delivery::Entity::find()
+        .filter(delivery::Column::ObjectKey.eq(object_key))
+        .filter(delivery::Column::State.eq(state::DONE))
+        .all(conn)
+        .await?;
+    let mut seen = BTreeSet::new();
+    Ok(rows
+        .into_iter()
+        .filter(|d| seen.insert(d.inbox_url.clone()))
+        .filter_map(|d| Url::parse(&d.inbox_url).ok())
+        .collect())
+}
+
+/// Whether an activity about `object_key` was ever queued here (its deliveries may be gone).
+pub async fn has_activity_about(
+    conn: &impl ConnectionTrait,
+    object_key: &str,
+) -> Result<bool, DbErr> {
+    Ok(outbox_activity::Entity::find()
+        .filter(outbox_activity::Column::ObjectKey.eq(object_key))
+        .one(conn)
+        .await?
+        .is_some())
+}
+
 /// The body of an activity sent from here, by its id.
 pub async fn activity_body(db: &Db, ap_id: &str) -> Result<Option<String>, DbErr> {
     Ok(outbox_activity::Entity::find()

@@ -143,7 +143,6 @@ async fn remote_participants(
 /// Who on other servers may see `view` now: its author's remote friends and remote
 /// participants, as the audience rule judges each of them.
 pub(crate) async fn remote_audience(
-    db: &Db,
     conn: &impl sea_orm::ConnectionTrait,
     view: &PostView,
 ) -> OpResult<(Vec<Actor>, Vec<Actor>)> {
@@ -157,7 +156,7 @@ pub(crate) async fn remote_audience(
     let mut denied = Vec::new();
     for actor in candidates {
         let viewer = Viewer::remote(actor.id);
-        let rel = relations::relation(db, &viewer, view.author.id).await?;
+        let rel = relations::relation(conn, &viewer, view.author.id).await?;
         if may_see(view.post.audience, ViewerKind::Remote, rel) {
             allowed.push(actor);
         } else {
@@ -201,7 +200,7 @@ pub async fn get_visible(
     let view = find(db, kind, public_id)
         .await?
         .ok_or_else(|| not_found(kind, public_id))?;
-    let mut rel = relations::relation(db, viewer, view.post.author).await?;
+    let mut rel = relations::relation(&db.conn, viewer, view.post.author).await?;
     rel.addressed = is_addressed(db, viewer, view.post.id).await?;
     if !may_see(view.post.audience, viewer.kind, rel) {
         return Err(not_found(kind, public_id));
@@ -285,12 +284,19 @@ pub async fn edit(
         author: view.author.clone(),
     };
     // Those who may still see it get the Update; those who held it and may not any more
-    // (the audience narrowed) get a Delete.
-    let (had_it, _) = remote_audience(db, &txn, &view).await?;
-    let (allowed, denied) = remote_audience(db, &txn, &edited).await?;
+    // (the audience narrowed) get a Delete — but never at an inbox that also serves someone
+    // who keeps it: a shared inbox would delete it for everyone behind it. There the Update
+    // alone carries the new addressing, which Enishi applies per reader.
+    let (had_it, _) = remote_audience(&txn, &view).await?;
+    let (allowed, denied) = remote_audience(&txn, &edited).await?;
+    let kept_at = crate::outbox::inboxes_for(&allowed);
     let losing: Vec<Actor> = denied
         .into_iter()
         .filter(|a| view.post.audience.leaves_instance() && had_it.iter().any(|h| h.id == a.id))
+        .filter(|a| {
+            let inbox = crate::outbox::inboxes_for(std::slice::from_ref(a));
+            !inbox.iter().any(|i| kept_at.contains(i))
+        })
         .collect();
     let key = edited.post.ap_id.as_str();
     federation::announce(
@@ -302,7 +308,20 @@ pub async fn edit(
         &allowed,
     )
     .await?;
-    federation::announce(
+    // Those losing it get the Delete; so does a server that got the post before but serves
+    // nobody who may see it now, even when nobody there counts as having had it any more (a
+    // follower there may have unfollowed since, and today's followers are all `had_it`
+    // knows): the deliveries made say who holds it. A post that stays public may stay
+    // wherever it went.
+    let mut gone_from = crate::outbox::inboxes_for(&losing);
+    if edited.post.audience != Audience::Public {
+        for inbox in crate::outbox::inboxes_reached(&txn, key).await? {
+            if !kept_at.contains(&inbox) && !gone_from.contains(&inbox) {
+                gone_from.push(inbox);
+            }
+        }
+    }
+    federation::announce_to(
         &txn,
         db.herald(),
         &edited.author,
@@ -311,7 +330,7 @@ pub async fn edit(
             ap_id: &edited.post.ap_id,
             author: &edited.author,
         },
-        &losing,
+        &gone_from,
     )
     .await?;
     txn.commit().await?;
@@ -323,7 +342,7 @@ pub async fn delete(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -
     let view = get_own(db, viewer, kind, public_id).await?;
     let txn = crate::begin_write(db).await?;
     if view.post.audience.leaves_instance() {
-        let (allowed, _) = remote_audience(db, &txn, &view).await?;
+        let (allowed, _) = remote_audience(&txn, &view).await?;
         federation::announce(
             &txn,
             db.herald(),

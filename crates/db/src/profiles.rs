@@ -23,20 +23,42 @@ pub struct ProfileView {
     pub introductions_visible: bool,
 }
 
-/// The settings of a local member, or the defaults for a remote actor.
+/// The settings of a local member. For a remote actor: what its document shows is public,
+/// and the friends list and introductions have the audiences its own server published, or
+/// none at all when it published none (fail closed: only the writer and subject of an
+/// introduction then see it here).
 pub async fn settings_of(db: &Db, actor: ActorId) -> OpResult<MemberSettings> {
+    Ok(stored_settings(db, actor).await?)
+}
+
+pub(crate) async fn stored_settings(
+    db: &Db,
+    actor: ActorId,
+) -> Result<MemberSettings, sea_orm::DbErr> {
     let row = account::Entity::find()
         .filter(account::Column::ActorId.eq(actor.0))
         .one(&db.conn)
         .await?;
-    Ok(row
-        .map(|r| crate::accounts::settings_from_row(&r))
-        .unwrap_or_default())
+    if let Some(r) = row {
+        return Ok(crate::accounts::settings_from_row(&r));
+    }
+    let remote = actor::Entity::find_by_id(actor.0).one(&db.conn).await?;
+    let published =
+        |a: Option<&String>| a.and_then(|a| a.parse().ok()).unwrap_or(Audience::Private);
+    Ok(MemberSettings {
+        friends_audience: published(remote.as_ref().and_then(|r| r.friends_audience.as_ref())),
+        introductions_audience: published(
+            remote
+                .as_ref()
+                .and_then(|r| r.introductions_audience.as_ref()),
+        ),
+        ..MemberSettings::default()
+    })
 }
 
 /// `owner`'s profile as `viewer` may see it.
 pub async fn view(db: &Db, viewer: &Viewer, owner: &Actor) -> OpResult<ProfileView> {
-    let rel = relations::relation(db, viewer, owner.id).await?;
+    let rel = relations::relation(&db.conn, viewer, owner.id).await?;
     if rel.blocked {
         return Err(OpError::not_found(enishi_core::unknown_account(
             &owner.api_handle(),
@@ -45,6 +67,11 @@ pub async fn view(db: &Db, viewer: &Viewer, owner: &Actor) -> OpResult<ProfileVi
     let s = settings_of(db, owner.id).await?;
     let sees = |a: Audience| may_see(a, viewer.kind, rel);
     let mut actor = owner.clone();
+    if owner.is_local {
+        // What the member's server publishes with the actor (for the reader's servers).
+        actor.friends_audience = Some(s.friends_audience);
+        actor.introductions_audience = Some(s.introductions_audience);
+    }
     if !sees(s.nickname_audience) {
         actor.display_name = None;
     }
@@ -54,20 +81,10 @@ pub async fn view(db: &Db, viewer: &Viewer, owner: &Actor) -> OpResult<ProfileVi
     if !sees(s.avatar_audience) {
         actor.avatar_url = None;
     }
-    let fields = profile_field::Entity::find()
-        .filter(profile_field::Column::ActorId.eq(owner.id.0))
-        .order_by_asc(profile_field::Column::Position)
-        .all(&db.conn)
+    let fields = fields_of(&db.conn, owner.id)
         .await?
         .into_iter()
-        .filter_map(|f| {
-            let audience: Audience = f.audience.parse().ok()?;
-            sees(audience).then_some(ProfileField {
-                name: f.name,
-                value: f.value,
-                audience,
-            })
-        })
+        .filter(|f| sees(f.audience))
         .collect();
     Ok(ProfileView {
         actor,
@@ -75,6 +92,27 @@ pub async fn view(db: &Db, viewer: &Viewer, owner: &Actor) -> OpResult<ProfileVi
         friends_visible: sees(s.friends_audience),
         introductions_visible: sees(s.introductions_audience),
     })
+}
+
+/// Every profile field of `owner`, in order, whoever may see it.
+async fn fields_of(
+    conn: &impl sea_orm::ConnectionTrait,
+    owner: ActorId,
+) -> Result<Vec<ProfileField>, sea_orm::DbErr> {
+    Ok(profile_field::Entity::find()
+        .filter(profile_field::Column::ActorId.eq(owner.0))
+        .order_by_asc(profile_field::Column::Position)
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|f| {
+            Some(ProfileField {
+                audience: f.audience.parse().ok()?,
+                name: f.name,
+                value: f.value,
+            })
+        })
+        .collect())
 }
 
 /// A member's edit of their profile; `None` leaves a part unchanged, an empty string clears it.
@@ -91,6 +129,7 @@ pub struct ProfileEdit {
 }
 
 fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), ValidationError> {
+    enishi_core::content::refuse_nul(field, value)?;
     if value.chars().count() > max {
         return Err(ValidationError::new(
             field,
@@ -98,6 +137,26 @@ fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), Validat
         ));
     }
     Ok(())
+}
+
+static AVATAR_URL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(limits::AVATAR_URL_PATTERN).expect("the avatar URL pattern compiles")
+});
+
+/// An avatar URL as stored, if `u` is one: it must match [`limits::AVATAR_URL_PATTERN`], the
+/// rule the API document states, and then always parses.
+pub fn avatar_url(u: &str) -> Result<String, ValidationError> {
+    let refused = || {
+        ValidationError::new(
+            "avatar_url",
+            "must be an http or https URL with a host name and no white space",
+        )
+    };
+    if !AVATAR_URL.is_match(u) {
+        return Err(refused());
+    }
+    let url = url::Url::parse(u).map_err(|_| refused())?;
+    Ok(url.to_string())
 }
 
 /// Applies a member's profile edit.
@@ -108,19 +167,10 @@ pub async fn update(db: &Db, me: ActorId, edit: ProfileEdit) -> OpResult<()> {
     if let Some(b) = &edit.bio {
         check_len("bio", b, limits::BIO)?;
     }
-    let avatar = match edit.avatar_url.as_deref().map(str::trim) {
+    let avatar = match edit.avatar_url.as_deref() {
         None => None,
         Some("") => Some(None),
-        Some(u) => {
-            let url = url::Url::parse(u)
-                .map_err(|_| ValidationError::new("avatar_url", "is not a URL"))?;
-            if !matches!(url.scheme(), "https" | "http") {
-                return Err(
-                    ValidationError::new("avatar_url", "must be an http or https URL").into(),
-                );
-            }
-            Some(Some(url.to_string()))
-        }
+        Some(u) => Some(Some(avatar_url(u)?)),
     };
     if let Some(fields) = &edit.fields {
         if fields.len() > limits::FIELDS {
@@ -175,6 +225,7 @@ pub async fn update(db: &Db, me: ActorId, edit: ProfileEdit) -> OpResult<()> {
             .await?;
         }
     }
+    announce_profile(db, &txn, me).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -223,8 +274,63 @@ pub async fn update_settings(
     if let Some(f) = edit.footprints_enabled {
         row.footprints_enabled = Set(f);
     }
-    let row = row.update(&db.conn).await?;
+    let txn = crate::begin_write(db).await?;
+    let row = row.update(&txn).await?;
+    announce_profile(db, &txn, ActorId(row.actor_id)).await?;
+    txn.commit().await?;
     Ok(crate::accounts::settings_from_row(&row))
+}
+
+/// Queues `Update{Person}` with `member`'s actor document as everyone may see it to their
+/// remote friends, inside the change's transaction: their servers show the nickname, bio and
+/// sections no wider than the member now allows.
+async fn announce_profile(
+    db: &Db,
+    txn: &sea_orm::DatabaseTransaction,
+    member: ActorId,
+) -> OpResult<()> {
+    let Some(mut actor) = crate::actors::find_by_id(txn, member).await? else {
+        return Ok(());
+    };
+    let Some(acc) = account::Entity::find()
+        .filter(account::Column::ActorId.eq(member.0))
+        .one(txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let s = crate::accounts::settings_from_row(&acc);
+    let public = |a: Audience| a == Audience::Public;
+    if !public(s.nickname_audience) {
+        actor.display_name = None;
+    }
+    if !public(s.bio_audience) {
+        actor.summary = None;
+    }
+    if !public(s.avatar_audience) {
+        actor.avatar_url = None;
+    }
+    actor.friends_audience = Some(s.friends_audience);
+    actor.introductions_audience = Some(s.introductions_audience);
+    let friends = crate::social::remote_friends(txn, member).await?;
+    let fields: Vec<ProfileField> = fields_of(txn, member)
+        .await?
+        .into_iter()
+        .filter(|f| public(f.audience))
+        .collect();
+    crate::federation::announce(
+        txn,
+        db.herald(),
+        &actor,
+        actor.ap_id.as_str(),
+        crate::federation::Event::UpdateActor {
+            actor: &actor,
+            fields: &fields,
+        },
+        &friends,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Clears the nickname of every actor in `actors` whose nickname `viewer` may not see (the
@@ -261,4 +367,51 @@ pub async fn redact_nicknames<'a>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::avatar_url;
+    use enishi_core::content::profile_limits::AVATAR_URL_PATTERN;
+    use proptest::prelude::*;
+
+    #[test]
+    fn avatar_urls_follow_the_documented_rule() {
+        for ok in [
+            "https://cdn.example/a.png",
+            "http://img:8080/x?y=1#z",
+            "https://a-b.c-d.e9/",
+            "https://x",
+        ] {
+            assert!(avatar_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            " https://a.example/",
+            "https://a.example/ x",
+            "https://1.2.3.4/",
+            "https://a.99/",
+            "https://xn--nxa/",
+            "https://a.example:/",
+            "https://user@a.example/",
+            "https://a.example:123456/",
+            "ftp://a.example/",
+            "https://a.example/\n",
+        ] {
+            assert!(avatar_url(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    proptest! {
+        /// Everything the pattern admits is a URL: the document never promises more than the
+        /// server accepts.
+        #[test]
+        fn whatever_the_pattern_admits_parses(
+            u in proptest::string::string_regex(
+                AVATAR_URL_PATTERN.trim_start_matches('^').trim_end_matches('$')
+            ).unwrap()
+        ) {
+            prop_assert!(avatar_url(&u).is_ok(), "{:?}", u);
+        }
+    }
 }

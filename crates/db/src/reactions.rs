@@ -9,7 +9,7 @@ use crate::{Db, actors, notifications, relations, visibility};
 use chrono::Utc;
 use enishi_core::{
     Actor, ActorId, Comment, InstanceSettings, NotificationKind, PostId, PostKind, Viewer,
-    ViewerKind, may_see_reaction,
+    ViewerKind,
 };
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -98,7 +98,7 @@ pub async fn comment(
     )
     .await?;
     let comment = comment_to_domain(row)?;
-    let recipients = reaction_recipients(db, &txn, &parent).await?;
+    let recipients = reaction_recipients(&txn, &parent).await?;
     federation::announce(
         &txn,
         db.herald(),
@@ -112,6 +112,20 @@ pub async fn comment(
         &recipients,
     )
     .await?;
+    // Other servers only take a comment on a restricted post from the post's author, who
+    // vouches for it (DESIGN §4): our own members' comments on our members' friends-only
+    // posts go out as the author's `Add` too, or remote friends would never see them.
+    if parent.author.is_local
+        && parent.author.id != me
+        && !matches!(parent.post.audience, enishi_core::Audience::Public)
+    {
+        let event = Event::ForwardComment {
+            comment: &comment,
+            author: &author,
+            parent: &parent,
+        };
+        author_passes_on(db, &txn, &parent, event, None).await?;
+    }
     txn.commit().await?;
     Ok(CommentView {
         comment,
@@ -122,10 +136,40 @@ pub async fn comment(
     })
 }
 
+/// The author of local post `parent` passes `event` (about a comment on it) on to the post's
+/// remote audience, leaving out the server the comment came from (`except_domain`): the
+/// conversation owner redistributes (DESIGN §4).
+pub(crate) async fn author_passes_on(
+    db: &Db,
+    txn: &sea_orm::DatabaseTransaction,
+    parent: &PostView,
+    event: Event<'_>,
+    except_domain: Option<&str>,
+) -> OpResult<()> {
+    if !parent.author.is_local || !parent.post.audience.leaves_instance() {
+        return Ok(());
+    }
+    let others: Vec<Actor> = posts::remote_audience(txn, parent)
+        .await?
+        .0
+        .into_iter()
+        .filter(|a| Some(a.domain.as_str()) != except_domain)
+        .collect();
+    federation::announce(
+        txn,
+        db.herald(),
+        &parent.author,
+        parent.post.ap_id.as_str(),
+        event,
+        &others,
+    )
+    .await?;
+    Ok(())
+}
+
 /// Who on other servers hears of a reaction to `parent`: its author when remote; when the post
 /// is ours, everyone remote who may see it.
 pub(crate) async fn reaction_recipients(
-    db: &Db,
     conn: &impl sea_orm::ConnectionTrait,
     parent: &PostView,
 ) -> OpResult<Vec<Actor>> {
@@ -135,7 +179,7 @@ pub(crate) async fn reaction_recipients(
     if !parent.post.audience.leaves_instance() {
         return Ok(Vec::new());
     }
-    Ok(posts::remote_audience(db, conn, parent).await?.0)
+    Ok(posts::remote_audience(conn, parent).await?.0)
 }
 
 /// Comments on a post, oldest first, after cursor `after`, as `viewer` may see them.
@@ -202,9 +246,13 @@ pub async fn delete_comment(db: &Db, viewer: &Viewer, comment_public_id: &str) -
         .await?
         .ok_or_else(missing)?;
     let parent = posts::to_domain(post_row)?;
-    let to_parent = relations::relation(db, viewer, parent.author).await?;
-    let to_author = relations::relation(db, viewer, ActorId(row.author_id)).await?;
-    if !may_see_reaction(parent.audience, viewer.kind, to_parent, to_author) {
+    // The parent is judged as every read judges it (a post from another server included, which
+    // reaches its readers by addressing or by their follow of its author).
+    let parent_view = posts::get_visible(db, viewer, parent.kind, &parent.public_id)
+        .await
+        .map_err(|_| missing())?;
+    let to_author = relations::relation(&db.conn, viewer, ActorId(row.author_id)).await?;
+    if !enishi_core::may_see_reaction_author(to_author) {
         return Err(missing());
     }
     if viewer.actor != Some(ActorId(row.author_id)) && viewer.actor != Some(parent.author) {
@@ -212,7 +260,6 @@ pub async fn delete_comment(db: &Db, viewer: &Viewer, comment_public_id: &str) -
             "only the comment's author or the post's author may delete it".into(),
         ));
     }
-    let parent_view = posts::view_of(db, parent).await?;
     let deleter = actors::find_by_id(&db.conn, viewer.actor.unwrap_or(parent_view.author.id))
         .await?
         .ok_or_else(missing)?;
@@ -221,7 +268,7 @@ pub async fn delete_comment(db: &Db, viewer: &Viewer, comment_public_id: &str) -
     // Only what was made here is ours to announce; a remote comment removed from a local post
     // is announced by the post's author to the post's audience.
     if ActorId(row.author_id) == deleter.id || parent_view.author.is_local {
-        let recipients = reaction_recipients(db, &txn, &parent_view).await?;
+        let recipients = reaction_recipients(&txn, &parent_view).await?;
         federation::announce(
             &txn,
             db.herald(),
@@ -261,7 +308,7 @@ pub async fn get_visible_comment(
     let parent = posts::get_visible(db, viewer, parent.post.kind, &parent.post.public_id)
         .await
         .map_err(|_| missing())?;
-    let to_author = relations::relation(db, viewer, ActorId(row.author_id)).await?;
+    let to_author = relations::relation(&db.conn, viewer, ActorId(row.author_id)).await?;
     // The parent was judged by `get_visible` above; what remains is the comment's author.
     if !enishi_core::may_see_reaction_author(to_author) {
         return Err(missing());
@@ -362,7 +409,8 @@ pub async fn unlike(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -
         .one(&txn)
         .await?
     else {
-        return Err(OpError::not_found("you have not liked this"));
+        // Nothing to withdraw: the caller does not like it, which is what they asked for.
+        return Ok(());
     };
     if let Some(id) = like.ap_id.as_deref()
         && let Some(liker) = actors::find_by_id(&txn, me).await?

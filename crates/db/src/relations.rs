@@ -1,6 +1,5 @@
 //! Relationship facts between a viewer and an owner, for the pure audience rule.
 
-use crate::Db;
 use crate::entity::{block, follow, friendship};
 use enishi_core::{ActorId, FollowState, Relation, Viewer};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -79,21 +78,28 @@ pub async fn friend_of_friend(
     Ok(witnessed.is_some())
 }
 
-/// Everything the audience rule needs to know about `viewer` and `owner`.
-pub async fn relation(db: &Db, viewer: &Viewer, owner: ActorId) -> Result<Relation, DbErr> {
+/// Everything the audience rule needs to know about `viewer` and `owner`, read on `conn` (the
+/// caller's transaction when it holds one: a second pooled connection taken inside a write
+/// transaction can wait for ever on a busy pool).
+pub async fn relation(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    owner: ActorId,
+) -> Result<Relation, DbErr> {
     let Some(v) = viewer.actor else {
         return Ok(Relation::default());
     };
     if v == owner {
         return Ok(Relation::SELF);
     }
-    let friend = are_friends(&db.conn, owner, v).await?;
+    let friend = are_friends(conn, owner, v).await?;
     Ok(Relation {
         is_self: false,
         friend,
-        friend_of_friend: !friend && friend_of_friend(&db.conn, owner, v).await?,
-        blocked: blocked_either_way(&db.conn, owner, v).await?,
+        friend_of_friend: !friend && friend_of_friend(conn, owner, v).await?,
+        blocked: blocked_either_way(conn, owner, v).await?,
         addressed: false,
+        follows: !friend && follow_state(conn, v, owner).await? == Some(FollowState::Accepted),
     })
 }
 

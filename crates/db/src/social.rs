@@ -83,14 +83,13 @@ pub(crate) async fn check_capacity(
     limit: usize,
 ) -> OpResult<()> {
     if who.is_local && friend_count(conn, who.id).await? >= limit as u64 {
-        return Err(ValidationError::new(
-            "friends",
+        return Err(OpError::Conflict(
+            "friend_limit_reached",
             format!(
                 "{} already has the maximum of {limit} friends",
                 who.handle()
             ),
-        )
-        .into());
+        ));
     }
     Ok(())
 }
@@ -285,6 +284,7 @@ pub(crate) async fn end_friendship(
         .await?
         .rows_affected
         > 0;
+    crate::friend_proof::forget_between(txn, a, b).await?;
     let intros = Condition::any()
         .add(
             Condition::all()
@@ -363,7 +363,13 @@ pub async fn request_friendship(
     message: Option<&str>,
 ) -> OpResult<RequestOutcome> {
     if requester.id == target.id {
-        return Err(ValidationError::new("target", "you cannot befriend yourself").into());
+        return Err(OpError::Conflict(
+            "self_target",
+            "you cannot befriend yourself".into(),
+        ));
+    }
+    if let Some(m) = message {
+        enishi_core::content::refuse_nul("message", m)?;
     }
     if let Some(m) = message
         && m.chars().count() > profile_limits::REQUEST_MESSAGE
@@ -626,6 +632,7 @@ pub async fn unfriend(db: &Db, member: &Actor, other: &Actor) -> OpResult<()> {
             other.api_handle()
         )));
     }
+    crate::friend_proof::tell_holders(db, &txn, member, other).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -639,11 +646,16 @@ pub async fn block(
     target: &Actor,
 ) -> OpResult<()> {
     if member.id == target.id {
-        return Err(ValidationError::new("target", "you cannot block yourself").into());
+        return Err(OpError::Conflict(
+            "self_target",
+            "you cannot block yourself".into(),
+        ));
     }
     let txn = crate::begin_write(db).await?;
     tell_follows_ended(db, &txn, member, target).await?;
-    sever(&txn, member.id, target.id).await?;
+    if sever(&txn, member.id, target.id).await? {
+        crate::friend_proof::tell_holders(db, &txn, member, target).await?;
+    }
     forget_reactions(&txn, member.id, target.id).await?;
     let ap_id = (!target.is_local && !crate::relations::blocks(&txn, member.id, target.id).await?)
         .then(|| {

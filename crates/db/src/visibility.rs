@@ -25,6 +25,14 @@ fn friend_of(owner_col: &str, viewer: i64) -> SimpleExpr {
     ))
 }
 
+/// The viewer follows `owner_col` (accepted): [`enishi_core::Relation::follows`].
+fn follows(owner_col: &str, viewer: i64) -> SimpleExpr {
+    Expr::cust(format!(
+        "EXISTS (SELECT 1 FROM follow fw WHERE fw.follower_id = {viewer} \
+         AND fw.followee_id = {owner_col} AND fw.state = 'accepted')"
+    ))
+}
+
 /// The viewer is a friend of one of `owner_col`'s friends.
 fn friend_of_friend_of(owner_col: &str, viewer: i64) -> SimpleExpr {
     Expr::cust(format!(
@@ -77,7 +85,7 @@ fn may_see_or_addressed(
     allowed = allowed
         .or(audience_is(audience_col, Audience::Friends)
             .or(audience_is(audience_col, Audience::FriendsOfFriends))
-            .and(friend_of(owner_col, v)))
+            .and(friend_of(owner_col, v).or(follows(owner_col, v))))
         .or(audience_is(audience_col, Audience::FriendsOfFriends)
             .and(friend_of_friend_of(owner_col, v)));
     is_viewer(owner_col, v).or(block_between(owner_col, v).not().and(allowed))

@@ -16,7 +16,11 @@ enishi_testkit::main!(db: [
     the_domain_is_fixed_once_claimed,
     the_instance_actor_is_made_once,
     remote_actors_are_stored_and_refreshed,
+    a_remote_actor_stored_from_many_requests_at_once_is_stored_once,
+    friends_of_friends_proof_falls_due_and_expires,
     invites_are_created,
+    delivery_health_is_shown_per_host,
+    members_are_listed_and_suspended,
 ]);
 
 /// A fixed key pair: generating RSA keys is not what these tests are about.
@@ -245,26 +249,36 @@ async fn the_instance_actor_is_made_once(t: TestDb) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn remote_actors_are_stored_and_refreshed(t: TestDb) -> anyhow::Result<()> {
-    let db = open(&t).await?;
-    let s = settings("localhost:8080");
-    let local = accounts::create(
-        &db,
-        &s,
+/// A member named `name` of the test instance.
+async fn member(db: &Db, name: &str) -> anyhow::Result<enishi_core::Member> {
+    Ok(accounts::create(
+        db,
+        &settings("localhost:8080"),
         NewMember {
-            username: "dave",
+            username: name,
             password: "password1",
             is_admin: false,
             keys: keys(),
         },
     )
-    .await?;
-    let mut remote = local.actor.clone();
+    .await?)
+}
+
+/// An actor of `remote.example` named `name`, shaped like `like` (a local actor).
+fn remote_like(like: &enishi_core::Actor, name: &str) -> anyhow::Result<enishi_core::Actor> {
+    let mut remote = like.clone();
     remote.is_local = false;
-    remote.ap_id = "https://remote.example/users/Erin".parse()?;
-    remote.username = "Erin".into();
+    remote.ap_id = format!("https://remote.example/users/{name}").parse()?;
+    remote.inbox = format!("https://remote.example/users/{name}/inbox").parse()?;
+    remote.username = name.into();
     remote.domain = "remote.example".into();
-    remote.inbox = "https://remote.example/users/Erin/inbox".parse()?;
+    Ok(remote)
+}
+
+async fn remote_actors_are_stored_and_refreshed(t: TestDb) -> anyhow::Result<()> {
+    let db = open(&t).await?;
+    let local = member(&db, "dave").await?;
+    let mut remote = remote_like(&local.actor, "Erin")?;
     remote.display_name = Some("Erin".into());
     let stored = actors::upsert_remote(&db, remote.clone()).await?;
     assert!(!stored.is_local);
@@ -285,6 +299,72 @@ async fn remote_actors_are_stored_and_refreshed(t: TestDb) -> anyhow::Result<()>
     Ok(())
 }
 
+/// A remote actor whose document is stored by many requests at the same moment (an inbound
+/// activity and lookups of the same account): every one succeeds, and there is one row.
+async fn a_remote_actor_stored_from_many_requests_at_once_is_stored_once(
+    t: TestDb,
+) -> anyhow::Result<()> {
+    let db = open(&t).await?;
+    let local = member(&db, "fay").await?;
+    for round in 0..20 {
+        let remote = remote_like(&local.actor, &format!("r{round}"))?;
+        let stored =
+            futures::future::join_all((0..16).map(|_| actors::upsert_remote(&db, remote.clone())))
+                .await;
+        let mut ids = std::collections::BTreeSet::new();
+        for r in stored {
+            ids.insert(r.map_err(|e| anyhow::anyhow!("round {round}: {e}"))?.id);
+        }
+        assert_eq!(ids.len(), 1, "round {round}: one row");
+    }
+    Ok(())
+}
+
+/// The proof of a remote friend's friendships falls due for a fresh look after a while, and
+/// expires when it was not confirmed.
+async fn friends_of_friends_proof_falls_due_and_expires(t: TestDb) -> anyhow::Result<()> {
+    use enishi_db::entity::{friendship, known_friendship};
+    use enishi_db::friend_proof;
+    use sea_orm::{ActiveModelTrait, Set};
+    let db = open(&t).await?;
+    let local = member(&db, "gil").await?;
+    let remote = actors::upsert_remote(&db, remote_like(&local.actor, "hana")?).await?;
+    let now = chrono::Utc::now();
+    for (o, f) in [(local.actor.id, remote.id), (remote.id, local.actor.id)] {
+        friendship::ActiveModel {
+            owner_id: Set(o.0),
+            friend_id: Set(f.0),
+            created_at: Set(now),
+        }
+        .insert(&db.conn)
+        .await?;
+    }
+    let due = friend_proof::due(&db, now, 10).await?;
+    assert_eq!(due.len(), 1, "never learnt: due");
+    assert_eq!((due[0].0.id, due[0].1.id), (local.actor.id, remote.id));
+    enishi_db::inbound::social::witness_friends(
+        &db,
+        &remote,
+        &["https://elsewhere.example/users/ivo".to_owned()],
+    )
+    .await?;
+    let hour_ago = now - chrono::TimeDelta::hours(1);
+    assert!(
+        friend_proof::due(&db, hour_ago, 10).await?.is_empty(),
+        "fresh"
+    );
+    let later = chrono::Utc::now() + chrono::TimeDelta::seconds(1);
+    assert_eq!(friend_proof::due(&db, later, 10).await?.len(), 1, "stale");
+    assert_eq!(
+        friend_proof::expire(&db, hour_ago).await?,
+        0,
+        "not yet expired"
+    );
+    assert_eq!(friend_proof::expire(&db, later).await?, 1, "expired");
+    assert_eq!(known_friendship::Entity::find().count(&db.conn).await?, 0);
+    Ok(())
+}
+
 async fn invites_are_created(t: TestDb) -> anyhow::Result<()> {
     let db = open(&t).await?;
     let a = invites::create(&db, None, 3, None).await?;
@@ -292,5 +372,155 @@ async fn invites_are_created(t: TestDb) -> anyhow::Result<()> {
     assert_eq!(a.code.len(), 16);
     assert_ne!(a.code, b.code);
     assert_eq!(a.max_uses, 3);
+    let listed = invites::list(&db).await?;
+    assert_eq!(
+        listed.iter().map(|i| i.code.as_str()).collect::<Vec<_>>(),
+        [b.code.as_str(), a.code.as_str()],
+        "newest first"
+    );
+    assert!(invites::delete(&db, listed[0].id).await?);
+    assert!(!invites::delete(&db, listed[0].id).await?, "already gone");
+    assert_eq!(invites::list(&db).await?.len(), 1);
+    Ok(())
+}
+
+/// Per-host figures for the admin page: pending, retrying, dead letters, the oldest due
+/// delivery's age and a resting host; a requeue of one host's dead letters shows at once.
+async fn delivery_health_is_shown_per_host(t: TestDb) -> anyhow::Result<()> {
+    use enishi_db::delivery_health::{self, HostState};
+    use enishi_db::outbox::{self, Outgoing};
+    let db = open(&t).await?;
+    let alice = member(&db, "alice").await?;
+    let inboxes: Vec<url::Url> = [
+        "https://well.example/inbox",
+        "https://down.example/users/a/inbox",
+        "https://down.example/users/b/inbox",
+        "https://slow.example/inbox",
+    ]
+    .iter()
+    .map(|u| u.parse())
+    .collect::<Result<_, _>>()?;
+    outbox::enqueue(
+        &db.conn,
+        Outgoing {
+            ap_id: "http://localhost:8080/activities/1",
+            actor: alice.actor.id,
+            object_key: "http://localhost:8080/diaries/1",
+            body: "{}",
+        },
+        &inboxes,
+    )
+    .await?;
+    let fresh = delivery_health::hosts(&db).await?;
+    assert!(
+        fresh
+            .iter()
+            .all(|h| h.state == HostState::Ok && h.dead == 0)
+    );
+    assert_eq!(fresh.iter().map(|h| h.pending).sum::<u64>(), 4);
+    let claimed = outbox::claim(&db, 10, chrono::Duration::minutes(5), &[], 10).await?;
+    assert_eq!(claimed.len(), 4);
+    for c in &claimed {
+        match c.host.as_str() {
+            "well.example" => outbox::release(&db, c.id).await?,
+            "down.example" => {
+                outbox::dead(&db, c.id, Some(410), "gone").await?;
+                outbox::host_failed(&db, &c.host, "gone", 1, |_| {
+                    std::time::Duration::from_secs(3600)
+                })
+                .await?;
+            }
+            _ => {
+                // Due again since 90 seconds (the workers are behind).
+                let due = chrono::Utc::now() - chrono::Duration::seconds(90);
+                outbox::retry_at(&db, c.id, Some(503), "busy", due).await?;
+            }
+        }
+    }
+    let hosts = delivery_health::hosts(&db).await?;
+    let names: Vec<&str> = hosts.iter().map(|h| h.host.as_str()).collect();
+    assert_eq!(names, ["down.example", "slow.example", "well.example"]);
+    let down = &hosts[0];
+    assert_eq!(
+        (&down.state, down.pending, down.dead, down.failures),
+        (&HostState::Resting, 0, 2, 2)
+    );
+    assert!(down.next_probe_at.is_some());
+    assert_eq!(down.last_error.as_deref(), Some("gone"));
+    let slow = &hosts[1];
+    assert_eq!(
+        (&slow.state, slow.pending, slow.retrying, slow.dead),
+        (&HostState::Retrying, 1, 1, 0),
+    );
+    assert!(
+        (89..200).contains(&slow.oldest_due_secs),
+        "the oldest due delivery waited {}s",
+        slow.oldest_due_secs
+    );
+    let well = &hosts[2];
+    assert_eq!(
+        (&well.state, well.pending, well.dead),
+        (&HostState::Ok, 1, 0)
+    );
+
+    assert_eq!(outbox::retry_dead(&db, Some("down.example")).await?, 2);
+    let hosts = delivery_health::hosts(&db).await?;
+    let down = hosts.iter().find(|h| h.host == "down.example").unwrap();
+    assert_eq!(
+        (&down.state, down.pending, down.dead, down.failures),
+        (&HostState::Ok, 2, 0, 0),
+        "requeued and the host's record cleared"
+    );
+    Ok(())
+}
+
+/// The admin page's member list pages newest first; suspending ends the member's browser
+/// sessions, and reinstating does not bring them back.
+async fn members_are_listed_and_suspended(t: TestDb) -> anyhow::Result<()> {
+    use enishi_db::browser_sessions;
+    let db = open(&t).await?;
+    member(&db, "anna").await?;
+    let b = member(&db, "ben").await?;
+    let c = member(&db, "cleo").await?;
+    let names = |list: Vec<enishi_core::Member>| {
+        list.into_iter()
+            .map(|m| m.actor.username)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(accounts::list_newest(&db, None, 2).await?),
+        ["cleo", "ben"]
+    );
+    assert_eq!(
+        names(accounts::list_newest(&db, Some(b.account_id), 2).await?),
+        ["anna"]
+    );
+    let secret = browser_sessions::create(&db, b.account_id, "test").await?;
+    let other = browser_sessions::create(&db, c.account_id, "test").await?;
+    assert!(
+        browser_sessions::authenticate(&db, &secret)
+            .await?
+            .is_some()
+    );
+    assert!(accounts::set_suspended(&db, "BEN", true).await?);
+    assert!(browser_sessions::list(&db, b.account_id).await?.is_empty());
+    assert!(
+        !browser_sessions::list(&db, c.account_id).await?.is_empty(),
+        "others stay"
+    );
+    assert!(browser_sessions::authenticate(&db, &other).await?.is_some());
+    assert!(accounts::set_suspended(&db, "ben", false).await?);
+    assert!(
+        browser_sessions::authenticate(&db, &secret)
+            .await?
+            .is_none(),
+        "an ended session stays ended"
+    );
+    assert!(
+        accounts::authenticate(&db, "ben", "password1")
+            .await?
+            .is_some()
+    );
+    assert!(!accounts::set_suspended(&db, "nobody", true).await?);
     Ok(())
 }

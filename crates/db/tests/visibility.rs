@@ -115,6 +115,7 @@ impl Facts {
             blocked,
             // The communities here are local: nobody is addressed individually.
             addressed: false,
+            follows: false,
         }
     }
 }

@@ -33,6 +33,15 @@ pub struct Config {
     /// A PEM file of CA certificates to trust, besides the system's, for outgoing requests
     /// (a private or test CA; verification is never turned off).
     pub extra_ca_certs: Option<PathBuf>,
+    /// Trusted proxies and where `/metrics` is served.
+    pub access: crate::access::AccessConfig,
+    /// Whether outgoing requests may go to loopback and private networks
+    /// (`ENISHI_ALLOW_PRIVATE_NETWORKS`); `None`: only when the domain is `localhost`. See
+    /// [`Config::allows_private_networks`].
+    pub allow_private_networks: Option<bool>,
+    /// Resolves names for outgoing requests instead of the system's resolver (tests); the
+    /// outgoing-request policy still filters its answers. Not a setting.
+    pub resolver: Option<enishi_apub::egress::CustomResolver>,
 }
 
 /// PEM files for serving https.
@@ -127,8 +136,12 @@ struct FileConfig {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     extra_ca_certs: Option<PathBuf>,
+    allow_private_networks: Option<bool>,
     #[serde(default)]
     limits: Option<ContentLimits>,
+    trusted_proxies: Option<Vec<String>>,
+    metrics_bind: Option<String>,
+    metrics_token: Option<String>,
 }
 
 /// Environment variables that configure Enishi, with what they set.
@@ -170,6 +183,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "ENISHI_EXTRA_CA_CERTS",
         "PEM file of CA certificates to trust besides the system's",
+    ),
+    (
+        "ENISHI_ALLOW_PRIVATE_NETWORKS",
+        "true: outgoing requests may reach loopback and private networks (default true only for localhost)",
     ),
     (
         "ENISHI_DB_MAX_CONNECTIONS",
@@ -249,7 +266,10 @@ impl Config {
         toml_text: Option<&str>,
     ) -> Result<Config, ConfigError> {
         for key in env.keys() {
-            let known = ENV_VARS.iter().any(|(k, _)| k == key);
+            let known = ENV_VARS
+                .iter()
+                .chain(crate::access::ACCESS_VARS)
+                .any(|(k, _)| k == key);
             if key.starts_with("ENISHI_") && !key.starts_with("ENISHI_TEST_") && !known {
                 return Err(err(
                     key.clone(),
@@ -426,6 +446,16 @@ impl Config {
             lease_secs: ranged("ENISHI_DELIVERY_LEASE_SECS", d.lease_secs, 3600)?,
         };
 
+        let allow_private_networks = match env.get("ENISHI_ALLOW_PRIVATE_NETWORKS") {
+            Some(v) => Some(parse_bool(v).ok_or_else(|| {
+                err(
+                    "ENISHI_ALLOW_PRIVATE_NETWORKS",
+                    format!("{v:?} is not true or false"),
+                )
+            })?),
+            None => file.allow_private_networks,
+        };
+
         let blocked_domains: Vec<String> = match env.get("ENISHI_BLOCKED_DOMAINS") {
             Some(list) => list
                 .split(',')
@@ -447,12 +477,23 @@ impl Config {
                 ));
             }
         }
+        let access = crate::access::AccessConfig::parse(
+            env,
+            crate::access::AccessFile {
+                trusted_proxies: file.trusted_proxies,
+                metrics_bind: file.metrics_bind,
+                metrics_token: file.metrics_token,
+            },
+        )?;
         Ok(Config {
+            access,
             delivery,
             run_workers: true,
             blocked_domains,
             tls,
             extra_ca_certs,
+            allow_private_networks,
+            resolver: None,
             instance: InstanceSettings {
                 domain,
                 scheme,
@@ -509,6 +550,16 @@ impl Config {
         if let Some(ca) = &self.extra_ca_certs {
             let _ = writeln!(out, "extra_ca_certs = {:?}", ca.display().to_string());
         }
+        self.access.describe(&mut out);
+        let _ = writeln!(
+            out,
+            "allow_private_networks = {}{}",
+            self.allows_private_networks(),
+            match self.allow_private_networks {
+                Some(_) => "",
+                None => "  # default: true only when the domain is localhost",
+            }
+        );
         let d = &self.delivery;
         let _ = writeln!(out, "\n[delivery]");
         let _ = writeln!(out, "concurrency = {}", d.concurrency);
@@ -529,9 +580,27 @@ impl Config {
         out
     }
 
+    /// Whether outgoing requests may reach loopback and private networks: as set, else only
+    /// when the domain is `localhost` or `localhost:PORT` (tests, local development).
+    pub fn allows_private_networks(&self) -> bool {
+        self.allow_private_networks.unwrap_or_else(|| {
+            let domain = &self.instance.domain;
+            let host = domain.rsplit_once(':').map_or(domain.as_str(), |(h, _)| h);
+            host.eq_ignore_ascii_case("localhost")
+        })
+    }
+
     /// Whether the database is an SQLite file (whose directory must exist before connecting).
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
     }
 }
 
@@ -653,6 +722,38 @@ mod tests {
         for part in ["tls_cert", "extra_ca_certs", "spam.example"] {
             assert!(shown.contains(part), "{part}: {shown}");
         }
+    }
+
+    #[test]
+    fn private_networks_are_allowed_by_default_only_for_localhost() {
+        let c = Config::from_sources(&env(&[]), None).unwrap();
+        assert!(c.allows_private_networks(), "localhost:8080");
+        assert!(c.describe().contains("allow_private_networks = true"));
+        let c = Config::from_sources(&env(&[("ENISHI_DOMAIN", "localhost")]), None).unwrap();
+        assert!(c.allows_private_networks());
+        for domain in [
+            "social.example",
+            "localhost.example",
+            "example.localhost:80",
+        ] {
+            let c = Config::from_sources(&env(&[("ENISHI_DOMAIN", domain)]), None).unwrap();
+            assert!(!c.allows_private_networks(), "{domain}");
+            assert!(c.describe().contains("allow_private_networks = false"));
+        }
+        let c = Config::from_sources(
+            &env(&[
+                ("ENISHI_DOMAIN", "social.example"),
+                ("ENISHI_ALLOW_PRIVATE_NETWORKS", "true"),
+            ]),
+            None,
+        )
+        .unwrap();
+        assert!(c.allows_private_networks());
+        let c = Config::from_sources(&env(&[]), Some("allow_private_networks = false")).unwrap();
+        assert!(!c.allows_private_networks(), "set off even for localhost");
+        let e = Config::from_sources(&env(&[("ENISHI_ALLOW_PRIVATE_NETWORKS", "maybe")]), None)
+            .unwrap_err();
+        assert_eq!(e.setting, "ENISHI_ALLOW_PRIVATE_NETWORKS");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The `enishi` binary's library half: configuration and start-up, shared with the tests
 //! (which start several instances in one process).
 
+pub mod access;
 pub mod cli;
 pub mod config;
 
@@ -64,9 +65,13 @@ pub struct Running {
     pub metrics: Arc<Metrics>,
     /// Wakes this process's delivery workers.
     pub wake: Arc<Notify>,
+    /// Where `/metrics` is served on an address of its own (`ENISHI_METRICS_BIND`).
+    pub metrics_addr: Option<std::net::SocketAddr>,
     shutdown: Option<oneshot::Sender<()>>,
     worker_stop: Option<oneshot::Sender<()>>,
     worker: Option<tokio::task::JoinHandle<()>>,
+    upkeep: tokio::task::JoinHandle<()>,
+    metrics_task: Option<tokio::task::JoinHandle<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
@@ -82,6 +87,10 @@ impl Running {
     }
 
     async fn stop_workers(&mut self) {
+        self.upkeep.abort();
+        if let Some(m) = self.metrics_task.take() {
+            m.abort();
+        }
         if let Some(tx) = self.worker_stop.take() {
             let _ = tx.send(());
         }
@@ -106,9 +115,12 @@ pub async fn start(
         settings.clone(),
     )));
     let inbox = inbox_context(&config, &db, &settings, &instance_actor).await?;
+    let upkeep = enishi_apub::friend_proof::spawn_upkeep(db.clone(), inbox.fetcher.clone());
 
     let federation = FederationConfig::builder()
         .domain(settings.domain.clone())
+        // The federation crate sends nothing for us today; should it ever, the policy holds.
+        .client(http_client(&config)?.for_federation_crate())
         .app_data(FederationData {
             db: db.clone(),
             settings: settings.clone(),
@@ -125,8 +137,34 @@ pub async fn start(
         metrics: metrics.clone(),
         outbox_wake: wake.clone(),
         inbox,
+        access: Arc::new(enishi_web::state::Access {
+            trusted_proxies: config.access.trusted_proxies.clone(),
+            metrics_token: config.access.metrics_token.clone(),
+            login: enishi_web::limits::LoginLimits::new(
+                config.access.login_per_address,
+                config.access.login_failures_per_account,
+            ),
+        }),
     };
-    let app = enishi_web::router(state, federation.clone());
+    // `/metrics` on an address of its own, when one is configured.
+    let (metrics_addr, metrics_task) = match config.access.metrics_bind {
+        Some(addr) => {
+            let l = TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("ENISHI_METRICS_BIND: cannot listen on {addr}"))?;
+            let bound = l.local_addr()?;
+            let router = enishi_web::metrics_router(state.clone());
+            let task = tokio::spawn(async move {
+                if let Err(e) = axum::serve(l, router).await {
+                    tracing::warn!(error = %e, "the metrics listener stopped");
+                }
+            });
+            (Some(bound), Some(task))
+        }
+        None => (None, None),
+    };
+    let app = enishi_web::router(state, federation.clone())
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
 
     let (worker_stop, worker_rx) = oneshot::channel::<()>();
     let worker = if config.run_workers {
@@ -149,12 +187,19 @@ pub async fn start(
             _ = shutdown_signal => {},
         }
     };
+    let handle = axum_server::Handle::new();
     let task = match &config.tls {
-        None => tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(stop)
-                .await
-        }),
+        None => {
+            let mut server = axum_server::from_tcp(listener.into_std()?)?.handle(handle.clone());
+            raise_connection_limits(&mut server);
+            tokio::spawn(async move {
+                tokio::spawn(async move {
+                    stop.await;
+                    handle.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+                });
+                server.serve(app).await
+            })
+        }
         Some(tls) => {
             let rustls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
                 .await
@@ -165,15 +210,15 @@ pub async fn start(
                         tls.key.display()
                     )
                 })?;
-            let handle = axum_server::Handle::new();
-            let server =
+            let mut server =
                 axum_server::from_tcp_rustls(listener.into_std()?, rustls)?.handle(handle.clone());
+            raise_connection_limits(&mut server);
             tokio::spawn(async move {
                 tokio::spawn(async move {
                     stop.await;
                     handle.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
                 });
-                server.serve(app.into_make_service()).await
+                server.serve(app).await
             })
         }
     };
@@ -187,8 +232,24 @@ pub async fn start(
         shutdown: Some(tx),
         worker_stop: Some(worker_stop),
         worker,
+        upkeep,
+        metrics_task,
+        metrics_addr,
         task,
     })
+}
+
+/// Sets hyper's own header limits well above the application's (`enishi_web::error::
+/// MAX_HEADER_COUNT` and `MAX_HEADER_BYTES`), so that a request with too many or too large
+/// headers reaches the application and gets its 431 with the JSON error body, rather than the
+/// empty 431 hyper writes by itself. Beyond these, hyper still refuses on its own.
+fn raise_connection_limits<A: axum_server::Address, Acc>(server: &mut axum_server::Server<A, Acc>) {
+    let builder = server.http_builder();
+    builder
+        .http1()
+        .max_headers(4 * enishi_web::error::MAX_HEADER_COUNT)
+        .max_buf_size(1024 * 1024);
+    builder.http2().max_header_list_size(1024 * 1024);
 }
 
 /// Waits for the server task to end by itself (after a shutdown signal).
@@ -210,18 +271,17 @@ pub async fn inbox_context(
         .context("the instance actor has no private key")?;
     let signer = enishi_apub::signatures::Signer::from_pem(&pem, &instance_actor.public_key_id)
         .context("the instance actor's key")?;
-    let client = http_client(config)?
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .timeout(std::time::Duration::from_secs(
-            config.delivery.timeout_secs.max(5),
-        ))
-        .user_agent(format!(
-            "Enishi/{} (+{})",
-            env!("CARGO_PKG_VERSION"),
-            settings.origin()
-        ))
-        .build()?;
+    let client = outgoing_client(config, |b| {
+        b.connect_timeout(std::time::Duration::from_secs(10))
+            .timeout(std::time::Duration::from_secs(
+                config.delivery.timeout_secs.max(5),
+            ))
+            .user_agent(format!(
+                "Enishi/{} (+{})",
+                env!("CARGO_PKG_VERSION"),
+                settings.origin()
+            ))
+    })?;
     let fetcher = enishi_apub::fetch::Fetcher::new(client, settings.clone(), signer, db.clone());
     Ok(enishi_apub::inbox::InboxContext {
         db: db.clone(),
@@ -242,10 +302,23 @@ pub async fn worker_database(config: &Config, db: &Db) -> anyhow::Result<Db> {
         .context("cannot open the delivery workers' database pool")
 }
 
-/// A client builder for outgoing requests: the system's trusted CAs plus those of
-/// `extra_ca_certs`, if configured.
-pub fn http_client(config: &Config) -> anyhow::Result<reqwest::ClientBuilder> {
-    let builder = reqwest::Client::builder();
+/// The outgoing-request policy of `config` (see [`enishi_apub::egress`]): private networks
+/// as [`Config::allows_private_networks`] says, names resolved by `config.resolver` if set.
+pub fn egress_policy(config: &Config) -> enishi_apub::egress::Policy {
+    let policy = enishi_apub::egress::Policy::new(config.allows_private_networks());
+    match &config.resolver {
+        Some(r) => policy.with_resolver(r.clone()),
+        None => policy,
+    }
+}
+
+/// `builder` trusting, besides the system's CAs, those of `extra_ca_certs` if configured.
+/// Outgoing requests never use this directly (see [`outgoing_client`]); tests use it for
+/// clients that talk to an instance.
+pub fn with_trusted_cas(
+    config: &Config,
+    builder: reqwest::ClientBuilder,
+) -> anyhow::Result<reqwest::ClientBuilder> {
     let Some(path) = &config.extra_ca_certs else {
         return Ok(builder);
     };
@@ -265,16 +338,34 @@ pub fn http_client(config: &Config) -> anyhow::Result<reqwest::ClientBuilder> {
     Ok(builder.tls_certs_merge(certs))
 }
 
-/// The HTTP client deliveries use: no redirects (they cannot be checked), bounded timeouts.
-pub fn delivery_client(config: &Config) -> anyhow::Result<reqwest::Client> {
-    Ok(http_client(config)?
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(std::time::Duration::from_secs(
+/// A client for outgoing requests, the only way this server makes one: the trusted CAs,
+/// whatever `customize` sets (timeouts, user agent…), then the outgoing-request policy of
+/// [`egress_policy`] (filtered resolution, no redirects, no proxy).
+pub fn outgoing_client(
+    config: &Config,
+    customize: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
+) -> anyhow::Result<enishi_apub::egress::Client> {
+    let builder = customize(with_trusted_cas(config, reqwest::Client::builder())?);
+    Ok(egress_policy(config).client(builder)?)
+}
+
+/// An outgoing-request client with default timeouts.
+pub fn http_client(config: &Config) -> anyhow::Result<enishi_apub::egress::Client> {
+    outgoing_client(config, |b| {
+        b.connect_timeout(std::time::Duration::from_secs(10))
+            .timeout(std::time::Duration::from_secs(30))
+    })
+}
+
+/// The HTTP client deliveries use: bounded timeouts, and the outgoing-request policy.
+pub fn delivery_client(config: &Config) -> anyhow::Result<enishi_apub::egress::Client> {
+    outgoing_client(config, |b| {
+        b.connect_timeout(std::time::Duration::from_secs(
             config.delivery.timeout_secs.min(10),
         ))
         .timeout(std::time::Duration::from_secs(config.delivery.timeout_secs))
         .pool_max_idle_per_host(config.delivery.per_host)
-        .build()?)
+    })
 }
 
 /// A delivery worker configured from `config`.

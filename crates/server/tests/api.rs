@@ -22,6 +22,7 @@ enishi_testkit::main!(db: [
     blocks_hide_everything_without_saying_so,
     openapi_describes_every_route,
     the_friend_limit_is_enforced,
+    errors_have_one_json_shape_whatever_the_layer,
 ]);
 
 async fn sessions_issue_and_revoke_tokens(t: TestDb) -> anyhow::Result<()> {
@@ -215,7 +216,11 @@ async fn friendship_lifecycle(t: TestDb) -> anyhow::Result<()> {
         .api
         .post("/api/v1/friends/requests", json!({"target": "alice"}))
         .await?;
-    assert_eq!((s.as_u16(), body["field"].as_str()), (422, Some("target")));
+    assert_eq!(
+        (s.as_u16(), body["error"].as_str()),
+        (409, Some("self_target")),
+        "a well-formed request the state refuses: {body}"
+    );
     assert_eq!(
         alice
             .api
@@ -664,7 +669,8 @@ async fn comments_and_likes_follow_the_parent(t: TestDb) -> anyhow::Result<()> {
             .delete(&format!("/api/v1/diaries/{id}/like"))
             .await?
             .0,
-        404
+        204,
+        "withdrawing a like that is not there is done at once"
     );
     assert_eq!(
         items(
@@ -1342,7 +1348,7 @@ async fn blocks_hide_everything_without_saying_so(t: TestDb) -> anyhow::Result<(
             .post("/api/v1/blocks", json!({"target": "alice"}))
             .await?
             .0,
-        422
+        409
     );
     run.stop().await
 }
@@ -1408,8 +1414,8 @@ async fn the_friend_limit_is_enforced(t: TestDb) -> anyhow::Result<()> {
         .post("/api/v1/friends/requests", json!({"target": "dave"}))
         .await?;
     assert_eq!(
-        (s.as_u16(), b["field"].as_str()),
-        (422, Some("friends")),
+        (s.as_u16(), b["error"].as_str()),
+        (409, Some("friend_limit_reached")),
         "{b}"
     );
     // Nor may someone at the limit accept.
@@ -1424,8 +1430,8 @@ async fn the_friend_limit_is_enforced(t: TestDb) -> anyhow::Result<()> {
         .post_empty(&format!("/api/v1/friends/requests/{id}/accept"))
         .await?;
     assert_eq!(
-        (s.as_u16(), b["field"].as_str()),
-        (422, Some("friends")),
+        (s.as_u16(), b["error"].as_str()),
+        (409, Some("friend_limit_reached")),
         "{b}"
     );
     assert_eq!(
@@ -1436,5 +1442,251 @@ async fn the_friend_limit_is_enforced(t: TestDb) -> anyhow::Result<()> {
         .len(),
         2
     );
+    run.stop().await
+}
+
+/// The status, content type and JSON body of a response that must be the API's error shape,
+/// with the given stable code.
+async fn expect_error(
+    resp: reqwest::Response,
+    status: u16,
+    code: &str,
+) -> anyhow::Result<serde_json::Value> {
+    let got = resp.status().as_u16();
+    let ctype = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let text = resp.text().await?;
+    anyhow::ensure!(got == status, "status {got}, not {status}: {text}");
+    anyhow::ensure!(
+        ctype.starts_with("application/json"),
+        "content type {ctype:?}: {text}"
+    );
+    let body: serde_json::Value = serde_json::from_str(&text)?;
+    anyhow::ensure!(body["error"] == code, "code, not {code}: {body}");
+    anyhow::ensure!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "a message: {body}"
+    );
+    Ok(body)
+}
+
+/// Sends `request` (a whole HTTP/1.1 request with `Connection: close`) over a plain socket and
+/// returns the status, the content type and the body of the answer.
+async fn raw_http(base: &str, request: &[u8]) -> anyhow::Result<(u16, String, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    // The server may answer (and close) before it has read everything: ignore write errors.
+    let _ = stream.write_all(request).await;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let ctype = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type:")
+                .map(|v| v.trim().to_owned())
+        })
+        .unwrap_or_default();
+    Ok((status, ctype, body.to_owned()))
+}
+
+async fn errors_have_one_json_shape_whatever_the_layer(t: TestDb) -> anyhow::Result<()> {
+    let run = instance(&t).await?;
+    let alice = member(&run, "alice").await?;
+    let base = &run.base_url;
+    let http = reqwest::Client::new();
+    let bearer = format!("Bearer {}", alice.api.token().unwrap());
+    let authed = |method: reqwest::Method, path: &str| {
+        http.request(method, format!("{base}{path}"))
+            .header("authorization", &bearer)
+    };
+    use reqwest::Method;
+
+    // A path id that is not a number (axum's own rejection was text/plain).
+    let r = authed(Method::POST, "/api/v1/friends/requests/1.5/accept")
+        .send()
+        .await?;
+    expect_error(r, 400, "invalid_path").await?;
+    // Nothing is named with a NUL character: a URL with one is refused before routing.
+    let r = authed(Method::GET, "/api/v1/users/al%00ice").send().await?;
+    expect_error(r, 400, "invalid_url").await?;
+
+    // Bad query strings.
+    for (path, code) in [
+        ("/api/v1/timeline?limit=abc", "invalid_query"),
+        ("/api/v1/timeline?limit=0", "invalid_query"),
+        ("/api/v1/timeline?limit=101", "invalid_query"),
+        ("/api/v1/timeline?colour=red", "invalid_query"),
+        ("/api/v1/timeline?cursor=abc", "invalid_cursor"),
+        ("/api/v1/timeline?cursor=", "invalid_cursor"),
+        ("/api/v1/notifications?cursor=-5", "invalid_cursor"),
+        (
+            "/api/v1/friends/requests?direction=sideways",
+            "invalid_query",
+        ),
+    ] {
+        let r = authed(Method::GET, path).send().await?;
+        expect_error(r, 400, code)
+            .await
+            .map_err(|e| e.context(path))?;
+    }
+
+    // Bad JSON bodies.
+    let json_post = |path: &str, body: &str| {
+        authed(Method::POST, path)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+    };
+    let r = json_post("/api/v1/diaries", "{\"title\": ").send().await?;
+    expect_error(r, 400, "invalid_json").await?;
+    let r = json_post("/api/v1/voices", "[\"hi\", null]").send().await?;
+    expect_error(r, 422, "validation_failed").await?;
+    let r = json_post("/api/v1/diaries", r#"{"title": "a\u0000b", "body": "x"}"#)
+        .send()
+        .await?;
+    let b = expect_error(r, 422, "validation_failed").await?;
+    assert_eq!(b["field"], "title", "{b}");
+    let r = authed(Method::PATCH, "/api/v1/me/profile")
+        .header("content-type", "application/json")
+        .body(r#"{"fields": [{"name": "x\u0000", "value": "", "audience": "public"}]}"#)
+        .send()
+        .await?;
+    let b = expect_error(r, 422, "validation_failed").await?;
+    assert_eq!(b["field"], "fields[0].name", "{b}");
+    let r = authed(Method::PATCH, "/api/v1/me/profile")
+        .header("content-type", "application/json")
+        .body(r#"{"fields": [["x", "", "public"]]}"#)
+        .send()
+        .await?;
+    expect_error(r, 422, "validation_failed").await?;
+    // 415: not sent as JSON.
+    let r = authed(Method::POST, "/api/v1/diaries")
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await?;
+    expect_error(r, 415, "unsupported_media_type").await?;
+
+    // 413: too large, announced by Content-Length (refused before the handler) or streamed.
+    // Raw sockets: the server answers without reading the body, and an HTTP client that is
+    // still writing it would see a broken pipe instead of the answer.
+    for path in ["/api/v1/voices", "/inbox"] {
+        let req = format!(
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {bearer}\r\n\
+             Content-Type: application/json\r\nContent-Length: {len}\r\n\
+             Connection: close\r\n\r\n",
+            host = base.trim_start_matches("http://"),
+            len = 2 * 1024 * 1024
+        );
+        let (status, ctype, body) = raw_http(base, req.as_bytes()).await?;
+        assert_eq!(status, 413, "{path}: {body}");
+        assert!(ctype.starts_with("application/json"), "{path}: {ctype}");
+        let body: serde_json::Value = serde_json::from_str(body.trim())?;
+        assert_eq!(body["error"], "payload_too_large", "{path}");
+    }
+    for path in ["/api/v1/voices", "/inbox", "/users/alice/inbox"] {
+        let mut req = format!(
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {bearer}\r\n\
+             Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\
+             Connection: close\r\n\r\n",
+            host = base.trim_start_matches("http://")
+        )
+        .into_bytes();
+        let chunk = vec![b'a'; 64 * 1024];
+        for _ in 0..20 {
+            req.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            req.extend_from_slice(&chunk);
+            req.extend_from_slice(b"\r\n");
+        }
+        req.extend_from_slice(b"0\r\n\r\n");
+        let (status, ctype, body) = raw_http(base, &req).await?;
+        assert_eq!(status, 413, "{path}: {body}");
+        assert!(ctype.starts_with("application/json"), "{path}: {ctype}");
+        let body: serde_json::Value = serde_json::from_str(body.trim())?;
+        assert_eq!(body["error"], "payload_too_large", "{path}");
+    }
+
+    // 405, with the Allow header kept; the inboxes too.
+    let r = authed(Method::PUT, "/api/v1/me").send().await?;
+    assert_eq!(r.headers()["allow"], "GET,HEAD");
+    let b = expect_error(r, 405, "method_not_allowed").await?;
+    assert!(b["message"].as_str().unwrap().contains("GET"), "{b}");
+    for path in ["/inbox", "/users/alice/inbox"] {
+        let r = http.get(format!("{base}{path}")).send().await?;
+        expect_error(r, 405, "method_not_allowed").await?;
+    }
+
+    // 431: too many header lines, or too many bytes of them.
+    let mut many = authed(Method::GET, "/api/v1/me");
+    for i in 0..150 {
+        many = many.header(format!("x-extra-{i}"), "v");
+    }
+    expect_error(many.send().await?, 431, "headers_too_large").await?;
+    let r = authed(Method::GET, "/api/v1/me")
+        .header("x-large", "a".repeat(40 * 1024))
+        .send()
+        .await?;
+    expect_error(r, 431, "headers_too_large").await?;
+    let r = http
+        .post(format!("{base}/inbox"))
+        .header("x-large", "a".repeat(40 * 1024))
+        .send()
+        .await?;
+    expect_error(r, 431, "headers_too_large").await?;
+
+    // Unknown routes under /api, even for a browser; the inbox's own refusals.
+    for accept in ["application/json", "text/html"] {
+        for path in ["/api/v1/nothing", "/api/v2/me", "/api"] {
+            let r = http
+                .get(format!("{base}{path}"))
+                .header("accept", accept)
+                .send()
+                .await?;
+            expect_error(r, 404, "not_found")
+                .await
+                .map_err(|e| e.context(format!("{path} as {accept}")))?;
+        }
+    }
+    let r = http
+        .post(format!("{base}/inbox"))
+        .header("accept", "text/html")
+        .header("content-type", "application/activity+json")
+        .body("{}")
+        .send()
+        .await?;
+    assert!(r.status().is_client_error());
+    let ctype = r.headers()["content-type"].to_str()?.to_owned();
+    assert!(ctype.starts_with("application/json"), "{ctype}");
+    let body: serde_json::Value = r.json().await?;
+    assert!(
+        body["error"].is_string() && body["message"].is_string(),
+        "{body}"
+    );
+
+    // Browsers on pages keep the HTML error page, for the layers' refusals too.
+    let r = http
+        .put(format!("{base}/"))
+        .header("accept", "text/html")
+        .send()
+        .await?;
+    assert_eq!(r.status(), 405);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()?
+            .starts_with("text/html")
+    );
+    assert_eq!(r.headers()["allow"], "GET,HEAD");
     run.stop().await
 }

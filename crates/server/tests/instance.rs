@@ -136,6 +136,31 @@ async fn actor_documents_negotiate_json_and_html(t: TestDb) -> anyhow::Result<()
     let run = instance(&t).await?;
     member(&run, "alice").await?;
     let url = format!("{}/users/alice", run.base_url);
+    // Two profile fields: only the public one may appear in the public document.
+    let alice = enishi_db::actors::find_by_ap_id(&run.db, &url::Url::parse(&url)?)
+        .await?
+        .expect("alice");
+    let field = |name: &str, value: &str, audience| enishi_core::ProfileField {
+        name: name.into(),
+        value: value.into(),
+        audience,
+    };
+    enishi_db::profiles::update(
+        &run.db,
+        alice.id,
+        enishi_db::profiles::ProfileEdit {
+            fields: Some(vec![
+                field(
+                    "Site",
+                    "https://alice.example/<me>",
+                    enishi_core::Audience::Public,
+                ),
+                field("Phone", "555-0100", enishi_core::Audience::Friends),
+            ]),
+            ..Default::default()
+        },
+    )
+    .await?;
     for accept in [
         "application/activity+json",
         "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
@@ -172,7 +197,31 @@ async fn actor_documents_negotiate_json_and_html(t: TestDb) -> anyhow::Result<()
         // Terms of our own are defined inline, never through a remote context document.
         let ctx = person["@context"].as_array().unwrap();
         assert!(ctx.iter().any(|c| c.get("introductions").is_some()));
+        assert!(ctx.iter().any(|c| c.get("PropertyValue").is_some()));
+        // Mastodon's profile fields: the public one, its link clickable; nothing else.
+        assert_eq!(
+            person["attachment"],
+            serde_json::json!([{
+                "type": "PropertyValue",
+                "name": "Site",
+                "value": "<a href=\"https://alice.example/\" rel=\"nofollow noopener noreferrer\">\
+                          https://alice.example/</a>&lt;me&gt;"
+            }]),
+            "{person}"
+        );
+        assert!(!body.contains("555-0100"), "{body}");
+        assert!(
+            person["published"]
+                .as_str()
+                .is_some_and(|p| p.ends_with('Z'))
+        );
+        assert_eq!(person["featured"], format!("{url}/featured"));
     }
+    let (status, _, body) = get(&format!("{url}/featured"), "application/activity+json").await?;
+    assert_eq!(status, 200, "{body}");
+    let featured: Value = serde_json::from_str(&body)?;
+    assert_eq!(featured["type"], "OrderedCollection");
+    assert_eq!(featured["totalItems"], 0);
     let (status, ctype, body) = get(&url, "text/html,application/xhtml+xml,*/*;q=0.8").await?;
     assert_eq!(status, 200);
     assert!(ctype.starts_with("text/html"), "{ctype}");
@@ -283,7 +332,8 @@ async fn errors_are_json_for_clients_and_html_for_browsers(t: TestDb) -> anyhow:
     let (status, ctype, body) = get(&format!("{}/no/such/page", run.base_url), "text/html").await?;
     assert_eq!(status, 404);
     assert!(ctype.starts_with("text/html"), "{ctype}");
-    assert!(body.contains("<h1>404"), "{body}");
+    assert!(body.contains("<h1>Not found</h1>"), "{body}");
+    assert!(body.contains(r#"<html lang="en">"#), "{body}");
     // Security headers on every response.
     let resp = reqwest::get(format!("{}/", run.base_url)).await?;
     assert!(resp.headers().contains_key("content-security-policy"));

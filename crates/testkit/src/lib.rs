@@ -5,6 +5,8 @@
 //! PostgreSQL variants are reported as *ignored* by name — never silently counted as passed.
 
 pub mod api;
+pub mod markers;
+pub mod web;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use sea_orm::{ConnectionTrait, Database};

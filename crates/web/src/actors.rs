@@ -7,7 +7,7 @@ use crate::{AppError, AppState, pages};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use enishi_apub::context::default_context;
 use enishi_apub::convert::actor_to_wire;
@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{name}", get(member))
         .route("/users/{name}/outbox", get(outbox))
         .route("/users/{name}/followers", get(followers))
+        .route("/users/{name}/featured", get(featured))
         .route("/users/{name}/following", get(following))
         .route("/users/{name}/introductions", get(introductions))
         .route(
@@ -40,26 +41,29 @@ async fn member(
     State(state): State<AppState>,
     Path(name): Path<String>,
     headers: HeaderMap,
+    visit: pages::Visit,
 ) -> Result<Response, AppError> {
     let actor = member_or_404(&state, &name).await?;
-    // The document and the page are public: they carry only what the member shows everyone
-    // (a nickname or bio with a narrower audience is left out).
-    let public =
-        enishi_db::profiles::view(&state.db, &enishi_core::Viewer::ANONYMOUS, &actor).await?;
     if wants_activity_json(&headers) {
+        // The document is public: it carries only what the member shows everyone (a nickname
+        // or bio with a narrower audience is left out).
+        let public =
+            enishi_db::profiles::view(&state.db, &enishi_core::Viewer::ANONYMOUS, &actor).await?;
         return Ok(activity_json(&actor_to_wire(
             &public.actor,
+            &public.fields,
             &state.settings,
         )));
     }
-    Ok(pages::profile_page(&state, &public).into_response())
+    // Browsers get the profile page as the visitor may see it.
+    pages::profile::show(&state, &visit, &actor, None).await
 }
 
 async fn instance_actor(State(state): State<AppState>) -> Result<Response, AppError> {
     let actor = instance::find_instance_actor(&state.db)
         .await?
         .ok_or_else(|| AppError::internal("instance actor missing; start-up creates it"))?;
-    Ok(activity_json(&actor_to_wire(&actor, &state.settings)))
+    Ok(activity_json(&actor_to_wire(&actor, &[], &state.settings)))
 }
 
 /// An ordered collection with only its size, when that may be told.
@@ -84,6 +88,24 @@ async fn outbox(
     Ok(collection(format!("{}/outbox", actor.ap_id), Some(total)))
 }
 
+/// A member's pinned posts (Mastodon's `featured`), which Mastodon fetches for every account
+/// it learns of. Enishi has no pinning yet, so the collection is empty, but it exists: a
+/// missing one is an error on the reader's side.
+async fn featured(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, AppError> {
+    let actor = member_or_404(&state, &name).await?;
+    let mut doc = json!({
+        "id": format!("{}/featured", actor.ap_id),
+        "type": "OrderedCollection",
+        "totalItems": 0,
+        "orderedItems": [],
+    });
+    doc["@context"] = default_context();
+    Ok(activity_json(&doc))
+}
+
 /// A member's followers (= friends) or following, for a signed request (authorised fetch):
 /// listed when the signer may see the member's friends list, each person as far as the signer
 /// may see them; otherwise only the collection's id.
@@ -101,7 +123,7 @@ async fn people(
     );
     let settings = enishi_db::profiles::settings_of(&state.db, actor.id).await?;
     let viewer = signed.viewer();
-    let rel = enishi_db::relations::relation(&state.db, &viewer, actor.id).await?;
+    let rel = enishi_db::relations::relation(&state.db.conn, &viewer, actor.id).await?;
     if signer.is_local || !enishi_core::may_see(settings.friends_audience, viewer.kind, rel) {
         return Ok(collection(id, None));
     }

@@ -24,14 +24,16 @@ pub fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The HTTP face of an inbox refusal; the full reason is logged, a short one returned.
+/// The HTTP face of an inbox refusal; the full reason is logged, and the client gets
+/// [`InboxError::public_message`] (never what happened when we fetched something: a 401 says
+/// only "signature could not be verified").
 pub fn refusal(e: InboxError) -> AppError {
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
     if status.is_server_error() {
         return AppError::internal(e);
     }
     tracing::info!(status = status.as_u16(), reason = %e, "refused an inbound request");
-    AppError::new(status, e.code(), e.to_string())
+    AppError::new(status, e.code(), e.public_message())
 }
 
 async fn inbox(

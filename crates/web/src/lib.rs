@@ -5,6 +5,7 @@ pub mod actors;
 pub mod api;
 pub mod error;
 pub mod inbox;
+pub mod limits;
 pub mod metrics;
 pub mod negotiate;
 pub mod objects;
@@ -28,28 +29,46 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// The whole application router.
 pub fn router(state: AppState, federation: FederationConfig<FederationData>) -> Router {
     let wake = state.clone();
-    Router::new()
+    let outer = state.clone();
+    let routes = Router::new()
         .merge(wellknown::routes())
         .merge(actors::routes())
-        .merge(pages::routes())
+        .merge(pages::routes(state.clone()))
         .merge(inbox::routes())
         .merge(objects::routes())
         .merge(api::routes())
-        .route("/metrics", axum::routing::get(metrics::metrics))
+        .route("/metrics", axum::routing::get(metrics::metrics_with_token))
         .fallback(error::not_found_fallback)
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
             wake,
             wake_delivery_workers,
-        ))
-        .layer(axum::middleware::from_fn(error::render_errors_for_browsers))
+        ));
+    // The layers below wrap the whole router as one service (a layer on a router with routes
+    // wraps each route separately, inside axum's method dispatch): so they also see axum's own
+    // answers, such as a 405 with its `Allow` header.
+    Router::new()
+        .fallback_service(routes)
+        .layer(axum::middleware::from_fn(refuse_nul_in_url))
         .layer(FederationMiddleware::new(federation))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(error::limit_headers))
+        // Outside every layer that can refuse a request, so that all their refusals get the
+        // JSON error body (and, for browsers on pages, the HTML one).
+        .layer(axum::middleware::from_fn(error::json_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            outer.clone(),
+            error::render_errors_for_browsers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            outer,
+            pages::visit::browser_cookies,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
-                "default-src 'none'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                "default-src 'none'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             ),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -60,6 +79,32 @@ pub fn router(state: AppState, federation: FederationConfig<FederationData>) -> 
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+}
+
+/// Refuses a URL whose path or query carries an encoded NUL character (`%00`): no name, id or
+/// parameter contains one, and PostgreSQL could not even look it up.
+async fn refuse_nul_in_url(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let uri = request.uri();
+    let has_nul = |s: &str| s.to_ascii_lowercase().contains("%00");
+    if has_nul(uri.path()) || uri.query().is_some_and(has_nul) {
+        return AppError::bad_request(
+            "invalid_url",
+            "the URL contains a NUL character (%00), which no name or id has",
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
+
+/// A router serving only `GET /metrics`, without a token, for a separate listen address.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(metrics::metrics))
+        .with_state(state)
 }
 
 /// After a successful change, wakes this process's delivery workers: the change may have

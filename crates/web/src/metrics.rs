@@ -6,8 +6,32 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use std::fmt::Write as _;
 
+/// `/metrics` on the main address: only with the configured bearer token; without one set, or
+/// with a wrong one, it is not there (404).
+pub async fn metrics_with_token(
+    state: State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, AppError> {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let opens = match (&state.access.metrics_token, given) {
+        (Some(token), Some(given)) => {
+            use subtle::ConstantTimeEq;
+            bool::from(token.as_bytes().ct_eq(given.as_bytes()))
+        }
+        _ => false,
+    };
+    if !opens {
+        return Err(AppError::not_found("no such page"));
+    }
+    metrics(state).await
+}
+
 /// Renders the queue's gauges (from the database, so every process agrees) and this process's
-/// delivery counters.
+/// delivery counters and rate-limit counts.
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, AppError> {
     let q = enishi_db::outbox::status(&state.db).await?;
     let mut out = String::new();
@@ -41,6 +65,7 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, AppError
         );
     }
     out.push_str(&state.metrics.render());
+    out.push_str(&state.access.login.render());
     Ok((
         [(
             header::CONTENT_TYPE,

@@ -5,9 +5,9 @@ use crate::negotiate::{activity_json, wants_activity_json};
 use crate::signed::SignedFetch;
 use crate::{AppError, AppState, pages};
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use enishi_apub::context::default_context;
 use enishi_apub::federate::{comment_object, post_object};
@@ -72,40 +72,59 @@ async fn post(
     state: AppState,
     kind: PostKind,
     id: String,
-    headers: HeaderMap,
     signed: SignedFetch,
 ) -> Result<Response, AppError> {
-    let what = format!("{} {id:?}", kind.path().trim_end_matches('s'));
+    let what = format!("{} {id:?}", kind.as_str());
     let viewer = signed.viewer();
     let view = match posts::get_visible(&state.db, &viewer, kind, &id).await {
         Ok(v) if v.author.is_local => v,
         Ok(_) | Err(OpError::NotFound(_)) => return Err(hidden(&signed, what)),
         Err(e) => return Err(e.into()),
     };
+    let mut object = post_object(&view).ok_or_else(|| hidden(&signed, what))?;
+    object["@context"] = default_context();
+    Ok(activity_json(&object))
+}
+
+/// A post's id URL: ActivityStreams JSON for ActivityPub clients, the post's page for
+/// browsers. The page judges the logged-in member (not a signature), and a post they may not
+/// see is a plain 404 there.
+async fn post_or_page(
+    state: AppState,
+    kind: PostKind,
+    id: String,
+    headers: HeaderMap,
+    request: Request,
+) -> Result<Response, AppError> {
     if wants_activity_json(&headers) {
-        let mut object = post_object(&view).ok_or_else(|| hidden(&signed, what))?;
-        object["@context"] = default_context();
-        return Ok(activity_json(&object));
+        let (mut parts, _) = request.into_parts();
+        let signed = SignedFetch::from_request_parts(&mut parts, &state).await?;
+        return post(state, kind, id, signed).await;
     }
-    Ok(pages::post_page(&state, &view).into_response())
+    let (mut parts, _) = request.into_parts();
+    let visit = pages::Visit::from_request_parts(&mut parts, &state).await?;
+    let Query(after) = Query::<pages::posts::After>::from_request_parts(&mut parts, &state)
+        .await
+        .map_err(|e| AppError::bad_request("invalid_query", e.body_text()))?;
+    pages::posts::show(&state, &visit, kind, &id, &after).await
 }
 
 async fn diary(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    signed: SignedFetch,
+    request: Request,
 ) -> Result<Response, AppError> {
-    post(state, PostKind::Diary, id, headers, signed).await
+    post_or_page(state, PostKind::Diary, id, headers, request).await
 }
 
 async fn voice(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    signed: SignedFetch,
+    request: Request,
 ) -> Result<Response, AppError> {
-    post(state, PostKind::Voice, id, headers, signed).await
+    post_or_page(state, PostKind::Voice, id, headers, request).await
 }
 
 async fn comment(
@@ -148,7 +167,7 @@ async fn reactions_of(
     likes: bool,
 ) -> Result<Response, AppError> {
     signed.required()?;
-    let what = format!("{} {id:?}", kind.path().trim_end_matches('s'));
+    let what = format!("{} {id:?}", kind.as_str());
     let viewer = signed.viewer();
     let view = match posts::get_visible(&state.db, &viewer, kind, &id).await {
         Ok(v) if v.author.is_local => v,

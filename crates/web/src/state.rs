@@ -21,6 +21,19 @@ pub struct AppState {
     pub outbox_wake: Arc<Notify>,
     /// The inbox's context: verifying signatures and fetching remote actors and objects.
     pub inbox: InboxContext,
+    /// Who is believed about client addresses, rate limits, and the `/metrics` token.
+    pub access: Arc<Access>,
+}
+
+/// Access rules that hold for the whole process.
+#[derive(Default)]
+pub struct Access {
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The bearer token that opens `/metrics` on the main address (none: not served there).
+    pub metrics_token: Option<String>,
+    /// Login attempts per address and failed ones per account.
+    pub login: crate::limits::LoginLimits,
 }
 
 impl AppState {

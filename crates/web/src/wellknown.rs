@@ -12,6 +12,9 @@ use enishi_db::{accounts, instance, stats};
 use serde::Deserialize;
 use serde_json::json;
 
+/// The project's home, which NodeInfo names as the software's (not this instance's).
+pub const PROJECT_HOMEPAGE: &str = "https://enishi.social/";
+
 /// NodeInfo 2.1 schema URI, used as `rel` and in the content type profile.
 pub const NODEINFO_21_SCHEMA: &str = "http://nodeinfo.diaspora.software/ns/schema/2.1";
 
@@ -178,23 +181,25 @@ async fn nodeinfo_links(State(state): State<AppState>) -> Json<serde_json::Value
 async fn nodeinfo(State(state): State<AppState>) -> Result<Response, AppError> {
     let usage = stats::usage(&state.db).await?;
     let settings = &state.settings;
+    // The mode in force: an admin may have changed it at run time on the admin page.
+    let mode = enishi_db::instance::registration_mode(&state.db, settings.registration).await?;
     let body = json!({
         "version": "2.1",
         "software": {
             "name": "enishi",
             "version": env!("CARGO_PKG_VERSION"),
-            "homepage": settings.origin(),
+            "homepage": PROJECT_HOMEPAGE,
         },
         "protocols": ["activitypub"],
         "services": { "inbound": [], "outbound": [] },
-        "openRegistrations": settings.registration == RegistrationMode::Open,
+        "openRegistrations": mode == RegistrationMode::Open,
         "usage": {
             "users": { "total": usage.total_users },
             "localPosts": usage.local_posts,
         },
         "metadata": {
             "nodeName": settings.name,
-            "registration": settings.registration.as_str(),
+            "registration": mode.as_str(),
         },
     });
     Ok((

@@ -55,7 +55,7 @@ impl Accept {
         }
         let member = super::reject::our_follow_of(ctx, &self.object, actor).await?;
         social::follow_accepted(&ctx.db, &member, actor).await?;
-        super::learn_friends_later(ctx, &member, actor);
+        crate::friend_proof::learn_friends_later(&ctx.db, &ctx.fetcher, &member, actor);
         Ok(())
     }
 }

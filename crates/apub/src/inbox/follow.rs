@@ -40,7 +40,7 @@ impl Follow {
             social::follow_requested(&ctx.db, &ctx.settings, actor, &member, &self.id).await?;
         tracing::info!(follower = %actor.ap_id, member = %member.ap_id, ?outcome, "follow received");
         if outcome == social::FollowOutcome::Accepted {
-            super::learn_friends_later(ctx, &member, actor);
+            crate::friend_proof::learn_friends_later(&ctx.db, &ctx.fetcher, &member, actor);
         }
         Ok(())
     }

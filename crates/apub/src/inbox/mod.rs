@@ -62,7 +62,8 @@ pub enum InboxError {
     /// No signature (401).
     #[error("the request is not signed")]
     Unsigned,
-    /// The signature, its key, its date or the digest is wrong (401).
+    /// The signature, its key, its date or the digest is wrong, or the key could not be had
+    /// (401). The reason is logged; the client is told only [`SIGNATURE_NOT_VERIFIED`].
     #[error("{0}")]
     BadSignature(String),
     /// Signed by someone other than the activity's actor, or about objects of another server
@@ -72,6 +73,10 @@ pub enum InboxError {
     /// The body is not an activity we can read (400).
     #[error("{0}")]
     Invalid(String),
+    /// A document the activity names could not be fetched (400). The reason is logged; the
+    /// client is told only [`FETCH_FAILED`].
+    #[error("{0}")]
+    Fetch(String),
     /// The activity names something that does not exist here (404).
     #[error("{0}")]
     NotFound(String),
@@ -86,7 +91,7 @@ impl InboxError {
         match self {
             InboxError::Unsigned | InboxError::BadSignature(_) => 401,
             InboxError::Forbidden(_) => 403,
-            InboxError::Invalid(_) => 400,
+            InboxError::Invalid(_) | InboxError::Fetch(_) => 400,
             InboxError::NotFound(_) => 404,
             InboxError::Internal(_) => 500,
         }
@@ -98,12 +103,29 @@ impl InboxError {
             InboxError::Unsigned => "unsigned",
             InboxError::BadSignature(_) => "bad_signature",
             InboxError::Forbidden(_) => "forbidden",
-            InboxError::Invalid(_) => "invalid_activity",
+            InboxError::Invalid(_) | InboxError::Fetch(_) => "invalid_activity",
             InboxError::NotFound(_) => "not_found",
             InboxError::Internal(_) => "internal",
         }
     }
+
+    /// What the client is told: the whole reason, except for refusals whose reason would say
+    /// what happened when this server fetched something (a status, a timeout, a refused
+    /// connection…), which answer a fixed sentence.
+    pub fn public_message(&self) -> String {
+        match self {
+            InboxError::BadSignature(_) => SIGNATURE_NOT_VERIFIED.to_owned(),
+            InboxError::Fetch(_) => FETCH_FAILED.to_owned(),
+            other => other.to_string(),
+        }
+    }
 }
+
+/// The whole body of every 401 for a signature that does not verify, whatever the reason.
+pub const SIGNATURE_NOT_VERIFIED: &str = "signature could not be verified";
+
+/// The message of a 400 for a document that could not be fetched, whatever the reason.
+pub const FETCH_FAILED: &str = "a document the activity names could not be fetched";
 
 impl From<OpError> for InboxError {
     fn from(e: OpError) -> Self {
@@ -125,7 +147,10 @@ impl From<enishi_db::DbErr> for InboxError {
 
 impl From<FetchError> for InboxError {
     fn from(e: FetchError) -> Self {
-        InboxError::Invalid(e.to_string())
+        match e {
+            FetchError::Invalid(ApubError::Db(e)) => InboxError::Internal(e.to_string()),
+            other => InboxError::Fetch(other.to_string()),
+        }
     }
 }
 
@@ -355,6 +380,16 @@ pub async fn handle(
         .find(|(k, _)| k.eq_ignore_ascii_case(crate::sync::HEADER))
         .and_then(|(_, v)| crate::sync::SyncHeader::parse(v))
     {
+        // A changed digest means the sender's friend list changed as far as we can see: the
+        // proof of friends of friends that rests on it is learnt again.
+        if enishi_db::friend_proof::digest_changed(&ctx.db, actor.id, &header.digest).await?
+            && let Some(member) = enishi_db::inbound::social::local_followers_of(&ctx.db, actor.id)
+                .await?
+                .into_iter()
+                .next()
+        {
+            crate::friend_proof::learn_friends_later(&ctx.db, &ctx.fetcher, &member, &actor);
+        }
         // Repairing may fetch from the sender; the delivery need not wait for it.
         let ctx = ctx.clone();
         tokio::spawn(async move {
@@ -392,47 +427,4 @@ pub fn require_same_origin(actor: &Actor, url: &Url, what: &str) -> Result<(), I
             actor.ap_id
         )))
     }
-}
-
-/// Once `member` and remote `friend` are friends, learn `friend`'s friend list (their
-/// followers collection, fetched with the member's signature, which entitles them to see it)
-/// so that friends of friends elsewhere can be proven (DESIGN §3). Runs in the background:
-/// the delivery that made them friends need not wait.
-pub fn learn_friends_later(ctx: &InboxContext, member: &Actor, friend: &Actor) {
-    let (ctx, member, friend) = (ctx.clone(), member.clone(), friend.clone());
-    tokio::spawn(async move {
-        // Once now, and once more shortly: the other server may not have recorded the
-        // friendship yet (its Accept may still be on its way), and until it has, it rightly
-        // shows the member nothing.
-        for wait in [0, 5] {
-            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
-            if let Err(e) = learn_friends(&ctx, &member, &friend).await {
-                tracing::info!(friend = %friend.ap_id, error = %e, "could not learn a friend's friends");
-            }
-        }
-    });
-}
-
-async fn learn_friends(
-    ctx: &InboxContext,
-    member: &Actor,
-    friend: &Actor,
-) -> Result<(), InboxError> {
-    if !enishi_db::relations::are_friends(&ctx.db.conn, member.id, friend.id).await? {
-        return Ok(());
-    }
-    let Some(followers) = friend.followers.clone() else {
-        return Ok(());
-    };
-    let pem = enishi_db::actors::private_key_pem(&ctx.db, member.id)
-        .await?
-        .ok_or_else(|| InboxError::Internal(format!("{} has no key", member.ap_id)))?;
-    let signer = crate::signatures::Signer::from_pem(&pem, &member.public_key_id)
-        .map_err(|e| InboxError::Internal(e.to_string()))?;
-    let items = ctx
-        .fetcher
-        .collection_items(&followers, &signer, 20)
-        .await?;
-    enishi_db::inbound::social::witness_friends(&ctx.db, friend, &items).await?;
-    Ok(())
 }

@@ -1,7 +1,14 @@
-//! Reading a remote `Note` or `Article`: the shared half of Create, Update and Add.
+//! Reading a remote post: the shared half of Create, Update and Add.
+//!
+//! `Note`s are voice posts, `Article`s and titled `Note`s diaries (an Enishi diary is a `Note`
+//! marked `enishi:kind: diary`, Hubzilla titles its `Note`s, WordPress, Plume, WriteFreely and
+//! older Enishi send `Article`s). Any other object type a followed account creates (Lemmy's
+//! `Page`, PeerTube's `Video`, Mobilizon's `Event`, a `Question`…) is kept as what can be
+//! shown of it: its title, its text and a link to the original.
 
 use super::{InboxContext, InboxError, id_of, ids_of, type_of};
 use crate::convert::sanitize_html;
+use crate::wire::helpers::first_url;
 use chrono::{DateTime, Utc};
 use enishi_core::{Actor, ActorId, PostKind};
 use enishi_db::inbound::content::{RemoteComment, RemotePost};
@@ -16,13 +23,13 @@ const MAX_CONTENT_BYTES: usize = 100_000;
 pub struct RemoteNote {
     /// Its id.
     pub id: Url,
-    /// Article → diary; anything else → voice.
+    /// Titled → diary; anything else → voice.
     pub kind: PostKind,
     /// Its author.
     pub attributed_to: Url,
     /// What it answers.
     pub in_reply_to: Option<Url>,
-    /// An article's title.
+    /// A diary's title.
     pub title: Option<String>,
     /// Sanitised HTML.
     pub html: String,
@@ -44,25 +51,52 @@ pub fn is_public(url: &Url) -> bool {
     ) || url.as_str() == "https://www.w3.org/ns/activitystreams#Public"
 }
 
-/// Reads a Note or Article; other object types are refused.
+/// Whether a type names an actor rather than something written.
+pub(super) fn is_actor_type(kind: Option<&str>) -> bool {
+    matches!(
+        kind,
+        Some("Person" | "Service" | "Application" | "Group" | "Organization")
+    )
+}
+
+/// Types that are never posts: actors, collections and links.
+fn is_never_a_post(kind: &str) -> bool {
+    is_actor_type(Some(kind))
+        || matches!(
+            kind,
+            "Collection"
+                | "OrderedCollection"
+                | "CollectionPage"
+                | "OrderedCollectionPage"
+                | "Link"
+                | "Mention"
+                | "Tombstone"
+        )
+}
+
+/// Whether an object carries Enishi's diary marker, in its compact or expanded spelling.
+fn marked_diary(object: &Value) -> bool {
+    ["enishi:kind", "https://enishi.social/ns#kind"]
+        .iter()
+        .any(|k| object.get(*k).and_then(Value::as_str) == Some(crate::federate::DIARY_KIND))
+}
+
+/// Reads a post or comment of any object type that is not an actor or a collection.
 pub fn read(object: &Value) -> Result<RemoteNote, InboxError> {
-    let kind = match type_of(object) {
-        Some("Article") => PostKind::Diary,
-        Some("Note") => PostKind::Voice,
-        Some(other) => {
-            return Err(InboxError::Invalid(format!(
-                "objects of type {other} are not kept"
-            )));
-        }
-        None => return Err(InboxError::Invalid("the object has no type".into())),
-    };
+    let kind_name =
+        type_of(object).ok_or_else(|| InboxError::Invalid("the object has no type".into()))?;
+    if is_never_a_post(kind_name) {
+        return Err(InboxError::Invalid(format!(
+            "objects of type {kind_name} are not posts"
+        )));
+    }
     let id = object
         .get("id")
         .and_then(id_of)
         .ok_or_else(|| InboxError::Invalid("the object has no id".into()))?;
     let attributed_to = object
         .get("attributedTo")
-        .and_then(id_of)
+        .and_then(author_of)
         .ok_or_else(|| InboxError::Invalid(format!("{id} has no attributedTo")))?;
     let content = object
         .get("content")
@@ -71,7 +105,35 @@ pub fn read(object: &Value) -> Result<RemoteNote, InboxError> {
     if content.len() > MAX_CONTENT_BYTES {
         return Err(InboxError::Invalid(format!("{id} is longer than we keep")));
     }
-    let html = sanitize_html(content);
+    let title = object
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| crate::convert::cut_chars(t, 200));
+    let kind = match kind_name {
+        "Article" => PostKind::Diary,
+        "Note" if marked_diary(object) => PostKind::Diary,
+        // A titled Note with text is a Hubzilla post; a poll vote is a titled Note without any.
+        "Note" if title.is_some() && !content.trim().is_empty() => PostKind::Diary,
+        "Note" => PostKind::Voice,
+        _ if title.is_some() => PostKind::Diary,
+        _ => PostKind::Voice,
+    };
+    let mut html = sanitize_html(content);
+    if let Some(t) = title.as_deref().filter(|_| kind == PostKind::Diary) {
+        // Enishi (and Mastodon-minded servers) repeat the title as the first paragraph.
+        let heading = sanitize_html(&format!(
+            "<p><strong>{}</strong></p>",
+            enishi_core::render::escape(t)
+        ));
+        if let Some(rest) = html.strip_prefix(&heading) {
+            html = rest.trim_start().to_owned();
+        }
+    }
+    if !matches!(kind_name, "Note" | "Article") {
+        html.push_str(&shown_extras(object, kind_name, &id));
+    }
     let mut audience = ids_of(object.get("to"));
     // `to`/`cc` may be absent, a string or a list; `as:Public` is not a URL in every spelling.
     for field in ["to", "cc"] {
@@ -91,10 +153,7 @@ pub fn read(object: &Value) -> Result<RemoteNote, InboxError> {
         kind,
         attributed_to,
         in_reply_to: object.get("inReplyTo").and_then(id_of),
-        title: object
-            .get("name")
-            .and_then(Value::as_str)
-            .map(|t| t.chars().take(200).collect()),
+        title,
         text: html_to_text(&html),
         html,
         audience,
@@ -107,6 +166,70 @@ pub fn read(object: &Value) -> Result<RemoteNote, InboxError> {
         introduction_of: introduction_subject(object),
         id,
     })
+}
+
+/// The author of an object: `attributedTo` as a URL or object, or, where it is a list (Lemmy
+/// and PeerTube name the person and the group or channel), the first that is not a group.
+fn author_of(value: &Value) -> Option<Url> {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .find(|i| type_of(i).is_none_or(|t| t != "Group"))
+            .and_then(id_of),
+        other => id_of(other),
+    }
+}
+
+/// What a kind of object Enishi does not write shows besides its text: a poll's choices, an
+/// event's start, and a link to the original (as sanitised HTML).
+fn shown_extras(object: &Value, kind: &str, id: &Url) -> String {
+    let mut extra = String::new();
+    let esc = enishi_core::render::escape;
+    if kind == "Question" {
+        let choices: Vec<&str> = ["oneOf", "anyOf"]
+            .iter()
+            .filter_map(|k| object.get(*k).and_then(Value::as_array))
+            .flatten()
+            .filter_map(|c| c.get("name").and_then(Value::as_str))
+            .take(20)
+            .collect();
+        if !choices.is_empty() {
+            extra.push_str("<ul>");
+            for c in choices {
+                extra.push_str(&format!(
+                    "<li>{}</li>",
+                    esc(&crate::convert::cut_chars(c, 200))
+                ));
+            }
+            extra.push_str("</ul>");
+        }
+    }
+    if let Some(start) = object.get("startTime").and_then(Value::as_str) {
+        extra.push_str(&format!(
+            "<p>{}</p>",
+            esc(&crate::convert::cut_chars(start, 40))
+        ));
+    }
+    let link = object
+        .get("url")
+        .and_then(html_url)
+        .unwrap_or_else(|| id.clone());
+    let href = esc(link.as_str());
+    extra.push_str(&format!("<p><a href=\"{href}\">{href}</a></p>"));
+    sanitize_html(&extra)
+}
+
+/// The page of an object: among several `url`s (PeerTube lists its video files too), the
+/// one whose media type is HTML, else the first.
+fn html_url(value: &Value) -> Option<Url> {
+    if let Value::Array(items) = value
+        && let Some(page) = items
+            .iter()
+            .find(|i| i.get("mediaType").and_then(Value::as_str) == Some("text/html"))
+    {
+        return first_url(page);
+    }
+    first_url(value)
 }
 
 /// The subject of an introduction: `introductionOf`, or the owner of an introductions
@@ -227,6 +350,86 @@ mod tests {
             html_to_text("<p>a &amp; b</p><p>c<br>d &lt;x&gt;</p>"),
             "a & b\n\nc\nd <x>"
         );
+    }
+
+    fn note(extra: serde_json::Value) -> serde_json::Value {
+        let mut n = serde_json::json!({
+            "id": "https://a.example/n/1", "attributedTo": "https://a.example/u",
+            "to": "as:Public"
+        });
+        n.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        n
+    }
+
+    #[test]
+    fn an_enishi_diary_note_is_a_diary_with_its_title_once() {
+        let object = crate::federate::diary_content("A <day>", "**bold** & more");
+        let n = read(&note(serde_json::json!({
+            "type": "Note", "name": "A <day>", "content": object, "enishi:kind": "diary"
+        })))
+        .unwrap();
+        assert_eq!(n.kind, PostKind::Diary);
+        assert_eq!(n.title.as_deref(), Some("A <day>"));
+        assert_eq!(n.html, "<p><strong>bold</strong> &amp; more</p>\n");
+        assert_eq!(n.text, "bold & more");
+    }
+
+    #[test]
+    fn titled_notes_and_articles_are_diaries_poll_votes_are_not() {
+        let hubzilla = read(&note(serde_json::json!({
+            "type": "Note", "name": "Titled", "content": "<p>text</p>"
+        })))
+        .unwrap();
+        assert_eq!(
+            (hubzilla.kind, hubzilla.title.as_deref()),
+            (PostKind::Diary, Some("Titled"))
+        );
+        let article = read(&note(serde_json::json!({
+            "type": "Article", "name": "Old Enishi", "content": "<p>body</p>"
+        })))
+        .unwrap();
+        assert_eq!(article.kind, PostKind::Diary);
+        assert_eq!(article.html, "<p>body</p>");
+        let vote = read(&note(serde_json::json!({
+            "type": "Note", "name": "Yes", "inReplyTo": "https://b.example/q/1"
+        })))
+        .unwrap();
+        assert_eq!(vote.kind, PostKind::Voice);
+    }
+
+    #[test]
+    fn other_object_types_keep_what_can_be_shown() {
+        let page = read(&note(serde_json::json!({
+            "type": "Page", "name": "A link post", "content": "<p>see</p>",
+            "url": "https://a.example/post/1",
+            "attributedTo": [{"type": "Group", "id": "https://a.example/c/g"},
+                             {"type": "Person", "id": "https://a.example/u"}]
+        })))
+        .unwrap();
+        assert_eq!(page.kind, PostKind::Diary);
+        assert_eq!(page.attributed_to.as_str(), "https://a.example/u");
+        assert!(page.html.contains("<p>see</p>"), "{}", page.html);
+        assert!(
+            page.html.contains("href=\"https://a.example/post/1\""),
+            "{}",
+            page.html
+        );
+        let poll = read(&note(serde_json::json!({
+            "type": "Question", "content": "<p>Tea or coffee?</p>",
+            "oneOf": [{"type": "Note", "name": "Tea"}, {"type": "Note", "name": "<b>Coffee</b>"}]
+        })))
+        .unwrap();
+        assert_eq!(poll.kind, PostKind::Voice);
+        assert!(
+            poll.html
+                .contains("<ul><li>Tea</li><li>&lt;b&gt;Coffee&lt;/b&gt;</li></ul>"),
+            "{}",
+            poll.html
+        );
+        assert!(read(&note(serde_json::json!({"type": "Person"}))).is_err());
+        assert!(read(&note(serde_json::json!({"type": "OrderedCollection"}))).is_err());
     }
 
     #[test]

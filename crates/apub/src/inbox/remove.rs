@@ -10,6 +10,8 @@ use serde_json::Value;
 #[derive(Debug, Deserialize)]
 pub struct Remove {
     object: Value,
+    #[serde(default)]
+    target: Option<Value>,
 }
 
 impl Remove {
@@ -27,6 +29,19 @@ impl Remove {
 
     /// Marks our member's introduction of the actor hidden; anything else is ignored.
     pub async fn receive(self, ctx: &InboxContext, actor: &Actor) -> Result<(), InboxError> {
+        // Someone left the actor's friend list (their followers collection): what this
+        // instance knew of it proves that friendship no more.
+        let from_followers = self
+            .target
+            .as_ref()
+            .and_then(id_of)
+            .is_some_and(|t| actor.followers.as_ref() == Some(&t));
+        if from_followers {
+            if let Some(former) = id_of(&self.object) {
+                enishi_db::friend_proof::forget_friend(&ctx.db, actor.id, former.as_str()).await?;
+            }
+            return Ok(());
+        }
         if let Some(intro) = super::reject::our_introduction_of(ctx, &self.object, actor).await? {
             enishi_db::inbound::introductions::answered(
                 &ctx.db,

@@ -1,6 +1,6 @@
 //! `Update`: an actor's new profile or keys, or an edited post or comment.
 
-use super::note::read;
+use super::note::{is_actor_type, read};
 use super::{InboxContext, InboxError, id_of, type_of};
 use enishi_core::Actor;
 use enishi_db::inbound::content;
@@ -12,13 +12,6 @@ use serde_json::Value;
 pub struct Update {
     id: String,
     object: Value,
-}
-
-fn is_actor_type(kind: Option<&str>) -> bool {
-    matches!(
-        kind,
-        Some("Person" | "Service" | "Application" | "Group" | "Organization")
-    )
 }
 
 impl Update {

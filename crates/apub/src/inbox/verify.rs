@@ -2,8 +2,9 @@
 //! activity's actor.
 
 use super::{InboxContext, InboxError, id_of, parse_json};
+use crate::convert::same_origin;
 use crate::fetch::FetchError;
-use crate::signatures::{RequestParts, SignatureError, verify_request};
+use crate::signatures::{RequestParts, SignatureError, precheck_request, verify_request};
 use enishi_core::Actor;
 use serde_json::Value;
 use std::time::SystemTime;
@@ -41,22 +42,35 @@ fn signature_error(e: SignatureError) -> InboxError {
     }
 }
 
+fn key_error(key_id: &str, e: FetchError) -> InboxError {
+    match e {
+        FetchError::Invalid(crate::ApubError::Db(e)) => InboxError::Internal(e.to_string()),
+        other => InboxError::BadSignature(format!("cannot get key {key_id}: {other}")),
+    }
+}
+
 /// Verifies the request's signature against the key of `keyId`'s owner, refetching the
 /// owner once when a cached key fails (keys rotate, DESIGN §5). Returns the signer.
+///
+/// Everything that costs nothing comes first: the signature headers, the date window and the
+/// digest are checked before the key is looked up, and the key is fetched (within the
+/// fetcher's key fetch limits, through the outgoing-request policy) only if it is not known.
 pub async fn signer_of(ctx: &InboxContext, parts: &RequestParts<'_>) -> Result<Actor, InboxError> {
     let key_id = parts.key_id().map_err(signature_error)?;
-    if let Ok(url) = url::Url::parse(&key_id)
-        && ctx.is_blocked(&url)
-    {
+    let key_url = url::Url::parse(&key_id)
+        .map_err(|_| InboxError::BadSignature(format!("key id {key_id:?} is not a URL")))?;
+    if ctx.is_blocked(&key_url) {
         return Err(InboxError::Forbidden(format!(
             "{} is blocked by this instance",
-            url.host_str().unwrap_or_default()
+            key_url.host_str().unwrap_or_default()
         )));
     }
-    let (owner, pem) = ctx.fetcher.key_owner(&key_id).await.map_err(|e| match e {
-        FetchError::Invalid(e) => InboxError::BadSignature(format!("key {key_id}: {e}")),
-        other => InboxError::BadSignature(format!("cannot get key {key_id}: {other}")),
-    })?;
+    precheck_request(parts, SystemTime::now()).map_err(signature_error)?;
+    let (owner, pem) = ctx
+        .fetcher
+        .key_owner(&key_id)
+        .await
+        .map_err(|e| key_error(&key_id, e))?;
     if owner.is_local {
         return Err(InboxError::Forbidden(format!(
             "key {key_id} belongs to this instance"
@@ -65,19 +79,16 @@ pub async fn signer_of(ctx: &InboxContext, parts: &RequestParts<'_>) -> Result<A
     match verify_request(parts, &pem, SystemTime::now()) {
         Ok(_) => Ok(owner),
         Err(SignatureError::Mismatch) if crate::fetch::may_refetch_for_key(&owner) => {
-            let refetch_error = |e: FetchError| {
-                InboxError::BadSignature(format!("refetching {}: {e}", owner.ap_id))
-            };
             let fresh = ctx
                 .fetcher
-                .refetch_actor(&owner.ap_id)
+                .refetch_actor_for_key(&owner.ap_id)
                 .await
-                .map_err(refetch_error)?;
+                .map_err(|e| key_error(&key_id, e))?;
             let fresh_pem = ctx
                 .fetcher
                 .key_pem(&fresh, &key_id)
                 .await
-                .map_err(refetch_error)?;
+                .map_err(|e| key_error(&key_id, e))?;
             let Some(fresh_pem) = fresh_pem.filter(|p| *p != pem) else {
                 return Err(InboxError::BadSignature(
                     SignatureError::Mismatch.to_string(),
@@ -92,13 +103,17 @@ pub async fn signer_of(ctx: &InboxContext, parts: &RequestParts<'_>) -> Result<A
 
 /// Parses and authenticates a delivery: a valid signature by the activity's own actor, an id
 /// on the actor's server. Returns the activity and its actor.
+///
+/// What needs no network is checked before the key is looked up: the body is a JSON object
+/// naming an actor and an id on the actor's server, and the signature's `keyId` is on the
+/// actor's server too (a key elsewhere could never be the actor's, so it is never fetched).
 pub async fn authenticate(
     ctx: &InboxContext,
     request: &InboundRequest<'_>,
 ) -> Result<(Value, Actor), InboxError> {
     let parts = request.parts(ctx.settings.scheme.as_str());
     // Refuse unsigned requests before reading what they say.
-    parts.key_id().map_err(signature_error)?;
+    let key_id = parts.key_id().map_err(signature_error)?;
     let activity = parse_json(request.body).map_err(|e| InboxError::Invalid(e.to_string()))?;
     if !activity.is_object() {
         return Err(InboxError::Invalid("the body is not a JSON object".into()));
@@ -107,6 +122,21 @@ pub async fn authenticate(
         .get("actor")
         .and_then(id_of)
         .ok_or_else(|| InboxError::Invalid("the activity names no actor".into()))?;
+    let id = activity
+        .get("id")
+        .and_then(id_of)
+        .ok_or_else(|| InboxError::Invalid("the activity has no id".into()))?;
+    if !same_origin(&actor_id, &id) {
+        return Err(InboxError::Forbidden(format!(
+            "activity {id} is not on the server of {actor_id}"
+        )));
+    }
+    let key_on_actor_server = url::Url::parse(&key_id).is_ok_and(|k| same_origin(&k, &actor_id));
+    if !key_on_actor_server {
+        return Err(InboxError::BadSignature(format!(
+            "key {key_id:?} is not on the server of the activity's actor {actor_id}"
+        )));
+    }
     let signer = signer_of(ctx, &parts).await?;
     if signer.ap_id != actor_id {
         return Err(InboxError::Forbidden(format!(
@@ -114,10 +144,6 @@ pub async fn authenticate(
             signer.ap_id
         )));
     }
-    let id = activity
-        .get("id")
-        .and_then(id_of)
-        .ok_or_else(|| InboxError::Invalid("the activity has no id".into()))?;
     super::require_same_origin(&signer, &id, "activity")?;
     Ok((activity, signer))
 }

@@ -1,6 +1,7 @@
 //! The delivery loop.
 
 use super::Metrics;
+use crate::egress;
 use crate::signatures::Signer;
 use chrono::Utc;
 use enishi_core::ActorId;
@@ -56,7 +57,7 @@ impl Default for WorkerSettings {
 /// Claims, signs, sends and settles deliveries until told to stop.
 pub struct DeliveryWorker {
     db: Db,
-    client: reqwest::Client,
+    client: egress::Client,
     settings: WorkerSettings,
     metrics: Arc<Metrics>,
     wake: Arc<Notify>,
@@ -77,13 +78,15 @@ pub struct DeliveryWorker {
 enum Attempt {
     Status(u16, Option<Duration>),
     Failed(String),
+    /// The outgoing-request policy refused the inbox's address: not sent, and never will be.
+    Refused(String),
 }
 
 impl DeliveryWorker {
     /// A worker on `db`; `wake` lets request handlers announce new deliveries.
     pub fn new(
         db: Db,
-        client: reqwest::Client,
+        client: egress::Client,
         settings: WorkerSettings,
         metrics: Arc<Metrics>,
         wake: Arc<Notify>,
@@ -224,9 +227,11 @@ impl DeliveryWorker {
             Ok(s) => s,
             Err(e) => return Attempt::Failed(e.to_string()),
         };
-        let mut req = self
-            .client
-            .post(url)
+        let req = match self.client.post(&url) {
+            Ok(req) => req,
+            Err(refused) => return Attempt::Refused(refused.to_string()),
+        };
+        let mut req = req
             .timeout(self.settings.timeout)
             .header("User-Agent", &self.settings.user_agent)
             .header("Accept", "application/activity+json, application/ld+json");
@@ -248,7 +253,10 @@ impl DeliveryWorker {
                 Attempt::Status(resp.status().as_u16(), retry_after)
             }
             Err(e) if e.is_timeout() => Attempt::Failed("timed out".into()),
-            Err(e) => Attempt::Failed(format!("request failed: {e}")),
+            Err(e) => match egress::refusal(&e) {
+                Some(refused) => Attempt::Refused(refused.to_string()),
+                None => Attempt::Failed(format!("request failed: {e}")),
+            },
         }
     }
 
@@ -259,6 +267,7 @@ impl DeliveryWorker {
                 (Some(s), judge_status(s, retry_after), format!("HTTP {s}"))
             }
             Attempt::Failed(e) => (None, Verdict::Retry { not_before: None }, e),
+            Attempt::Refused(e) => (None, Verdict::Dead, e),
         };
         match verdict {
             Verdict::Delivered => {
@@ -277,13 +286,11 @@ impl DeliveryWorker {
             }
             Verdict::Dead => {
                 self.metrics.dead();
-                outbox::dead(
-                    &self.db,
-                    c.id,
-                    status,
-                    &format!("{error}: refused by the inbox"),
-                )
-                .await
+                let why = match status {
+                    Some(_) => format!("{error}: refused by the inbox"),
+                    None => error,
+                };
+                outbox::dead(&self.db, c.id, status, &why).await
             }
             Verdict::Retry { not_before } => {
                 let wait = policy

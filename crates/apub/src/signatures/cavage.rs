@@ -207,12 +207,11 @@ fn check_date(parts: &RequestParts<'_>, now: SystemTime) -> Result<(), Signature
     Ok(())
 }
 
-/// Verifies a draft-cavage signature (`rsa-sha256`, or `hs2019` with an RSA key) against
-/// `public_pem`: the signing string, the `Date` window and, for requests with a body, a signed
-/// `Digest` that matches it.
-pub(super) fn verify(
+/// The checks of a draft-cavage signature that need no key: a supported algorithm, every
+/// signed header present, the `Date` window (or `created`), and, for requests with a body, a
+/// signed `Digest` that matches it. Returns the parsed signature.
+pub(super) fn precheck(
     parts: &RequestParts<'_>,
-    public_pem: &str,
     now: SystemTime,
 ) -> Result<SignatureParams, SignatureError> {
     let value = parts.header("signature").ok_or(SignatureError::Unsigned)?;
@@ -224,18 +223,7 @@ pub(super) fn verify(
             "unsupported algorithm {alg}"
         )));
     }
-    let (_, der) = pem_der(public_pem)?;
-    let key = UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der);
-    let verifies = |target: &str| {
-        signing_string(parts, &params, target)
-            .is_ok_and(|s| key.verify(s.as_bytes(), &params.signature).is_ok())
-    };
-    // Mastodon accepts a (request-target) signed without the query string; so do we.
-    let without_query = parts.path_and_query.split_once('?').map(|(path, _)| path);
     signing_string(parts, &params, parts.path_and_query)?;
-    if !(verifies(parts.path_and_query) || without_query.is_some_and(verifies)) {
-        return Err(SignatureError::Mismatch);
-    }
     if params.headers.iter().any(|h| h == "date") || params.created.is_none() {
         check_date(parts, now)?;
     }
@@ -261,6 +249,28 @@ pub(super) fn verify(
                 "computed {computed}, given {given}"
             )));
         }
+    }
+    Ok(params)
+}
+
+/// Verifies a draft-cavage signature (`rsa-sha256`, or `hs2019` with an RSA key) against
+/// `public_pem`: [`precheck`], then the signing string.
+pub(super) fn verify(
+    parts: &RequestParts<'_>,
+    public_pem: &str,
+    now: SystemTime,
+) -> Result<SignatureParams, SignatureError> {
+    let params = precheck(parts, now)?;
+    let (_, der) = pem_der(public_pem)?;
+    let key = UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der);
+    let verifies = |target: &str| {
+        signing_string(parts, &params, target)
+            .is_ok_and(|s| key.verify(s.as_bytes(), &params.signature).is_ok())
+    };
+    // Mastodon accepts a (request-target) signed without the query string; so do we.
+    let without_query = parts.path_and_query.split_once('?').map(|(path, _)| path);
+    if !(verifies(parts.path_and_query) || without_query.is_some_and(verifies)) {
+        return Err(SignatureError::Mismatch);
     }
     Ok(params)
 }

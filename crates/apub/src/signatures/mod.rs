@@ -179,6 +179,18 @@ pub fn verify_request(
     }
 }
 
+/// Every check of [`verify_request`] that needs no key: the signature headers parse, the
+/// algorithm is supported, the signed headers are present, the date window holds and a body
+/// matches its signed digest. Run before the key is looked up, so that a request failing any
+/// of them costs neither a fetch nor a public-key operation.
+pub fn precheck_request(parts: &RequestParts<'_>, now: SystemTime) -> Result<(), SignatureError> {
+    match parts.signature_scheme() {
+        Some(SignatureScheme::Rfc9421) => rfc9421::precheck(parts, now).map(drop),
+        Some(SignatureScheme::Cavage) => cavage::precheck(parts, now).map(drop),
+        None => Err(SignatureError::Unsigned),
+    }
+}
+
 /// The tag and DER contents of a PEM block.
 fn pem_der(pem_text: &str) -> Result<(String, Vec<u8>), SignatureError> {
     let parsed = pem::parse(pem_text).map_err(|e| SignatureError::Key(e.to_string()))?;

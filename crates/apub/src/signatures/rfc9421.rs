@@ -282,13 +282,19 @@ fn check_content_digest(parts: &RequestParts<'_>, body: &[u8]) -> Result<(), Sig
     Ok(())
 }
 
-/// Verifies the request's RFC 9421 signature; see [`verify_request`](super::verify_request).
-/// Cheap checks come first, so a request that fails them costs no public-key operation.
-pub(super) fn verify(
+/// An RFC 9421 signature that passed [`precheck`].
+pub(super) struct Prechecked {
+    sel: Selected,
+    signature: Vec<u8>,
+    created: i64,
+}
+
+/// The checks of an RFC 9421 signature that need no key: its shape, the covered components,
+/// `created` and `expires`, and the `Content-Digest` of a body.
+pub(super) fn precheck(
     parts: &RequestParts<'_>,
-    public_pem: &str,
     now: SystemTime,
-) -> Result<SignatureParams, SignatureError> {
+) -> Result<Prechecked, SignatureError> {
     let sel = select(parts)?;
     let signatures = dictionary(parts, "Signature")?
         .ok_or_else(|| malformed("Signature-Input without Signature"))?;
@@ -325,6 +331,27 @@ pub(super) fn verify(
             ));
         }
     }
+    signature_base(parts, &sel)?;
+    Ok(Prechecked {
+        sel,
+        signature,
+        created,
+    })
+}
+
+/// Verifies the request's RFC 9421 signature; see [`verify_request`](super::verify_request).
+/// Cheap checks come first ([`precheck`]), so a request that fails them costs no public-key
+/// operation.
+pub(super) fn verify(
+    parts: &RequestParts<'_>,
+    public_pem: &str,
+    now: SystemTime,
+) -> Result<SignatureParams, SignatureError> {
+    let Prechecked {
+        sel,
+        signature,
+        created,
+    } = precheck(parts, now)?;
     let base = signature_base(parts, &sel)?;
     let key = VerifyingKey::from_pem(public_pem)?;
     if let Some(alg) = &sel.alg

@@ -21,7 +21,9 @@ pub struct ActorJson {
         serialize_with = "serialize_one_or_many"
     )]
     pub kind: Vec<String>,
-    /// Handle name.
+    /// Handle name. Some servers publish none (fediverse-pasture's conformance data has such
+    /// actors); the reader then falls back to the id's last path segment.
+    #[serde(default)]
     pub preferred_username: String,
     /// Display name (nickname).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -49,6 +51,13 @@ pub struct ActorJson {
     /// Enishi's introductions collection (`enishi:introductions`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub introductions: Option<Url>,
+    /// Who may see the member's friends list (`enishi:friendsAudience`): an Enishi audience
+    /// name, judged by the reader's server against what it knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub friends_audience: Option<String>,
+    /// Who may see the member's introductions (`enishi:introductionsAudience`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introductions_audience: Option<String>,
     /// Shared inbox and friends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoints: Option<Endpoints>,
@@ -63,6 +72,16 @@ pub struct ActorJson {
     /// Posts may be indexed for search.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub indexable: Option<bool>,
+    /// Profile fields as Mastodon's `PropertyValue`s (`name`, HTML `value`).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "lenient_list"
+    )]
+    pub attachment: Vec<Value>,
+    /// Pinned posts (Mastodon's `toot:featured`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub featured: Option<Value>,
     /// When the account was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<String>,
@@ -70,6 +89,15 @@ pub struct ActorJson {
     /// leniently, one at a time, by `convert::other_keys_from_wire`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assertion_method: Option<serde_json::Value>,
+}
+
+/// A list that may be given as one item, or be absent or null.
+fn lenient_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Array(items) => items,
+        Value::Null => Vec::new(),
+        one => vec![one],
+    })
 }
 
 /// `endpoints` of an actor.

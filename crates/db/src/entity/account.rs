@@ -20,6 +20,7 @@ pub struct Model {
     pub friends_audience: String,
     pub introductions_audience: String,
     pub footprints_enabled: bool,
+    pub language: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -29,6 +29,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub fetched_at: Option<DateTimeUtc>,
+    pub friends_audience: Option<String>,
+    pub introductions_audience: Option<String>,
+    pub followers_digest: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -70,32 +70,50 @@ async fn local_followers(
         .collect())
 }
 
-/// Stores a post from another server, or updates it when it is known. A non-public post is
-/// shown only to the local members it was addressed to, and to those who follow its author
-/// when it went to the author's followers (DESIGN §5); public posts are kept only when
-/// someone here follows the author or was addressed.
+/// Stores a post from another server, or updates it when it is known (DESIGN §5).
+///
+/// - Public: shown to everyone; kept only when someone here follows the author or was named
+///   (a copy already kept stays, updated, when the last follower here has left).
+/// - Sent to the author's followers: stored as `friends`, and shown to those who follow the
+///   author *now* (`Relation::follows`). Access follows the friendship as it stands, so an
+///   unfriend from either side ends it, and an `Update` that narrows a public post to
+///   followers narrows it here per reader.
+/// - Sent to named members only: stored as `private` with those members as recipients.
 pub async fn receive_post(db: &Db, new: RemotePost<'_>) -> OpResult<Received> {
     let txn = crate::begin_write(db).await?;
     let followers = local_followers(&txn, new.author.id).await?;
-    let mut recipients: Vec<ActorId> = new.addressed.to_vec();
-    if new.to_followers {
-        recipients.extend(followers.iter().copied());
-    }
-    recipients.sort_unstable();
-    recipients.dedup();
-    if recipients.is_empty() && (!new.public || followers.is_empty()) {
-        return Ok(Received::Ignored);
-    }
-    let audience = if new.public {
-        Audience::Public
-    } else {
-        // "Only the author" plus the recipients listed in post_recipient.
-        Audience::Private
-    };
+    let mut named: Vec<ActorId> = new.addressed.to_vec();
+    named.sort_unstable();
+    named.dedup();
+    let reaches_followers = (new.public || new.to_followers) && !followers.is_empty();
     let existing = post::Entity::find()
         .filter(post::Column::ApId.eq(new.ap_id.as_str()))
         .one(&txn)
         .await?;
+    if named.is_empty() && !reaches_followers {
+        match &existing {
+            Some(row) if row.author_id != new.author.id.0 => return Ok(Received::Ignored),
+            // Still public: the copy kept here stays, updated (members' comments hang off
+            // it, and anyone may read the original anyway); none is made for nobody.
+            Some(_) if new.public => {}
+            // Narrowed after the last follower here left: the copy kept of an earlier
+            // version must not outlive it.
+            Some(row) => {
+                post::Entity::delete_by_id(row.id).exec(&txn).await?;
+                txn.commit().await?;
+                return Ok(Received::Ignored);
+            }
+            None => return Ok(Received::Ignored),
+        }
+    }
+    let audience = if new.public {
+        Audience::Public
+    } else if new.to_followers {
+        Audience::Friends
+    } else {
+        Audience::Private
+    };
+    let recipients = named;
     let row = match existing {
         Some(row) if row.author_id != new.author.id.0 => return Ok(Received::Ignored),
         Some(row) => {
@@ -194,7 +212,7 @@ pub async fn parent_post(db: &Db, url: &Url) -> OpResult<Option<PostView>> {
 /// Whether remote `actor` may see `parent` (the audience rule, addressing included).
 pub async fn may_react(db: &Db, actor: &Actor, parent: &PostView) -> OpResult<bool> {
     let viewer = Viewer::remote(actor.id);
-    let mut rel = relations::relation(db, &viewer, parent.author.id).await?;
+    let mut rel = relations::relation(&db.conn, &viewer, parent.author.id).await?;
     rel.addressed = post_recipient::Entity::find_by_id((parent.post.id.0, actor.id.0))
         .one(&db.conn)
         .await?
@@ -216,7 +234,7 @@ pub async fn receive_comment(
         return Ok(Received::Ignored);
     };
     if parent.author.is_local && !may_react(db, new.author, &parent).await? {
-        refuse(db, &parent, new.author, activity_id).await?;
+        refuse(db, &parent, new.author, new.ap_id.as_str(), activity_id).await?;
         return Ok(Received::Refused);
     }
     if !vouched && !parent.author.is_local && !may_react(db, new.author, &parent).await? {
@@ -267,39 +285,36 @@ pub async fn receive_comment(
             row
         }
     };
-    if parent.author.is_local && parent.post.audience.leaves_instance() {
-        let comment = crate::reactions::comment_to_domain(row)?;
-        let others: Vec<Actor> = posts::remote_audience(db, &txn, &parent)
-            .await?
-            .0
-            .into_iter()
-            .filter(|a| a.id != new.author.id && a.domain != new.author.domain)
-            .collect();
-        federation::announce(
-            &txn,
-            db.herald(),
-            &parent.author,
-            parent.post.ap_id.as_str(),
-            Event::ForwardComment {
-                comment: &comment,
-                author: new.author,
-                parent: &parent,
-            },
-            &others,
-        )
-        .await?;
-    }
+    let comment = crate::reactions::comment_to_domain(row)?;
+    let event = Event::ForwardComment {
+        comment: &comment,
+        author: new.author,
+        parent: &parent,
+    };
+    crate::reactions::author_passes_on(db, &txn, &parent, event, Some(&new.author.domain)).await?;
     txn.commit().await?;
     Ok(Received::Stored)
 }
 
-async fn refuse(db: &Db, parent: &PostView, sender: &Actor, activity_id: &str) -> OpResult<()> {
+/// Queues the `Reject` of `activity_id`, which carried `object` (a reply or a like): once per
+/// object, however often its server retries the delivery or sends the object again.
+async fn refuse(
+    db: &Db,
+    parent: &PostView,
+    sender: &Actor,
+    object: &str,
+    activity_id: &str,
+) -> OpResult<()> {
+    let key = format!("refused:{object}");
     let txn = crate::begin_write(db).await?;
+    if crate::outbox::has_activity_about(&txn, &key).await? {
+        return Ok(());
+    }
     federation::announce(
         &txn,
         db.herald(),
         &parent.author,
-        activity_id,
+        &key,
         Event::RejectActivity {
             activity_id,
             actor: &parent.author,
@@ -328,7 +343,7 @@ pub async fn receive_like(
     }
     if !may_react(db, liker, &parent).await? {
         if parent.author.is_local {
-            refuse(db, &parent, liker, like_id).await?;
+            refuse(db, &parent, liker, like_id, like_id).await?;
             return Ok(Received::Refused);
         }
         return Ok(Received::Ignored);
@@ -396,16 +411,35 @@ pub async fn delete_object(db: &Db, actor: &Actor, ap_id: &Url) -> OpResult<bool
     if posts_gone > 0 {
         return Ok(true);
     }
-    let comments_gone = comment::Entity::delete_many()
+    let Some(row) = comment::Entity::find()
         .filter(comment::Column::ApId.eq(ap_id.as_str()))
-        .filter(Expr::cust(format!(
-            "(comment.author_id = {a} OR comment.post_id IN (SELECT id FROM post WHERE author_id = {a}))",
-            a = actor.id.0
-        )))
-        .exec(&db.conn)
+        .one(&db.conn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let Some(parent) = post::Entity::find_by_id(row.post_id).one(&db.conn).await? else {
+        return Ok(false);
+    };
+    if row.author_id != actor.id.0 && parent.author_id != actor.id.0 {
+        return Ok(false);
+    }
+    let parent = posts::view_of(db, posts::to_domain(parent)?).await?;
+    let txn = crate::begin_write(db).await?;
+    // A comment on one of our posts was passed on by its author here: the deletion goes the
+    // same way, to the post's other remote viewers.
+    let event = Event::DeleteComment {
+        ap_id,
+        actor: &parent.author,
+        parent: &parent,
+    };
+    crate::reactions::author_passes_on(db, &txn, &parent, event, Some(&actor.domain)).await?;
+    let gone = comment::Entity::delete_by_id(row.id)
+        .exec(&txn)
         .await?
         .rows_affected;
-    Ok(comments_gone > 0)
+    txn.commit().await?;
+    Ok(gone > 0)
 }
 
 /// A remote actor deleted their account: everything of theirs goes.

@@ -156,7 +156,7 @@ pub async fn find(
     else {
         return Ok(None);
     };
-    Ok(Some(view(db, to_domain(row)?).await?))
+    Ok(Some(view(&db.conn, to_domain(row)?).await?))
 }
 
 /// `actor` (its writer or subject) deleted the introduction `ap_id`.

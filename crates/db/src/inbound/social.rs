@@ -217,7 +217,9 @@ async fn end_one_direction(db: &Db, from: &Actor, to: &Actor) -> OpResult<bool> 
         .await?
         .rows_affected
         > 0;
-    end_friendship(&txn, from.id, to.id).await?;
+    if end_friendship(&txn, from.id, to.id).await? {
+        crate::friend_proof::tell_holders(db, &txn, from, to).await?;
+    }
     txn.commit().await?;
     Ok(existed)
 }
@@ -226,7 +228,9 @@ async fn end_one_direction(db: &Db, from: &Actor, to: &Actor) -> OpResult<bool> 
 /// so that the member's content stays out of their reach.
 pub async fn blocked(db: &Db, blocker: &Actor, member: &Actor, block_id: &str) -> OpResult<()> {
     let txn = crate::begin_write(db).await?;
-    sever(&txn, blocker.id, member.id).await?;
+    if sever(&txn, blocker.id, member.id).await? {
+        crate::friend_proof::tell_holders(db, &txn, blocker, member).await?;
+    }
     forget_reactions(&txn, blocker.id, member.id).await?;
     block::Entity::insert(block::ActiveModel {
         blocker_id: Set(blocker.id.0),

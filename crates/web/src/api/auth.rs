@@ -112,23 +112,28 @@ pub struct SessionOut {
     pub token: String,
 }
 
-/// Logs in and returns a new bearer token.
+/// Logs in and returns a new bearer token. Attempts are limited per client address and
+/// failed ones per account (429 with `Retry-After` while limited, whatever the password).
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "sessions", request_body = SessionIn,
-    responses((status = 201, body = SessionOut), (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = SessionOut), (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 pub async fn create_session(
     State(state): State<AppState>,
+    client: crate::limits::ClientAddr,
     body: crate::api::JsonBody<SessionIn>,
 ) -> Result<(StatusCode, Json<SessionOut>), AppError> {
     let input = body.0;
-    let member = accounts::authenticate(&state.db, &input.username, &input.password)
-        .await?
-        .ok_or_else(|| {
-            AppError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
-                "wrong username or password",
-            )
-        })?;
+    if let Err(limited) = state.access.login.admit(client.0, &input.username) {
+        return Err(AppError::too_many_requests(limited.wait()));
+    }
+    let Some(member) = accounts::authenticate(&state.db, &input.username, &input.password).await?
+    else {
+        state.access.login.failed(&input.username);
+        return Err(AppError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "wrong username or password",
+        ));
+    };
     let token = tokens::create(&state.db, member.account_id, "session").await?;
     Ok((StatusCode::CREATED, Json(SessionOut { token })))
 }

@@ -45,6 +45,40 @@ impl From<&Actor> for ActorRef {
     }
 }
 
+/// Who may see a post, as far as its reader can know. A post written here shows its audience;
+/// one from another server shows `friends` when it went to its author's followers (Mastodon's
+/// followers-only), `public` when public, and `direct` when it was sent to the people it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ShownAudience {
+    /// Everyone.
+    Public,
+    /// Every logged-in member of this instance.
+    Members,
+    /// Friends and friends of friends.
+    FriendsOfFriends,
+    /// Friends (for a post from another server: its author's followers).
+    Friends,
+    /// The author alone.
+    Private,
+    /// From another server: the author and the people it was sent to by name.
+    Direct,
+}
+
+impl ShownAudience {
+    /// What a reader of `v` is told about its audience.
+    pub fn of(v: &PostView) -> ShownAudience {
+        match v.post.audience {
+            Audience::Public => ShownAudience::Public,
+            Audience::Members => ShownAudience::Members,
+            Audience::FriendsOfFriends => ShownAudience::FriendsOfFriends,
+            Audience::Friends => ShownAudience::Friends,
+            Audience::Private if !v.author.is_local => ShownAudience::Direct,
+            Audience::Private => ShownAudience::Private,
+        }
+    }
+}
+
 /// A diary entry.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DiaryOut {
@@ -55,15 +89,17 @@ pub struct DiaryOut {
     /// Always `diary`.
     pub kind: PostKind,
     /// Who may see it.
-    pub audience: Audience,
+    pub audience: ShownAudience,
     /// The author's handle.
     pub author_handle: String,
     /// The author.
     pub author: ActorRef,
     /// Title.
     pub title: String,
-    /// Body (Markdown).
+    /// Body as written (Markdown; for a diary from another server, the text of its HTML).
     pub body: String,
+    /// Body as sanitised HTML, as the diary's page shows it.
+    pub body_html: String,
     /// Written at.
     pub created_at: DateTime<Utc>,
     /// Last edited at.
@@ -80,13 +116,15 @@ pub struct VoiceOut {
     /// Always `voice`.
     pub kind: PostKind,
     /// Who may see it.
-    pub audience: Audience,
+    pub audience: ShownAudience,
     /// The author's handle.
     pub author_handle: String,
     /// The author.
     pub author: ActorRef,
-    /// Text.
+    /// Text as written.
     pub text: String,
+    /// Text as sanitised HTML, its links clickable.
+    pub text_html: String,
     /// Written at.
     pub created_at: DateTime<Utc>,
     /// Last edited at.
@@ -105,15 +143,18 @@ pub enum PostOut {
 
 impl From<PostView> for DiaryOut {
     fn from(v: PostView) -> Self {
+        let audience = ShownAudience::of(&v);
+        let body_html = enishi_core::render::post_html(&v.post);
         DiaryOut {
             id: v.post.public_id,
             ap_id: v.post.ap_id.to_string(),
             kind: PostKind::Diary,
-            audience: v.post.audience,
+            audience,
             author_handle: v.author.api_handle(),
             author: (&v.author).into(),
             title: v.post.title.unwrap_or_default(),
             body: v.post.body,
+            body_html,
             created_at: v.post.created_at,
             updated_at: v.post.updated_at,
         }
@@ -122,14 +163,17 @@ impl From<PostView> for DiaryOut {
 
 impl From<PostView> for VoiceOut {
     fn from(v: PostView) -> Self {
+        let audience = ShownAudience::of(&v);
+        let text_html = enishi_core::render::post_html(&v.post);
         VoiceOut {
             id: v.post.public_id,
             ap_id: v.post.ap_id.to_string(),
             kind: PostKind::Voice,
-            audience: v.post.audience,
+            audience,
             author_handle: v.author.api_handle(),
             author: (&v.author).into(),
             text: v.post.body,
+            text_html,
             created_at: v.post.created_at,
             updated_at: v.post.updated_at,
         }
@@ -158,8 +202,10 @@ pub struct CommentOut {
     pub author_handle: String,
     /// The author.
     pub author: ActorRef,
-    /// Text.
+    /// Text as written.
     pub text: String,
+    /// Text as sanitised HTML, its links clickable.
+    pub text_html: String,
     /// Kind of the post commented on.
     pub post_kind: PostKind,
     /// Public id of the post commented on.
@@ -170,7 +216,9 @@ pub struct CommentOut {
 
 impl From<CommentView> for CommentOut {
     fn from(v: CommentView) -> Self {
+        let text_html = enishi_core::render::comment_html(&v.comment);
         CommentOut {
+            text_html,
             id: v.comment.public_id,
             ap_id: v.comment.ap_id.to_string(),
             audience: v.post_audience,
@@ -199,8 +247,10 @@ pub struct IntroductionOut {
     pub author: ActorRef,
     /// The subject's handle.
     pub subject_handle: String,
-    /// Text.
+    /// Text as written.
     pub text: String,
+    /// Text as sanitised HTML, its links clickable.
+    pub text_html: String,
     /// Hidden by the subject (then only writer and subject see it).
     pub hidden: bool,
     /// Written at.
@@ -219,6 +269,7 @@ impl IntroductionOut {
             author_handle: v.writer.api_handle(),
             author: (&v.writer).into(),
             subject_handle: v.subject.api_handle(),
+            text_html: enishi_core::render::plain_html(&v.introduction.body),
             text: v.introduction.body,
             hidden: v.introduction.state == enishi_core::IntroductionState::Hidden,
             created_at: v.introduction.created_at,

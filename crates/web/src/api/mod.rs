@@ -9,7 +9,7 @@ pub mod social;
 
 use crate::{AppError, AppState};
 use axum::Router;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -106,7 +106,49 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        match axum::Json::<T>::from_request(req, state).await {
+        if !is_json(req.headers()) {
+            return Err(AppError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as JSON with Content-Type: application/json",
+            ));
+        }
+        let bytes = match axum::body::Bytes::from_request(req, state).await {
+            Ok(b) => b,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(AppError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!(
+                        "the request body is larger than the limit of {} bytes",
+                        crate::MAX_BODY_BYTES
+                    ),
+                ));
+            }
+            Err(e) => return Err(AppError::bad_request("invalid_body", e.body_text())),
+        };
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+            // Every body is an object (serde would also take a struct as an array of its
+            // fields, which the document does not allow).
+            if !value.is_object() {
+                return Err(AppError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    "the body must be a JSON object",
+                ));
+            }
+            // No text anywhere may hold a NUL character (PostgreSQL cannot store one).
+            if let Some(path) = nul_at(&value, String::new()) {
+                let mut err = AppError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    format!("{path}: must not contain a NUL character"),
+                );
+                err.field = Some(path);
+                return Err(err);
+            }
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(v)) => Ok(JsonBody(v)),
             Err(JsonRejection::JsonDataError(e)) => {
                 let text = e.body_text();
@@ -121,13 +163,58 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
             Err(JsonRejection::JsonSyntaxError(e)) => {
                 Err(AppError::bad_request("invalid_json", e.body_text()))
             }
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the body as JSON with Content-Type: application/json",
-            )),
             Err(e) => Err(AppError::bad_request("invalid_body", e.body_text())),
         }
+    }
+}
+
+/// Whether the request says its body is JSON (`application/json` or `application/*+json`).
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Where in `value` a string (or an object key) holds a NUL character, as `a.b[2].c`.
+fn nul_at(value: &serde_json::Value, here: String) -> Option<String> {
+    use serde_json::Value;
+    let name = |here: &str| {
+        if here.is_empty() {
+            "body".to_owned()
+        } else {
+            here.to_owned()
+        }
+    };
+    match value {
+        Value::String(s) if s.contains('\0') => Some(name(&here)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_at(v, format!("{here}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let path = if here.is_empty() {
+                k.clone()
+            } else {
+                format!("{here}.{k}")
+            };
+            if k.contains('\0') {
+                Some(name(&here))
+            } else {
+                nul_at(v, path)
+            }
+        }),
+        _ => None,
     }
 }
 
@@ -150,6 +237,25 @@ fn field_of(message: &str) -> Option<String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c));
     is_path.then(|| path.to_owned())
+}
+
+/// Path parameters whose rejection (an id that is not a number, say) is a 400 `invalid_path`
+/// with the JSON error body.
+pub struct PathParam<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PathParam<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        // Nothing is named with a NUL character (and PostgreSQL could not even look it up).
+        if parts.uri.path().to_ascii_lowercase().contains("%00") {
+            return Err(AppError::not_found("no such page"));
+        }
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| PathParam(p.0))
+            .map_err(|e: PathRejection| AppError::bad_request("invalid_path", e.body_text()))
+    }
 }
 
 /// Query parameters whose rejection is a 400 naming the parameter.
@@ -179,24 +285,33 @@ pub async fn redact<'a>(
 
 /// `?cursor=…&limit=…` of list endpoints.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct PageParams {
-    /// The `next` value of the previous page.
+    /// The `next` value of the previous page (1 to 18 digits).
+    #[param(pattern = "^[0-9]{1,18}$")]
     pub cursor: Option<String>,
     /// Page size (1–100, default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
 }
 
 impl PageParams {
     /// The cursor as an id, and the page size.
     pub fn parse(&self) -> Result<(Option<i64>, u64), AppError> {
-        let cursor = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
+        let cursor = match self.cursor.as_deref() {
             None => None,
-            Some(c) => Some(c.parse::<i64>().map_err(|_| {
-                AppError::bad_request(
-                    "invalid_cursor",
-                    format!("cursor {c:?} is not one this API gave out"),
-                )
-            })?),
+            Some(c) => Some(
+                (!c.is_empty() && c.len() <= 18 && c.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| c.parse::<i64>().ok())
+                    .flatten()
+                    .ok_or_else(|| {
+                        AppError::bad_request(
+                            "invalid_cursor",
+                            format!("cursor {c:?} is not one this API gave out"),
+                        )
+                    })?,
+            ),
         };
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
@@ -231,9 +346,8 @@ pub async fn resolve_known(state: &AppState, handle: &str) -> Result<Actor, AppE
     let handle = handle.trim().trim_start_matches('@');
     let not_found = || AppError::not_found(enishi_core::unknown_account(handle));
     if handle.starts_with("https://") || handle.starts_with("http://") {
-        let url = url::Url::parse(handle).map_err(|_| {
-            AppError::bad_request("invalid_target", format!("{handle:?} is not a valid URL"))
-        })?;
+        // Something that is not a URL names no account.
+        let url = url::Url::parse(handle).map_err(|_| not_found())?;
         let actor = enishi_db::actors::find_by_ap_id(&state.db, &url)
             .await?
             .ok_or_else(not_found)?;
@@ -274,9 +388,8 @@ pub async fn resolve_or_fetch(state: &AppState, handle: &str) -> Result<Actor, A
         AppError::not_found(enishi_core::unknown_account(handle))
     };
     if handle.starts_with("https://") || handle.starts_with("http://") {
-        let url = url::Url::parse(handle).map_err(|_| {
-            AppError::bad_request("invalid_target", format!("{handle:?} is not a valid URL"))
-        })?;
+        let url = url::Url::parse(handle)
+            .map_err(|_| AppError::not_found(enishi_core::unknown_account(handle)))?;
         state.fetcher().actor(&url).await.map_err(unreachable)
     } else if handle.contains('@') {
         state.fetcher().webfinger(handle).await.map_err(unreachable)

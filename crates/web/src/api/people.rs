@@ -1,14 +1,12 @@
 //! Profiles, the caller's own account and settings, footprints and notifications.
 
 use super::auth::{Caller, CurrentMember};
-use super::dto::{
-    ActorRef, FieldDto, FootprintOut, MeOut, NotificationOut, Page, ProfileOut, SettingsOut,
-};
-use super::{JsonBody, PageParams, QueryParams, page, redact, resolve_known};
+use super::dto::{ActorRef, FootprintOut, MeOut, NotificationOut, Page, ProfileOut, SettingsOut};
+use super::{JsonBody, PageParams, PathParam, QueryParams, page, redact, resolve_known};
 use crate::error::ErrorBody;
 use crate::{AppError, AppState};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use enishi_core::Audience;
 use enishi_db::profiles::{ProfileEdit, SettingsEdit};
@@ -79,14 +77,68 @@ pub async fn update_settings(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileIn {
-    /// Nickname (≤50 characters).
+    /// Nickname; empty or white space clears it.
+    #[schema(max_length = 50)]
     pub nickname: Option<String>,
-    /// Bio as plain text (≤2,000 characters).
+    /// Bio as plain text; empty clears it.
+    #[schema(max_length = 2000)]
     pub bio: Option<String>,
-    /// Avatar image URL.
+    /// Avatar image URL: http or https, a host name (letters, digits and single hyphens; its
+    /// last label starts with a letter), an optional port, no white space. Empty clears it.
     pub avatar_url: Option<String>,
-    /// Extra fields (≤10), replacing the current ones.
-    pub fields: Option<Vec<FieldDto>>,
+    /// Extra fields, replacing the current ones.
+    #[schema(max_items = 10)]
+    pub fields: Option<Vec<FieldIn>>,
+}
+
+/// A profile field to set.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(
+    deny_unknown_fields,
+    try_from = "serde_json::Map<String, serde_json::Value>"
+)]
+pub struct FieldIn {
+    /// Label, not only white space.
+    #[schema(min_length = 1, max_length = 50)]
+    pub name: String,
+    /// Value.
+    #[schema(max_length = 500)]
+    pub value: String,
+    /// Who may see it.
+    pub audience: Audience,
+}
+
+/// [`FieldIn`] as read from JSON: only from an object (serde alone would also take an array of
+/// the three values, which the document does not allow).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FieldObject {
+    name: String,
+    value: String,
+    audience: Audience,
+}
+
+impl TryFrom<serde_json::Map<String, serde_json::Value>> for FieldIn {
+    type Error = serde_json::Error;
+
+    fn try_from(map: serde_json::Map<String, serde_json::Value>) -> Result<Self, Self::Error> {
+        let f: FieldObject = serde_json::from_value(serde_json::Value::Object(map))?;
+        Ok(FieldIn {
+            name: f.name,
+            value: f.value,
+            audience: f.audience,
+        })
+    }
+}
+
+impl From<FieldIn> for enishi_core::ProfileField {
+    fn from(f: FieldIn) -> Self {
+        enishi_core::ProfileField {
+            name: f.name,
+            value: f.value,
+            audience: f.audience,
+        }
+    }
 }
 
 /// Changes the caller's profile.
@@ -116,13 +168,13 @@ pub async fn update_profile(
 }
 
 /// A profile as the caller may see it. Viewing a member's profile leaves a footprint.
-#[utoipa::path(get, path = "/api/v1/users/{handle}", tag = "people",
+#[utoipa::path(get, path = "/api/v1/users/{handle}", tag = "people", security((), ("bearer" = [])),
     params(("handle" = String, Path, description = "`name` for members, `name@domain` for remote accounts")),
     responses((status = 200, body = ProfileOut), (status = 404, body = ErrorBody)))]
 pub async fn profile(
     State(state): State<AppState>,
     caller: Caller,
-    Path(handle): Path<String>,
+    PathParam(handle): PathParam<String>,
 ) -> Result<Json<ProfileOut>, AppError> {
     let owner = resolve_known(&state, &handle).await?;
     let viewer = caller.viewer();
@@ -146,11 +198,11 @@ pub async fn profile(
 pub async fn relationship(
     State(state): State<AppState>,
     me: CurrentMember,
-    Path(handle): Path<String>,
+    PathParam(handle): PathParam<String>,
 ) -> Result<Json<super::dto::RelationshipOut>, AppError> {
     let other = resolve_known(&state, &handle).await?;
     let viewer = me.viewer();
-    if enishi_db::relations::relation(&state.db, &viewer, other.id)
+    if enishi_db::relations::relation(&state.db.conn, &viewer, other.id)
         .await?
         .blocked
         && !enishi_db::relations::blocks(&state.db.conn, me.member.actor.id, other.id).await?
@@ -165,12 +217,12 @@ pub async fn relationship(
 }
 
 /// A member's friends, if the caller may see the list.
-#[utoipa::path(get, path = "/api/v1/users/{handle}/friends", tag = "people", params(("handle" = String, Path, description = "handle"), PageParams),
+#[utoipa::path(get, path = "/api/v1/users/{handle}/friends", tag = "people", security((), ("bearer" = [])), params(("handle" = String, Path, description = "handle"), PageParams),
     responses((status = 200, body = Page<ActorRef>), (status = 404, body = ErrorBody)))]
 pub async fn friends(
     State(state): State<AppState>,
     caller: Caller,
-    Path(handle): Path<String>,
+    PathParam(handle): PathParam<String>,
     QueryParams(params): QueryParams<PageParams>,
 ) -> Result<Json<Page<ActorRef>>, AppError> {
     let (cursor, limit) = params.parse()?;

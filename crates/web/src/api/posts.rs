@@ -4,11 +4,11 @@
 
 use super::auth::{Caller, CurrentMember};
 use super::dto::{ActorRef, CommentOut, DiaryOut, Page, PostOut, VoiceOut};
-use super::{JsonBody, PageParams, QueryParams, page, redact, resolve_known};
+use super::{JsonBody, PageParams, PathParam, QueryParams, page, redact, resolve_known};
 use crate::error::ErrorBody;
 use crate::{AppError, AppState};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use enishi_core::{Audience, PostKind, Viewer};
 use enishi_db::posts::{self, NewPost, PostEdit, PostView};
@@ -20,9 +20,11 @@ use utoipa::ToSchema;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DiaryIn {
-    /// Title (≤100 characters by default).
+    /// Title (≤100 characters by default), not only white space.
+    #[schema(min_length = 1)]
     pub title: String,
-    /// Body, Markdown (≤10,000 characters by default).
+    /// Body, Markdown (≤10,000 characters by default), not only white space.
+    #[schema(min_length = 1)]
     pub body: String,
     /// Who may see it; the member's default audience if omitted.
     pub audience: Option<Audience>,
@@ -33,8 +35,10 @@ pub struct DiaryIn {
 #[serde(deny_unknown_fields)]
 pub struct DiaryPatch {
     /// New title.
+    #[schema(min_length = 1)]
     pub title: Option<String>,
     /// New body.
+    #[schema(min_length = 1)]
     pub body: Option<String>,
     /// New audience.
     pub audience: Option<Audience>,
@@ -44,7 +48,8 @@ pub struct DiaryPatch {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VoiceIn {
-    /// Text (≤150 characters by default).
+    /// Text (≤150 characters by default), not only white space.
+    #[schema(min_length = 1)]
     pub text: String,
     /// Who may see it; the member's default audience if omitted.
     pub audience: Option<Audience>,
@@ -55,6 +60,7 @@ pub struct VoiceIn {
 #[serde(deny_unknown_fields)]
 pub struct VoicePatch {
     /// New text.
+    #[schema(min_length = 1)]
     pub text: Option<String>,
     /// New audience.
     pub audience: Option<Audience>,
@@ -64,13 +70,16 @@ pub struct VoicePatch {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentIn {
-    /// Text (≤1,000 characters by default).
+    /// Text (≤1,000 characters by default), not only white space.
+    #[schema(min_length = 1)]
     pub text: String,
 }
 
 // --- shared work -------------------------------------------------------------------------------
 
-async fn read(
+/// Reads a post as `viewer` may see it, nicknames redacted, leaving a footprint on a diary
+/// for a logged-in reader (the diary page reads through this too).
+pub(crate) async fn read(
     state: &AppState,
     viewer: &Viewer,
     kind: PostKind,
@@ -101,13 +110,24 @@ async fn by_member(
 ) -> Result<(Vec<PostView>, u64), AppError> {
     let (cursor, limit) = params.parse()?;
     let author = resolve_known(state, handle).await?;
-    let viewer = caller.viewer();
-    // A block hides the member entirely.
-    enishi_db::profiles::view(&state.db, &viewer, &author).await?;
-    let mut list =
-        posts::list_by_author(&state.db, &viewer, author.id, kind, cursor, limit).await?;
-    redact(state, &viewer, list.iter_mut().map(|v| &mut v.author)).await?;
+    let list = member_posts(state, &caller.viewer(), &author, kind, cursor, limit).await?;
     Ok((list, limit))
+}
+
+/// `author`'s posts of `kind` that `viewer` may see, newest first, nicknames redacted; a
+/// block hides the member entirely (404). The member's diary page lists through this too.
+pub(crate) async fn member_posts(
+    state: &AppState,
+    viewer: &Viewer,
+    author: &enishi_core::Actor,
+    kind: PostKind,
+    cursor: Option<i64>,
+    limit: u64,
+) -> Result<Vec<PostView>, AppError> {
+    enishi_db::profiles::view(&state.db, viewer, author).await?;
+    let mut list = posts::list_by_author(&state.db, viewer, author.id, kind, cursor, limit).await?;
+    redact(state, viewer, list.iter_mut().map(|v| &mut v.author)).await?;
+    Ok(list)
 }
 
 async fn comments(
@@ -172,12 +192,12 @@ pub async fn create_diary(
 }
 
 /// Reads a diary (leaves a footprint for a logged-in reader).
-#[utoipa::path(get, path = "/api/v1/diaries/{id}", tag = "diaries", params(("id" = String, Path, description = "public id")),
+#[utoipa::path(get, path = "/api/v1/diaries/{id}", tag = "diaries", security((), ("bearer" = [])), params(("id" = String, Path, description = "public id")),
     responses((status = 200, body = DiaryOut), (status = 404, body = ErrorBody)))]
 pub async fn get_diary(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<Json<DiaryOut>, AppError> {
     Ok(Json(
         read(&state, &caller.viewer(), PostKind::Diary, &id)
@@ -193,7 +213,7 @@ pub async fn get_diary(
 pub async fn edit_diary(
     State(state): State<AppState>,
     me: CurrentMember,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     JsonBody(input): JsonBody<DiaryPatch>,
 ) -> Result<Json<DiaryOut>, AppError> {
     let edit = PostEdit {
@@ -221,19 +241,19 @@ pub async fn edit_diary(
 pub async fn delete_diary(
     State(state): State<AppState>,
     me: CurrentMember,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<StatusCode, AppError> {
     posts::delete(&state.db, &me.viewer(), PostKind::Diary, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// A member's diaries that the caller may see, newest first.
-#[utoipa::path(get, path = "/api/v1/users/{handle}/diaries", tag = "diaries", params(("handle" = String, Path, description = "handle"), PageParams),
+#[utoipa::path(get, path = "/api/v1/users/{handle}/diaries", tag = "diaries", security((), ("bearer" = [])), params(("handle" = String, Path, description = "handle"), PageParams),
     responses((status = 200, body = Page<DiaryOut>), (status = 404, body = ErrorBody)))]
 pub async fn member_diaries(
     State(state): State<AppState>,
     caller: Caller,
-    Path(handle): Path<String>,
+    PathParam(handle): PathParam<String>,
     QueryParams(params): QueryParams<PageParams>,
 ) -> Result<Json<Page<DiaryOut>>, AppError> {
     let (list, limit) = by_member(&state, &caller, &handle, PostKind::Diary, &params).await?;
@@ -241,12 +261,12 @@ pub async fn member_diaries(
 }
 
 /// Comments on a diary.
-#[utoipa::path(get, path = "/api/v1/diaries/{id}/comments", tag = "comments", params(("id" = String, Path, description = "public id"), PageParams),
+#[utoipa::path(get, path = "/api/v1/diaries/{id}/comments", tag = "comments", security((), ("bearer" = [])), params(("id" = String, Path, description = "public id"), PageParams),
     responses((status = 200, body = Page<CommentOut>), (status = 404, body = ErrorBody)))]
 pub async fn diary_comments(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     QueryParams(params): QueryParams<PageParams>,
 ) -> Result<Json<Page<CommentOut>>, AppError> {
     comments(&state, &caller, PostKind::Diary, &id, &params).await
@@ -259,7 +279,7 @@ pub async fn diary_comments(
 pub async fn comment_diary(
     State(state): State<AppState>,
     me: CurrentMember,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     JsonBody(input): JsonBody<CommentIn>,
 ) -> Result<(StatusCode, Json<CommentOut>), AppError> {
     comment(&state, &me, PostKind::Diary, &id, &input.text).await
@@ -271,7 +291,7 @@ pub async fn comment_diary(
 pub async fn like_diary(
     State(state): State<AppState>,
     me: CurrentMember,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<StatusCode, AppError> {
     reactions::like(
         &state.db,
@@ -290,19 +310,19 @@ pub async fn like_diary(
 pub async fn unlike_diary(
     State(state): State<AppState>,
     me: CurrentMember,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<StatusCode, AppError> {
     reactions::unlike(&state.db, &me.viewer(), PostKind::Diary, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Who liked a diary.
-#[utoipa::path(get, path = "/api/v1/diaries/{id}/likes", tag = "likes", params(("id" = String, Path, description = "public id")),
+#[utoipa::path(get, path = "/api/v1/diaries/{id}/likes", tag = "likes", security((), ("bearer" = [])), params(("id" = String, Path, description = "public id")),
     responses((status = 200, body = Page<ActorRef>), (status = 404, body = ErrorBody)))]
 pub async fn diary_likes(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<Json<Page<ActorRef>>, AppError> {
     likes(&state, &caller, PostKind::Diary, &id).await
 }
@@ -328,12 +348,12 @@ pub async fn create_voice(
 }
 
 /// Reads a voice post.
-#[utoipa::path(get, path = "/api/v1/voices/{id}", tag = "voices", params(("id" = String, Path, description = "public id")),
+#[utoipa::path(get, path = "/api/v1/voices/{id}", tag = "voices", security((), ("bearer" = [])), params(("id" = String, Path, description = "public id")),
     responses((status = 200, body = VoiceOut), (status = 404, body = ErrorBody)))]
 pub async fn get_voice(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<Json<VoiceOut>, AppError> {
     Ok(Json(
         read(&state, &caller.viewer(), PostKind::Voice, &id)
@@ -349,7 +369,7 @@ pub async fn get_voice(
 pub async fn edit_voice(
     State(state): State<AppState>,
     me: CurrentMember,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     JsonBody(input): JsonBody<VoicePatch>,
 ) -> Result<Json<VoiceOut>, AppError> {
     let edit = PostEdit {
@@ -377,19 +397,19 @@ pub async fn edit_voice(
 pub async fn delete_voice(
     State(state): State<AppState>,
     me: CurrentMember,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<StatusCode, AppError> {
     posts::delete(&state.db, &me.viewer(), PostKind::Voice, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// A member's voice posts that the caller may see, newest first.
-#[utoipa::path(get, path = "/api/v1/users/{handle}/voices", tag = "voices", params(("handle" = String, Path, description = "handle"), PageParams),
+#[utoipa::path(get, path = "/api/v1/users/{handle}/voices", tag = "voices", security((), ("bearer" = [])), params(("handle" = String, Path, description = "handle"), PageParams),
     responses((status = 200, body = Page<VoiceOut>), (status = 404, body = ErrorBody)))]
 pub async fn member_voices(
     State(state): State<AppState>,
     caller: Caller,
-    Path(handle): Path<String>,
+    PathParam(handle): PathParam<String>,
     QueryParams(params): QueryParams<PageParams>,
 ) -> Result<Json<Page<VoiceOut>>, AppError> {
     let (list, limit) = by_member(&state, &caller, &handle, PostKind::Voice, &params).await?;
@@ -397,12 +417,12 @@ pub async fn member_voices(
 }
 
 /// Comments on a voice post.
-#[utoipa::path(get, path = "/api/v1/voices/{id}/comments", tag = "comments", params(("id" = String, Path, description = "public id"), PageParams),
+#[utoipa::path(get, path = "/api/v1/voices/{id}/comments", tag = "comments", security((), ("bearer" = [])), params(("id" = String, Path, description = "public id"), PageParams),
     responses((status = 200, body = Page<CommentOut>), (status = 404, body = ErrorBody)))]
 pub async fn voice_comments(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     QueryParams(params): QueryParams<PageParams>,
 ) -> Result<Json<Page<CommentOut>>, AppError> {
     comments(&state, &caller, PostKind::Voice, &id, &params).await
@@ -415,7 +435,7 @@ pub async fn voice_comments(
 pub async fn comment_voice(
     State(state): State<AppState>,
     me: CurrentMember,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     JsonBody(input): JsonBody<CommentIn>,
 ) -> Result<(StatusCode, Json<CommentOut>), AppError> {
     comment(&state, &me, PostKind::Voice, &id, &input.text).await
@@ -427,7 +447,7 @@ pub async fn comment_voice(
 pub async fn like_voice(
     State(state): State<AppState>,
     me: CurrentMember,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<StatusCode, AppError> {
     reactions::like(
         &state.db,
@@ -446,19 +466,19 @@ pub async fn like_voice(
 pub async fn unlike_voice(
     State(state): State<AppState>,
     me: CurrentMember,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<StatusCode, AppError> {
     reactions::unlike(&state.db, &me.viewer(), PostKind::Voice, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Who liked a voice post.
-#[utoipa::path(get, path = "/api/v1/voices/{id}/likes", tag = "likes", params(("id" = String, Path, description = "public id")),
+#[utoipa::path(get, path = "/api/v1/voices/{id}/likes", tag = "likes", security((), ("bearer" = [])), params(("id" = String, Path, description = "public id")),
     responses((status = 200, body = Page<ActorRef>), (status = 404, body = ErrorBody)))]
 pub async fn voice_likes(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<Json<Page<ActorRef>>, AppError> {
     likes(&state, &caller, PostKind::Voice, &id).await
 }
@@ -471,7 +491,7 @@ pub async fn voice_likes(
 pub async fn delete_comment(
     State(state): State<AppState>,
     me: CurrentMember,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<StatusCode, AppError> {
     reactions::delete_comment(&state.db, &me.viewer(), &id).await?;
     Ok(StatusCode::NO_CONTENT)

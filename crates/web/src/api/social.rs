@@ -2,11 +2,11 @@
 
 use super::auth::{Caller, CurrentMember};
 use super::dto::{ActorRef, FriendRequestOut, IntroductionOut, Page};
-use super::{JsonBody, QueryParams, redact, resolve_known, resolve_or_fetch};
+use super::{JsonBody, PathParam, QueryParams, redact, resolve_known, resolve_or_fetch};
 use crate::error::ErrorBody;
 use crate::{AppError, AppState};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use enishi_db::social::{self as ops, Direction, RequestOutcome};
 use enishi_db::{introductions, profiles};
@@ -19,7 +19,8 @@ use utoipa::ToSchema;
 pub struct FriendRequestIn {
     /// `name` (a member here), `name@domain`, or an actor URL.
     pub target: String,
-    /// A message to go with the request (≤500 characters).
+    /// A message to go with the request.
+    #[schema(max_length = 500)]
     pub message: Option<String>,
 }
 
@@ -64,11 +65,24 @@ pub async fn send_request(
     ))
 }
 
+/// Which friend requests to list.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestDirection {
+    /// Requests made to the caller.
+    Incoming,
+    /// Requests the caller made.
+    Outgoing,
+}
+
 /// `?direction=incoming|outgoing`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct DirectionParams {
     /// `incoming` (default) or `outgoing`.
-    pub direction: Option<String>,
+    #[param(inline)]
+    pub direction: Option<RequestDirection>,
 }
 
 /// Pending friend requests to or from the caller.
@@ -79,15 +93,9 @@ pub async fn list_requests(
     me: CurrentMember,
     QueryParams(params): QueryParams<DirectionParams>,
 ) -> Result<Json<Page<FriendRequestOut>>, AppError> {
-    let direction = match params.direction.as_deref().unwrap_or("incoming") {
-        "incoming" => Direction::Incoming,
-        "outgoing" => Direction::Outgoing,
-        other => {
-            return Err(AppError::bad_request(
-                "invalid_query",
-                format!("direction {other:?} must be incoming or outgoing"),
-            ));
-        }
+    let direction = match params.direction.unwrap_or(RequestDirection::Incoming) {
+        RequestDirection::Incoming => Direction::Incoming,
+        RequestDirection::Outgoing => Direction::Outgoing,
     };
     let mut list = ops::requests(&state.db, me.member.actor.id, direction).await?;
     redact(
@@ -105,25 +113,29 @@ pub async fn list_requests(
 /// Accepts a friend request made to the caller.
 #[utoipa::path(post, path = "/api/v1/friends/requests/{id}/accept", tag = "friends", security(("bearer" = [])),
     params(("id" = i64, Path, description = "request id")),
-    responses((status = 200, body = ActorRef), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ActorRef), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn accept_request(
     State(state): State<AppState>,
     me: CurrentMember,
-    Path(id): Path<i64>,
+    PathParam(id): PathParam<i64>,
 ) -> Result<Json<ActorRef>, AppError> {
     let mut friend = ops::accept_request(&state.db, &state.settings, &me.member.actor, id).await?;
     redact(&state, &me.viewer(), [&mut friend]).await?;
     Ok(Json((&friend).into()))
 }
 
-/// Declines a friend request made to the caller; the requester is not told.
+/// Declines a friend request made to the caller. A requester on this instance is not told: to
+/// them the request still looks pending, as on mixi. A requester on another server is sent a
+/// `Reject{Follow}`, because Mastodon and most servers keep a follow pending until they hear
+/// and would otherwise retry or show it as waiting for ever; their app may then show the
+/// request as declined.
 #[utoipa::path(post, path = "/api/v1/friends/requests/{id}/reject", tag = "friends", security(("bearer" = [])),
     params(("id" = i64, Path, description = "request id")),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn reject_request(
     State(state): State<AppState>,
     me: CurrentMember,
-    Path(id): Path<i64>,
+    PathParam(id): PathParam<i64>,
 ) -> Result<StatusCode, AppError> {
     ops::reject_request(&state.db, &me.member.actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -136,7 +148,7 @@ pub async fn reject_request(
 pub async fn unfriend(
     State(state): State<AppState>,
     me: CurrentMember,
-    Path(handle): Path<String>,
+    PathParam(handle): PathParam<String>,
 ) -> Result<StatusCode, AppError> {
     let other = resolve_known(&state, &handle).await?;
     ops::unfriend(&state.db, &me.member.actor, &other).await?;
@@ -153,7 +165,7 @@ pub struct BlockIn {
 
 /// Blocks someone: they can no longer see, reach or befriend the caller.
 #[utoipa::path(post, path = "/api/v1/blocks", tag = "blocks", security(("bearer" = [])), request_body = BlockIn,
-    responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn block(
     State(state): State<AppState>,
     me: CurrentMember,
@@ -186,7 +198,7 @@ pub async fn list_blocks(
 pub async fn unblock(
     State(state): State<AppState>,
     me: CurrentMember,
-    Path(handle): Path<String>,
+    PathParam(handle): PathParam<String>,
 ) -> Result<StatusCode, AppError> {
     let other = resolve_known(&state, &handle).await?;
     ops::unblock(&state.db, &me.member.actor, &other).await?;
@@ -197,7 +209,8 @@ pub async fn unblock(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntroductionIn {
-    /// Text (≤1,000 characters).
+    /// Text (≤1,000 characters by default), not only white space.
+    #[schema(min_length = 1)]
     pub text: String,
 }
 
@@ -219,7 +232,7 @@ async fn introduction_out(
 pub async fn write_introduction(
     State(state): State<AppState>,
     me: CurrentMember,
-    Path(handle): Path<String>,
+    PathParam(handle): PathParam<String>,
     JsonBody(input): JsonBody<IntroductionIn>,
 ) -> Result<(StatusCode, Json<IntroductionOut>), AppError> {
     let subject = resolve_known(&state, &handle).await?;
@@ -238,13 +251,13 @@ pub async fn write_introduction(
 }
 
 /// The introductions of a member that the caller may see.
-#[utoipa::path(get, path = "/api/v1/users/{handle}/introductions", tag = "introductions",
+#[utoipa::path(get, path = "/api/v1/users/{handle}/introductions", tag = "introductions", security((), ("bearer" = [])),
     params(("handle" = String, Path, description = "the subject")),
     responses((status = 200, body = Page<IntroductionOut>), (status = 404, body = ErrorBody)))]
 pub async fn introductions_of(
     State(state): State<AppState>,
     caller: Caller,
-    Path(handle): Path<String>,
+    PathParam(handle): PathParam<String>,
 ) -> Result<Json<Page<IntroductionOut>>, AppError> {
     let subject = resolve_known(&state, &handle).await?;
     let viewer = caller.viewer();
@@ -269,12 +282,12 @@ pub async fn introductions_of(
 }
 
 /// One introduction.
-#[utoipa::path(get, path = "/api/v1/introductions/{id}", tag = "introductions", params(("id" = String, Path, description = "public id")),
+#[utoipa::path(get, path = "/api/v1/introductions/{id}", tag = "introductions", security((), ("bearer" = [])), params(("id" = String, Path, description = "public id")),
     responses((status = 200, body = IntroductionOut), (status = 404, body = ErrorBody)))]
 pub async fn get_introduction(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<Json<IntroductionOut>, AppError> {
     let v = introductions::get_visible(&state.db, &caller.viewer(), &id).await?;
     Ok(Json(introduction_out(&state, &caller.viewer(), v).await?))
@@ -287,7 +300,7 @@ pub async fn get_introduction(
 pub async fn edit_introduction(
     State(state): State<AppState>,
     me: CurrentMember,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     JsonBody(input): JsonBody<IntroductionIn>,
 ) -> Result<Json<IntroductionOut>, AppError> {
     let v = introductions::edit(&state.db, &state.settings, &me.viewer(), &id, &input.text).await?;
@@ -301,7 +314,7 @@ pub async fn edit_introduction(
 pub async fn delete_introduction(
     State(state): State<AppState>,
     me: CurrentMember,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<StatusCode, AppError> {
     introductions::delete(&state.db, &me.viewer(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -314,7 +327,7 @@ pub async fn delete_introduction(
 pub async fn hide_introduction(
     State(state): State<AppState>,
     me: CurrentMember,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<Json<IntroductionOut>, AppError> {
     let v = introductions::set_hidden(&state.db, &me.viewer(), &id, true).await?;
     Ok(Json(introduction_out(&state, &me.viewer(), v).await?))
@@ -327,7 +340,7 @@ pub async fn hide_introduction(
 pub async fn show_introduction(
     State(state): State<AppState>,
     me: CurrentMember,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<Json<IntroductionOut>, AppError> {
     let v = introductions::set_hidden(&state.db, &me.viewer(), &id, false).await?;
     Ok(Json(introduction_out(&state, &me.viewer(), v).await?))

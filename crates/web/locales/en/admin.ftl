@@ -1,0 +1,84 @@
+# The admin pages: overview, federation health, registration, invites and members.
+
+admin-title = Administration
+admin-about = Run this community: who may join, who is a member, and how deliveries to other servers are going.
+admin-links-label = Admin pages
+admin-invites-link = Invite codes
+admin-members-link = Members
+
+admin-registration = Joining
+admin-registration-now = Joining now: { $what }
+admin-registration-field = Who may sign up
+admin-registration-open = Anyone (open)
+admin-registration-invite = With an invite code
+admin-registration-closed = Nobody (closed)
+admin-registration-save = Save
+admin-registration-invalid = Choose one of the ways to join.
+admin-registration-saved = Saved. The sign-up page and the server's public description follow the new setting.
+
+admin-federation = Deliveries to other servers
+admin-federation-about = Each server with deliveries waiting, retrying or given up on. Servers that fail again and again rest for a while before they are tried again.
+admin-queue-depth = Waiting deliveries: { $count }
+admin-queue-due = Due now: { $count }
+admin-queue-retrying = Retrying: { $count }
+admin-queue-dead = Given up: { $count }
+admin-queue-oldest = Oldest due delivery has waited { $seconds } s
+admin-federation-empty = Every delivery has been made. Nothing is waiting.
+admin-host = Server
+admin-host-state = State
+admin-host-pending = Waiting
+admin-host-retrying = Retrying
+admin-host-dead = Given up
+admin-host-oldest = Oldest due
+admin-host-action = Action
+admin-host-ok = OK
+admin-host-retrying-state = Retrying
+admin-host-resting = Resting
+admin-host-dead-state = Deliveries given up
+admin-host-next-probe = Next try { $date }
+admin-host-failures = { $count ->
+    [one] 1 failure in a row
+   *[other] { $count } failures in a row
+}
+admin-seconds = { $seconds } s
+admin-retried = { $count ->
+    [one] 1 delivery will be tried again.
+   *[other] { $count } deliveries will be tried again.
+}
+admin-retry = Try again
+
+admin-invites-title = Invite codes
+admin-invites-about = Give a code to someone you want to invite. Each code works for as many sign-ups as you allow, until it expires.
+admin-invite-create = New invite code
+admin-invite-max-uses = How many people may sign up with it
+admin-invite-expires = Valid for (days, empty for no limit)
+admin-invite-submit = Create code
+admin-invite-invalid = Uses must be a number from 1 to 1000, and days empty or from 1 to 365.
+admin-invites-empty = No invite codes yet. Create one above and hand it to the person you are inviting.
+admin-invite-code = Code
+admin-invite-uses = Used
+admin-invite-expiry = Expires
+admin-invite-made = Created
+admin-invite-never = Never
+admin-invite-expired = expired
+admin-invite-used-up = used up
+admin-invite-withdraw = Withdraw
+admin-invite-none = There is no such invite code.
+
+admin-members-title = Members
+admin-members-about = Suspended members cannot log in, and whatever they were logged in with is logged out at once.
+admin-member-name = Member
+admin-member-joined = Joined
+admin-member-role = Role
+admin-member-status = Status
+admin-member-action = Action
+admin-member-admin = Administrator
+admin-member-member = Member
+admin-member-active = Active
+admin-member-suspended = Suspended since { $date }
+admin-member-suspend = Suspend
+admin-member-unsuspend = Reinstate
+admin-member-you = you
+admin-member-not-self = You cannot suspend yourself.
+admin-member-none = There is no such member.
+admin-members-empty = No members yet.

@@ -1,0 +1,103 @@
+# The frame of every page, joining and leaving, errors and shared words. Other files in this
+# folder hold the messages of one group of pages each; every message exists in ja/ too.
+
+skip-to-content = Skip to content
+nav-label = Main menu
+nav-home = Home
+nav-write-diary = Write a diary
+nav-friends = Friends
+nav-notifications = Notifications
+nav-footprints = Footprints
+nav-profile = My profile
+nav-settings = Settings
+nav-admin = Admin
+nav-login = Log in
+nav-signup = Sign up
+nav-logout = Log out
+language = Language
+language-switch = Change
+footer-powered = Running on Enishi (縁): friendships, diaries and introductions, each with its own audience.
+notifications-unread = { $count ->
+    [one] 1 unread notification
+   *[other] { $count } unread notifications
+}
+
+front-title = Welcome
+front-about = A community on Enishi (縁): mutual friendships, diaries, voice posts and introductions, each with its own audience.
+front-joining-open = Anyone may join.
+front-joining-invite = Joining is by invitation from a member.
+front-joining-closed = New accounts are created by the administrator.
+
+field-username = Username
+field-password = Password
+field-invite = Invite code
+field-current-password = Current password
+field-new-password = New password
+field-audience = Who can see this
+
+login-title = Log in
+login-submit = Log in
+login-failed = Wrong username or password.
+login-no-account = No account yet?
+login-rate-limited = Too many attempts. Try again in { $seconds } seconds.
+
+signup-title = Sign up
+signup-submit = Create my account
+signup-username-hint = 1 to 30 characters: lower-case letters, digits and underscores.
+signup-password-hint = At least 8 characters.
+signup-invite-refused = This invite code cannot be used. Check it, or ask the member who gave it to you for a new one.
+signup-username-taken = Someone already has this username. Choose another.
+
+password-title = Change password
+password-submit = Change password
+password-changed = Your password has been changed. Your other sessions have been logged out.
+password-wrong = The current password is wrong.
+
+sessions-title = Where you are logged in
+sessions-about = Each browser you logged in with. End any you do not recognise.
+sessions-this = this browser
+sessions-unknown-browser = Unknown browser
+sessions-started = Logged in
+sessions-last-used = last used
+sessions-end = Log out there
+sessions-none = There is no such session.
+
+audience-public = Public
+audience-members = Members of this community
+audience-friends_of_friends = Friends of friends
+audience-friends = Friends
+audience-private = Only me
+audience-direct = Direct
+
+origin-remote = From { $server }
+pager-label = More
+pager-older = Older
+
+home-title = Hello, { $name }
+home-timeline = Your friends' latest
+home-empty = Nothing here yet. Find friends to see their diaries and voice posts here.
+home-empty-action = Find friends
+home-first-diary = Or write your first diary
+home-requests = { $count ->
+    [one] 1 friend request waiting
+   *[other] { $count } friend requests waiting
+}
+home-requests-answer = Answer
+home-footprints = Recent footprints
+home-footprints-all = All footprints
+footprints-empty = No visitors in the last 7 days.
+voice-composer-label = What are you up to?
+voice-post = Post
+
+error-400 = That request could not be understood
+error-401 = Please log in
+error-403 = Not allowed
+error-404 = Not found
+error-409 = That cannot be done now
+error-413 = Too large
+error-422 = Please check what you entered
+error-429 = Too many requests
+error-other = Something went wrong
+error-back-home = Back to the home page
+error-admins-only = Only administrators can see this page.
+error-language = That language is not available.

@@ -1,0 +1,122 @@
+//! Small pieces every page uses: the form token, audience labels, names with their origin,
+//! post bodies, times, empty states and "older" links.
+
+use super::Visit;
+use enishi_core::{Actor, Audience, Post};
+use maud::{Markup, PreEscaped, html};
+
+/// The hidden form token every state-changing form carries.
+pub fn csrf(visit: &Visit) -> Markup {
+    html! { input type="hidden" name="csrf" value=(visit.csrf); }
+}
+
+/// The message key naming an audience.
+pub fn audience_key(a: Audience) -> &'static str {
+    match a {
+        Audience::Public => "audience-public",
+        Audience::Members => "audience-members",
+        Audience::FriendsOfFriends => "audience-friends_of_friends",
+        Audience::Friends => "audience-friends",
+        Audience::Private => "audience-private",
+    }
+}
+
+fn audience_icon(a: Audience) -> &'static str {
+    match a {
+        Audience::Public => "🌐",
+        Audience::Members => "🏠",
+        Audience::FriendsOfFriends => "👥",
+        Audience::Friends => "🤝",
+        Audience::Private => "🔒",
+    }
+}
+
+/// An audience as an icon plus a text label (never the icon alone). A post from another
+/// server addressed to named people only is labelled "direct", not "only me".
+pub fn audience(visit: &Visit, a: Audience, direct: bool) -> Markup {
+    let (icon, label) = if direct {
+        ("✉️", visit.t("audience-direct"))
+    } else {
+        (audience_icon(a), visit.t(audience_key(a)))
+    };
+    html! {
+        span.audience {
+            span aria-hidden="true" { (icon) }
+            " " (label)
+        }
+    }
+}
+
+/// An `<select name=audience>` with every audience, `selected` chosen.
+pub fn audience_select(visit: &Visit, id: &str, name: &str, selected: Audience) -> Markup {
+    html! {
+        select id=(id) name=(name) {
+            @for a in Audience::ALL {
+                option value=(a.as_str()) selected[a == selected] {
+                    (audience_icon(a)) " " (visit.t(audience_key(a)))
+                }
+            }
+        }
+    }
+}
+
+/// The name to show for an actor: nickname (already redacted where not visible) or username.
+pub fn name_of(actor: &Actor) -> &str {
+    actor
+        .display_name
+        .as_deref()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or(&actor.username)
+}
+
+/// The page of an actor on this instance (members and known remote actors alike).
+pub fn profile_href(actor: &Actor) -> String {
+    if actor.is_local {
+        format!("/users/{}", actor.username)
+    } else {
+        format!("/@{}", actor.handle())
+    }
+}
+
+/// A linked name with the handle; remote actors show their server as their origin.
+pub fn actor_link(actor: &Actor) -> Markup {
+    html! {
+        a href=(profile_href(actor)) { (name_of(actor)) }
+        " "
+        span.handle { "@" (actor.handle()) }
+    }
+}
+
+/// A post's body: local diaries rendered from Markdown, local voice posts from text, both
+/// sanitised; remote ones were sanitised when they arrived.
+pub fn post_body(post: &Post) -> Markup {
+    PreEscaped(enishi_core::render::post_html(post))
+}
+
+/// A time as the pages show it (UTC, to the minute), in a `<time>` element.
+pub fn time(t: chrono::DateTime<chrono::Utc>) -> Markup {
+    html! { time datetime=(t.to_rfc3339()) { (t.format("%Y-%m-%d %H:%M")) } }
+}
+
+/// An empty state that tells a member what to do next.
+pub fn empty(text: &str, action: Option<(&str, String)>) -> Markup {
+    html! {
+        div.empty {
+            p { (text) }
+            @if let Some((href, label)) = action {
+                a.button href=(href) { (label) }
+            }
+        }
+    }
+}
+
+/// A link to the next (older) page of a list, when there may be one.
+pub fn older(visit: &Visit, base: &str, next: Option<i64>) -> Markup {
+    html! {
+        @if let Some(cursor) = next {
+            nav.pager aria-label=(visit.t("pager-label")) {
+                a href=(format!("{base}{}before={cursor}", if base.contains('?') { "&" } else { "?" })) { (visit.t("pager-older")) " →" }
+            }
+        }
+    }
+}
