@@ -46,6 +46,44 @@ async fn post_signed(
     Ok((status, resp.json().await.unwrap_or(Value::Null)))
 }
 
+/// Sends only the signed headers of a POST of `body` (its length announced, the body never
+/// written) over a plain socket, and returns the status. A body the server refuses by its
+/// announced length is answered before it is read, and a client still writing it would see a
+/// broken pipe instead of the answer.
+async fn post_signed_headers_only(
+    signer: &Signer,
+    inbox: &str,
+    body: &[u8],
+    date: SystemTime,
+) -> anyhow::Result<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let url = Url::parse(inbox)?;
+    let host = format!(
+        "{}:{}",
+        url.host_str().unwrap_or_default(),
+        url.port_or_known_default().unwrap_or(80)
+    );
+    let mut head = format!("POST {} HTTP/1.1\r\nHost: {host}\r\n", url.path());
+    for (k, v) in &signer.sign_post(&url, body, date)?.headers {
+        if !k.eq_ignore_ascii_case("host") {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+    }
+    head.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    ));
+    let mut stream = tokio::net::TcpStream::connect(&host).await?;
+    stream.write_all(head.as_bytes()).await?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await?;
+    let text = String::from_utf8_lossy(&answer);
+    text.split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no status line in {text:?}"))
+}
+
 fn follow(from: &Member, to: &Member, id: &str) -> Value {
     json!({
         "@context": "https://www.w3.org/ns/activitystreams",
@@ -146,7 +184,7 @@ async fn the_inbox_refuses_what_it_cannot_trust_and_stores_nothing(
 
     let mut huge = follow(&bob, &alice, &id("huge"));
     huge["padding"] = json!("x".repeat(1024 * 1024 + 10));
-    let (s, _) = post_signed(Some(&bob.signer), &inbox, &body(&huge), now, None).await?;
+    let s = post_signed_headers_only(&bob.signer, &inbox, &body(&huge), now).await?;
     anyhow::ensure!(s == 413, "body over 1 MiB: {s}");
 
     let mut deep = json!("bottom");
