@@ -12,6 +12,7 @@ mod m20261128_000006_actor_keys;
 mod m20261203_000007_section_audiences;
 mod m20261203_000008_browser_sessions;
 mod m20261203_000009_federation_reach;
+mod m20261203_000010_mentions;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000007_section_audiences::Migration),
             Box::new(m20261203_000008_browser_sessions::Migration),
             Box::new(m20261203_000009_federation_reach::Migration),
+            Box::new(m20261203_000010_mentions::Migration),
         ]
     }
 }

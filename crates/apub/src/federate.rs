@@ -1,7 +1,8 @@
 //! Activities that announce local changes to other servers (DESIGN §4): built here, queued by
 //! the database layer in the same transaction as the change.
 
-use enishi_core::render::{comment_html, diary_html, escape, plain_html};
+use enishi_core::mention::Tag;
+use enishi_core::render::{comment_html, diary_html, escape, hashtag_url, plain_html, post_html};
 use enishi_core::{Actor, Audience, Comment, PostKind};
 use enishi_db::posts::PostView;
 use serde_json::{Value, json};
@@ -58,7 +59,7 @@ pub fn post_object(view: &PostView) -> Option<Value> {
         "id": post.ap_id.as_str(),
         "type": "Note",
         "attributedTo": author,
-        "content": plain_html(&post.body),
+        "content": post_html(post),
         "url": post.ap_id.as_str(),
         "published": post.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "to": to,
@@ -70,9 +71,19 @@ pub fn post_object(view: &PostView) -> Option<Value> {
     if post.kind == PostKind::Diary {
         let title = post.title.as_deref().unwrap_or_default();
         object["name"] = json!(title);
-        object["content"] = json!(diary_content(title, &post.body));
+        object["content"] = json!(titled(title, &post_html(post)));
         object["source"] = json!({ "content": post.body, "mediaType": "text/markdown" });
         object["enishi:kind"] = json!(DIARY_KIND);
+    }
+    let tags = wire_tags(&post.tags, &post.ap_id);
+    if !tags.is_empty() {
+        // Those named are told, as Mastodon does: by `cc` as well as the tag.
+        for t in tags.iter().filter(|t| t["type"] == "Mention") {
+            if let Some(cc) = object["cc"].as_array_mut() {
+                cc.push(t["href"].clone());
+            }
+        }
+        object["tag"] = json!(tags);
     }
     if post.updated_at > post.created_at {
         object["updated"] = json!(
@@ -83,13 +94,31 @@ pub fn post_object(view: &PostView) -> Option<Value> {
     Some(object)
 }
 
+/// The `tag` array of a post or comment (`object` is its id, whose origin is the instance's
+/// and so where the hashtag pages are).
+fn wire_tags(tags: &[Tag], object: &url::Url) -> Vec<Value> {
+    tags.iter()
+        .map(|t| match t {
+            Tag::Mention { href, name } => {
+                json!({ "type": "Mention", "href": href.as_str(), "name": name })
+            }
+            Tag::Hashtag { name } => json!({
+                "type": "Hashtag",
+                "href": hashtag_url(object, name).as_str(),
+                "name": format!("#{name}"),
+            }),
+        })
+        .collect()
+}
+
 /// A diary's `content`: its title as the first paragraph, then its rendered body.
 pub fn diary_content(title: &str, markdown: &str) -> String {
-    format!(
-        "<p><strong>{}</strong></p>{}",
-        escape(title),
-        diary_html(markdown)
-    )
+    titled(title, &diary_html(markdown))
+}
+
+/// A title as a first paragraph before `html`.
+fn titled(title: &str, html: &str) -> String {
+    format!("<p><strong>{}</strong></p>{html}", escape(title))
 }
 
 /// The followers collection of an actor (for members: their friends).
@@ -117,6 +146,20 @@ pub fn comment_object(comment: &Comment, author: &Actor, parent: &PostView) -> O
     }
     to.retain(|t| !t.is_empty());
     let content = comment_html(comment);
+    let parent_author = parent.author.ap_id.as_str();
+    let mut tag = vec![json!({ "type": "Mention", "href": parent_author })];
+    tag.extend(
+        wire_tags(&comment.tags, &comment.ap_id)
+            .into_iter()
+            .filter(|t| t["href"] != parent_author),
+    );
+    for t in tag.iter().skip(1).filter(|t| t["type"] == "Mention") {
+        if let Some(href) = t["href"].as_str()
+            && !to.iter().chain(&cc).any(|a| a == href)
+        {
+            cc.push(href.to_owned());
+        }
+    }
     Some(json!({
         "id": comment.ap_id.as_str(),
         "type": "Note",
@@ -126,7 +169,7 @@ pub fn comment_object(comment: &Comment, author: &Actor, parent: &PostView) -> O
         "published": comment.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "to": to,
         "cc": cc,
-        "tag": [{ "type": "Mention", "href": parent.author.ap_id.as_str() }],
+        "tag": tag,
     }))
 }
 

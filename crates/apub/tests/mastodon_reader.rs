@@ -124,6 +124,7 @@ fn post(kind: PostKind, audience: Audience, title: Option<&str>, body: &str) -> 
             title: title.map(str::to_owned),
             body: body.to_owned(),
             content_html: None,
+            tags: vec![],
             audience,
             created_at: at,
             updated_at: at,
@@ -210,6 +211,7 @@ fn voice_posts_comments_and_introductions_reach_mastodon_readers_whole() {
             author: ActorId(2),
             body: "Nice **diary** & <more>".into(),
             content_html: None,
+            tags: vec![],
             created_at: Utc::now(),
         };
         let parent = post(PostKind::Diary, audience, Some("t"), "b");

@@ -70,9 +70,12 @@ pub struct Post {
     /// Body (Markdown for diaries, plain text for voice posts; for posts from other servers,
     /// the text of their HTML).
     pub body: String,
-    /// Sanitised HTML of a post from another server (None for local posts, which are rendered
-    /// from `body`).
+    /// Sanitised HTML: of a post from another server as it came, of a local post as rendered
+    /// when it was written (its mentions resolved then). None for local posts written before
+    /// mentions existed, which are rendered from `body`.
     pub content_html: Option<String>,
+    /// Mentions and hashtags, as they federate.
+    pub tags: Vec<crate::mention::Tag>,
     /// Who may see it.
     pub audience: Audience,
     /// When it was written.
@@ -96,8 +99,11 @@ pub struct Comment {
     pub author: ActorId,
     /// Text.
     pub body: String,
-    /// Sanitised HTML of a comment from another server (None for local comments).
+    /// Sanitised HTML: of a comment from another server as it came, of a local comment as
+    /// rendered when it was written (None for older local comments).
     pub content_html: Option<String>,
+    /// Mentions and hashtags, as they federate.
+    pub tags: Vec<crate::mention::Tag>,
     /// When it was written.
     pub created_at: DateTime<Utc>,
 }
@@ -213,6 +219,8 @@ pub enum NotificationKind {
     Like,
     /// A friend wrote an introduction of the recipient.
     Introduction,
+    /// Someone mentioned the recipient in a post or comment the recipient may see.
+    Mention,
 }
 
 impl NotificationKind {
@@ -224,6 +232,7 @@ impl NotificationKind {
             NotificationKind::Comment => "comment",
             NotificationKind::Like => "like",
             NotificationKind::Introduction => "introduction",
+            NotificationKind::Mention => "mention",
         }
     }
 }
@@ -238,6 +247,7 @@ impl FromStr for NotificationKind {
             NotificationKind::Comment,
             NotificationKind::Like,
             NotificationKind::Introduction,
+            NotificationKind::Mention,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

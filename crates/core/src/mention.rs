@@ -2,6 +2,7 @@
 //! them in text. Resolving a handle to an actor is the database's and the fetcher's work.
 
 use std::fmt;
+use url::Url;
 
 /// Most mentions taken from one text; more are left as plain text (a post that names dozens
 /// of people is spam, and each remote one costs a WebFinger lookup).
@@ -180,6 +181,43 @@ pub fn hashtags_in(text: &str) -> Vec<String> {
         }
     }
     found
+}
+
+/// A tag of a post or comment as it federates: a `Mention` of an actor, or a `Hashtag`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Tag {
+    /// An actor named in the text (and allowed to see it).
+    Mention {
+        /// The actor's id.
+        href: Url,
+        /// `@name@domain`.
+        name: String,
+    },
+    /// A hashtag, lower-case, without its `#`.
+    Hashtag {
+        /// The tag.
+        name: String,
+    },
+}
+
+impl Tag {
+    /// Tags stored as JSON text (None or invalid text: no tags; a tag list is never worth
+    /// failing a read over).
+    pub fn list_from_json(text: Option<&str>) -> Vec<Tag> {
+        text.and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or_default()
+    }
+
+    /// Tags as stored: None for none.
+    pub fn list_to_json(tags: &[Tag]) -> Option<String> {
+        (!tags.is_empty()).then(|| serde_json::to_string(tags).expect("tags serialise"))
+    }
+}
+
+/// A hashtag's canonical form: lower-case (`#Picnic` and `#picnic` are one tag).
+pub fn normalise_hashtag(tag: &str) -> String {
+    tag.to_lowercase()
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod inbound;
 pub mod instance;
 pub mod introductions;
 pub mod invites;
+mod marks;
 pub mod notifications;
 pub mod outbox;
 pub mod password;

@@ -3,8 +3,9 @@
 use crate::entity::post;
 use crate::error::{OpError, OpResult};
 use crate::federation::{self, Event};
-use crate::{Db, actors, relations, visibility};
+use crate::{Db, actors, marks, relations, visibility};
 use chrono::Utc;
+use enishi_core::mention::Tag;
 use enishi_core::{
     Actor, ActorId, Audience, FollowState, InstanceSettings, Post, PostId, PostKind, Viewer,
     ViewerKind, may_see,
@@ -27,6 +28,7 @@ pub(crate) fn to_domain(row: post::Model) -> Result<Post, DbErr> {
         title: row.title,
         body: row.body,
         content_html: row.content_html,
+        tags: enishi_core::mention::Tag::list_from_json(row.tags.as_deref()),
         audience: row
             .audience
             .parse()
@@ -56,6 +58,9 @@ pub struct NewPost<'a> {
     pub body: &'a str,
     /// Audience; the author's default when `None`.
     pub audience: Option<Audience>,
+    /// The actors the text's `@handles` may name, resolved by the caller (who may have fetched
+    /// remote ones); handles of anyone else stay text.
+    pub known: &'a [Actor],
 }
 
 fn check(
@@ -89,6 +94,20 @@ pub async fn create(
     let ap_id = settings.url(&format!("/{}/{public_id}", new.kind.path()));
     let now = Utc::now();
     let txn = crate::begin_write(db).await?;
+    let setting = marks::Setting {
+        owner: author.actor.id,
+        audience,
+        post: None,
+    };
+    let written = marks::write(
+        &txn,
+        settings,
+        setting,
+        format_of(new.kind),
+        new.body,
+        new.known,
+    )
+    .await?;
     let row = post::ActiveModel {
         public_id: Set(public_id),
         ap_id: Set(ap_id.to_string()),
@@ -96,6 +115,8 @@ pub async fn create(
         author_id: Set(author.actor.id.0),
         title: Set(title.map(|t| t.trim().to_owned())),
         body: Set(new.body.to_owned()),
+        content_html: Set(Some(written.html.clone())),
+        tags: Set(Tag::list_to_json(&written.tags)),
         audience: Set(audience.as_str().into()),
         created_at: Set(now),
         updated_at: Set(now),
@@ -107,20 +128,45 @@ pub async fn create(
         post: to_domain(row)?,
         author: author.actor.clone(),
     };
+    marks::index_hashtags(&txn, view.post.id, written.hashtags()).await?;
+    let refs = crate::notifications::Refs {
+        post: Some(view.post.id.0),
+        ..Default::default()
+    };
+    marks::notify(&txn, &written.mentioned, author.actor.id, refs).await?;
     if view.post.audience.leaves_instance() {
-        let friends = crate::social::remote_friends(&txn, author.actor.id).await?;
+        let mut recipients = crate::social::remote_friends(&txn, author.actor.id).await?;
+        add_mentioned(&mut recipients, &written.mentioned);
         federation::announce(
             &txn,
             db.herald(),
             &author.actor,
             view.post.ap_id.as_str(),
             Event::CreatePost(&view),
-            &friends,
+            &recipients,
         )
         .await?;
     }
     txn.commit().await?;
     Ok(view)
+}
+
+/// How a post's text is written.
+fn format_of(kind: PostKind) -> marks::Format {
+    match kind {
+        PostKind::Diary => marks::Format::Markdown,
+        PostKind::Voice => marks::Format::Plain,
+    }
+}
+
+/// Adds the remote actors a text mentions (all of whom may see it) to its recipients: a
+/// Mastodon user named in a public post is told even if they follow nobody here.
+pub(crate) fn add_mentioned(recipients: &mut Vec<Actor>, mentioned: &[Actor]) {
+    for m in mentioned.iter().filter(|m| !m.is_local) {
+        if !recipients.iter().any(|r| r.id == m.id) {
+            recipients.push(m.clone());
+        }
+    }
 }
 
 /// Remote actors who took part in a post (commented or liked): they hold a copy of it.
@@ -248,6 +294,8 @@ pub struct PostEdit<'a> {
     pub body: Option<&'a str>,
     /// New audience.
     pub audience: Option<Audience>,
+    /// The actors the text's `@handles` may name (see [`NewPost::known`]).
+    pub known: &'a [Actor],
 }
 
 /// Edits a post (its author only).
@@ -272,23 +320,66 @@ pub async fn edit(
         .await?
         .ok_or_else(|| not_found(kind, public_id))?
         .into();
+    let audience = edit.audience.unwrap_or(view.post.audience);
+    // Whoever the post named before may still be named (an edit of the audience alone brings
+    // no handles resolved by the caller).
+    let mut known = edit.known.to_vec();
+    for t in &view.post.tags {
+        if let Tag::Mention { href, .. } = t
+            && !known.iter().any(|k| &k.ap_id == href)
+            && let Some(a) = actors::find_by_ap_id(db, href).await?
+        {
+            known.push(a);
+        }
+    }
+    let setting = marks::Setting {
+        owner: view.post.author,
+        audience,
+        post: Some(view.post.id),
+    };
+    let written = marks::write(&txn, settings, setting, format_of(kind), &body, &known).await?;
     row.title = Set(title.map(|t| t.trim().to_owned()));
     row.body = Set(body);
-    if let Some(audience) = edit.audience {
-        row.audience = Set(audience.as_str().into());
-    }
+    row.content_html = Set(Some(written.html.clone()));
+    row.tags = Set(Tag::list_to_json(&written.tags));
+    row.audience = Set(audience.as_str().into());
     row.updated_at = Set(Utc::now());
     let row = row.update(&txn).await?;
     let edited = PostView {
         post: to_domain(row)?,
         author: view.author.clone(),
     };
+    marks::index_hashtags(&txn, edited.post.id, written.hashtags()).await?;
+    // Members named for the first time are told, as if the post were new to them.
+    let before: Vec<&url::Url> = view
+        .post
+        .tags
+        .iter()
+        .filter_map(|t| match t {
+            Tag::Mention { href, .. } => Some(href),
+            Tag::Hashtag { .. } => None,
+        })
+        .collect();
+    let newly: Vec<Actor> = written
+        .mentioned
+        .iter()
+        .filter(|a| !before.contains(&&a.ap_id))
+        .cloned()
+        .collect();
+    let refs = crate::notifications::Refs {
+        post: Some(edited.post.id.0),
+        ..Default::default()
+    };
+    marks::notify(&txn, &newly, edited.post.author, refs).await?;
     // Those who may still see it get the Update; those who held it and may not any more
     // (the audience narrowed) get a Delete — but never at an inbox that also serves someone
     // who keeps it: a shared inbox would delete it for everyone behind it. There the Update
     // alone carries the new addressing, which Enishi applies per reader.
     let (had_it, _) = remote_audience(&txn, &view).await?;
-    let (allowed, denied) = remote_audience(&txn, &edited).await?;
+    let (mut allowed, denied) = remote_audience(&txn, &edited).await?;
+    if edited.post.audience.leaves_instance() {
+        add_mentioned(&mut allowed, &written.mentioned);
+    }
     let kept_at = crate::outbox::inboxes_for(&allowed);
     let losing: Vec<Actor> = denied
         .into_iter()

@@ -5,7 +5,7 @@ use crate::entity::{comment, post_like};
 use crate::error::{OpError, OpResult};
 use crate::federation::{self, Event};
 use crate::posts::{self, PostView};
-use crate::{Db, actors, notifications, relations, visibility};
+use crate::{Db, actors, marks, notifications, relations, visibility};
 use chrono::Utc;
 use enishi_core::{
     Actor, ActorId, Comment, InstanceSettings, NotificationKind, PostId, PostKind, Viewer,
@@ -28,6 +28,7 @@ pub(crate) fn comment_to_domain(row: comment::Model) -> Result<Comment, DbErr> {
         author: ActorId(row.author_id),
         body: row.body,
         content_html: row.content_html,
+        tags: enishi_core::mention::Tag::list_from_json(row.tags.as_deref()),
         created_at: row.created_at,
     })
 }
@@ -54,7 +55,8 @@ fn member_of(viewer: &Viewer) -> OpResult<ActorId> {
     }
 }
 
-/// `viewer` comments on a post they may see.
+/// `viewer` comments on a post they may see; `known` are the actors its `@handles` may name
+/// (see [`posts::NewPost::known`]).
 pub async fn comment(
     db: &Db,
     settings: &InstanceSettings,
@@ -62,6 +64,7 @@ pub async fn comment(
     kind: PostKind,
     public_id: &str,
     text: &str,
+    known: &[Actor],
 ) -> OpResult<CommentView> {
     let me = member_of(viewer)?;
     let parent = posts::get_visible(db, viewer, kind, public_id).await?;
@@ -73,12 +76,20 @@ pub async fn comment(
         .await?
         .ok_or_else(|| OpError::not_found("no such member"))?;
     let txn = crate::begin_write(db).await?;
+    let setting = marks::Setting {
+        owner: parent.post.author,
+        audience: parent.post.audience,
+        post: Some(parent.post.id),
+    };
+    let written = marks::write(&txn, settings, setting, marks::Format::Plain, text, known).await?;
     let row = comment::ActiveModel {
         public_id: Set(comment_id),
         ap_id: Set(ap_id.to_string()),
         post_id: Set(parent.post.id.0),
         author_id: Set(me.0),
         body: Set(text.to_owned()),
+        content_html: Set(Some(written.html.clone())),
+        tags: Set(enishi_core::mention::Tag::list_to_json(&written.tags)),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -97,8 +108,22 @@ pub async fn comment(
         },
     )
     .await?;
+    // The post's author already hears of the comment.
+    let named: Vec<Actor> = written
+        .mentioned
+        .iter()
+        .filter(|a| a.id != parent.post.author)
+        .cloned()
+        .collect();
+    let refs = notifications::Refs {
+        post: Some(parent.post.id.0),
+        comment: Some(row.id),
+        introduction: None,
+    };
+    marks::notify(&txn, &named, me, refs).await?;
     let comment = comment_to_domain(row)?;
-    let recipients = reaction_recipients(&txn, &parent).await?;
+    let mut recipients = reaction_recipients(&txn, &parent).await?;
+    posts::add_mentioned(&mut recipients, &written.mentioned);
     federation::announce(
         &txn,
         db.herald(),

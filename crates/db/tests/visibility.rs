@@ -164,13 +164,14 @@ async fn check(db: &Db, c: &Community) -> anyhow::Result<()> {
             title: Some("t"),
             body: "b",
             audience: Some(audience),
+            known: &[],
         };
         post_ids.push(posts::create(db, &s, &members[author], new).await?.post);
     }
     for &(p, who) in &c.comments {
         if let Some(post) = post_ids.get(p) {
-            let _ =
-                reactions::comment(db, &s, &viewer_of(who), post.kind, &post.public_id, "c").await;
+            let viewer = viewer_of(who);
+            let _ = reactions::comment(db, &s, &viewer, post.kind, &post.public_id, "c", &[]).await;
         }
     }
     for &(p, who) in &c.likes {

@@ -6,6 +6,7 @@ pub mod api;
 pub mod error;
 pub mod inbox;
 pub mod limits;
+pub mod mentions;
 pub mod metrics;
 pub mod negotiate;
 pub mod objects;

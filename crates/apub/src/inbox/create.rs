@@ -38,11 +38,13 @@ impl Create {
         if let Some(subject) = &note.introduction_of {
             return receive_introduction(ctx, actor, &note, subject, &self.id).await;
         }
-        if let Some(c) = note.as_comment(actor)
+        let mentioned = note.mentioned_members(ctx).await?;
+        if let Some(mut c) = note.as_comment(actor)
             && content::parent_post(&ctx.db, c.in_reply_to)
                 .await?
                 .is_some()
         {
+            c.mentioned = &mentioned;
             let outcome = content::receive_comment(&ctx.db, c, &self.id, false).await?;
             if outcome == Received::Refused {
                 return Err(InboxError::Forbidden(format!(
@@ -54,9 +56,9 @@ impl Create {
             return Ok(());
         }
         let (members, public, to_followers) = note.addressing(ctx, actor).await?;
-        let outcome =
-            content::receive_post(&ctx.db, note.as_post(actor, &members, public, to_followers))
-                .await?;
+        let mut post = note.as_post(actor, &members, public, to_followers);
+        post.mentioned = &mentioned;
+        let outcome = content::receive_post(&ctx.db, post).await?;
         if outcome == Received::Ignored {
             tracing::debug!(id = %self.id, "a post nobody here follows or was sent");
         }

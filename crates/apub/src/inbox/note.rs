@@ -41,6 +41,10 @@ pub struct RemoteNote {
     pub published: DateTime<Utc>,
     /// The subject, when the note is an introduction (DESIGN §4).
     pub introduction_of: Option<Url>,
+    /// The actors its `Mention` tags name.
+    pub mentions: Vec<Url>,
+    /// Its hashtags, lower-case, without `#`.
+    pub hashtags: Vec<String>,
 }
 
 /// Whether `url` is the Public collection in any of its spellings.
@@ -164,8 +168,54 @@ pub fn read(object: &Value) -> Result<RemoteNote, InboxError> {
             .map(|d| d.with_timezone(&Utc))
             .unwrap_or_else(Utc::now),
         introduction_of: introduction_subject(object),
+        mentions: mention_tags(object),
+        hashtags: hashtag_tags(object),
         id,
     })
+}
+
+/// The `tag` entries of an object (a list or a single object).
+fn tags(object: &Value) -> impl Iterator<Item = &Value> {
+    let list: &[Value] = match object.get("tag") {
+        Some(Value::Array(a)) => a,
+        Some(one @ Value::Object(_)) => std::slice::from_ref(one),
+        _ => &[],
+    };
+    list.iter()
+}
+
+/// The hrefs of the `Mention` tags, at most [`enishi_core::mention::MAX_MENTIONS`] of interest.
+fn mention_tags(object: &Value) -> Vec<Url> {
+    let mut out: Vec<Url> = Vec::new();
+    for t in tags(object).filter(|t| type_of(t) == Some("Mention")) {
+        if let Some(href) = t.get("href").and_then(id_of)
+            && !out.contains(&href)
+        {
+            out.push(href);
+        }
+    }
+    // A post naming hundreds of accounts is not worth a lookup each; members come first in
+    // nobody's list, so keep a generous number.
+    out.truncate(100);
+    out
+}
+
+/// The `Hashtag` tags' names, lower-case, without `#`.
+fn hashtag_tags(object: &Value) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tags(object).filter(|t| type_of(t) == Some("Hashtag")) {
+        let Some(name) = t.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        let name = enishi_core::mention::normalise_hashtag(name.trim().trim_start_matches('#'));
+        let valid = !name.is_empty()
+            && name.chars().count() <= 100
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+        if valid && !out.contains(&name) && out.len() < enishi_core::mention::MAX_HASHTAGS {
+            out.push(name);
+        }
+    }
+    out
 }
 
 /// The author of an object: `attributedTo` as a URL or object, or, where it is a list (Lemmy
@@ -302,6 +352,19 @@ impl RemoteNote {
         Ok((members, public, to_followers))
     }
 
+    /// The local members its `Mention` tags name.
+    pub async fn mentioned_members(&self, ctx: &InboxContext) -> Result<Vec<ActorId>, InboxError> {
+        let mut members = Vec::new();
+        for url in &self.mentions {
+            if let Some(m) = super::local_member(ctx, url).await?
+                && !members.contains(&m.id)
+            {
+                members.push(m.id);
+            }
+        }
+        Ok(members)
+    }
+
     /// As a post by `author`, with the addressing worked out.
     pub fn as_post<'a>(
         &'a self,
@@ -323,6 +386,8 @@ impl RemoteNote {
             public,
             to_followers,
             addressed,
+            mentioned: &[],
+            hashtags: &self.hashtags,
             published: self.published,
         }
     }
@@ -335,6 +400,7 @@ impl RemoteNote {
             in_reply_to: self.in_reply_to.as_ref()?,
             text: &self.text,
             html: &self.html,
+            mentioned: &[],
             published: self.published,
         })
     }

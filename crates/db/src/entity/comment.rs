@@ -11,6 +11,7 @@ pub struct Model {
     pub author_id: i64,
     pub body: String,
     pub content_html: Option<String>,
+    pub tags: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

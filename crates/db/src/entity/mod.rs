@@ -21,6 +21,7 @@ pub mod known_friendship;
 pub mod notification;
 pub mod outbox_activity;
 pub mod post;
+pub mod post_hashtag;
 pub mod post_like;
 pub mod post_recipient;
 pub mod profile_field;

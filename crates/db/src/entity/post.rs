@@ -12,6 +12,7 @@ pub struct Model {
     pub title: Option<String>,
     pub body: String,
     pub content_html: Option<String>,
+    pub tags: Option<String>,
     pub audience: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -7,7 +7,8 @@ use crate::posts::{self, PostView};
 use crate::{Db, actors, notifications, relations};
 use chrono::{DateTime, Utc};
 use enishi_core::{
-    Actor, ActorId, Audience, FollowState, NotificationKind, PostKind, Viewer, ViewerKind, may_see,
+    Actor, ActorId, Audience, FollowState, NotificationKind, PostId, PostKind, Viewer, ViewerKind,
+    may_see,
 };
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -36,6 +37,10 @@ pub struct RemotePost<'a> {
     pub to_followers: bool,
     /// Local actors it names in `to`/`cc`.
     pub addressed: &'a [ActorId],
+    /// Local members its `Mention` tags name: told of it if they may see it.
+    pub mentioned: &'a [ActorId],
+    /// Its hashtags, lower-case.
+    pub hashtags: &'a [String],
     /// When it was published.
     pub published: DateTime<Utc>,
 }
@@ -114,6 +119,7 @@ pub async fn receive_post(db: &Db, new: RemotePost<'_>) -> OpResult<Received> {
         Audience::Private
     };
     let recipients = named;
+    let created = existing.is_none();
     let row = match existing {
         Some(row) if row.author_id != new.author.id.0 => return Ok(Received::Ignored),
         Some(row) => {
@@ -163,6 +169,25 @@ pub async fn receive_post(db: &Db, new: RemotePost<'_>) -> OpResult<Received> {
             .exec_without_returning(&txn)
             .await?;
     }
+    crate::marks::index_hashtags(
+        &txn,
+        PostId(row.id),
+        new.hashtags.iter().map(String::as_str),
+    )
+    .await?;
+    if created {
+        let setting = crate::marks::Setting {
+            owner: new.author.id,
+            audience,
+            post: Some(PostId(row.id)),
+        };
+        let refs = notifications::Refs {
+            post: Some(row.id),
+            ..Default::default()
+        };
+        crate::marks::notify_members_who_see(&txn, new.mentioned, new.author.id, setting, refs)
+            .await?;
+    }
     txn.commit().await?;
     Ok(Received::Stored)
 }
@@ -180,6 +205,8 @@ pub struct RemoteComment<'a> {
     pub text: &'a str,
     /// The sanitised HTML content.
     pub html: &'a str,
+    /// Local members its `Mention` tags name: told of it if they may see the post.
+    pub mentioned: &'a [ActorId],
     /// When it was published.
     pub published: DateTime<Utc>,
 }
@@ -268,20 +295,35 @@ pub async fn receive_comment(
             }
             .insert(&txn)
             .await?;
+            let refs = notifications::Refs {
+                post: Some(parent.post.id.0),
+                comment: Some(row.id),
+                introduction: None,
+            };
             if parent.author.is_local {
                 notifications::create(
                     &txn,
                     parent.author.id,
                     NotificationKind::Comment,
                     new.author.id,
-                    notifications::Refs {
-                        post: Some(parent.post.id.0),
-                        comment: Some(row.id),
-                        introduction: None,
-                    },
+                    refs,
                 )
                 .await?;
             }
+            // The post's author already hears of the comment.
+            let named: Vec<ActorId> = new
+                .mentioned
+                .iter()
+                .copied()
+                .filter(|m| *m != parent.author.id)
+                .collect();
+            let setting = crate::marks::Setting {
+                owner: parent.post.author,
+                audience: parent.post.audience,
+                post: Some(parent.post.id),
+            };
+            crate::marks::notify_members_who_see(&txn, &named, new.author.id, setting, refs)
+                .await?;
             row
         }
     };

@@ -65,7 +65,7 @@ people-find-empty = Type a username of this community, or @name@server for someo
 people-find-none = Nobody found as { $handle }. Check the spelling and the server's name.
 
 people-notice-new = New
-people-notices-empty = No notifications yet. Friend requests, comments, likes and introductions will show here.
+people-notices-empty = No notifications yet. Friend requests, comments, likes, introductions and mentions will show here.
 people-notice-friend-request = { $name } sent you a friend request
 people-notice-friend-accepted = { $name } is now your friend
 people-notice-comment = { $what ->
@@ -77,6 +77,11 @@ people-notice-like = { $what ->
    *[other] { $name } liked your diary
 }
 people-notice-introduction = { $name } wrote an introduction of you
+people-notice-mention = { $what ->
+    [voice] { $name } mentioned you in a voice post
+    [comment] { $name } mentioned you in a comment
+   *[other] { $name } mentioned you in a diary
+}
 
 people-footprints-about = Members who visited your profile or diaries in the last 7 days.
 people-footprints-off = Footprints are off: your visits leave none and others' visits are not recorded.

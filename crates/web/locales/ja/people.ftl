@@ -77,6 +77,11 @@ people-notice-like = { $what ->
    *[other] { $name } さんがあなたの日記にイイネ!しました
 }
 people-notice-introduction = { $name } さんがあなたの紹介文を書きました
+people-notice-mention = { $what ->
+    [voice] { $name } さんがつぶやきであなたに言及しました
+    [comment] { $name } さんがコメントであなたに言及しました
+   *[other] { $name } さんが日記であなたに言及しました
+}
 
 people-footprints-about = この7日間にあなたのプロフィールや日記を訪れたメンバーです。
 people-footprints-off = 足あとはオフです。あなたの訪問は残らず、ほかの人の訪問も記録されません。

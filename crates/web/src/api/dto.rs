@@ -490,7 +490,7 @@ impl From<Footprint> for FootprintOut {
 pub struct NotificationOut {
     /// Id.
     pub id: i64,
-    /// `friend_request`, `friend_accepted`, `comment`, `like` or `introduction`.
+    /// `friend_request`, `friend_accepted`, `comment`, `like`, `introduction` or `mention`.
     pub kind: enishi_core::NotificationKind,
     /// Who did it.
     pub actor: ActorRef,

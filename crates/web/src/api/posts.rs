@@ -152,7 +152,17 @@ async fn comment(
     id: &str,
     text: &str,
 ) -> Result<(StatusCode, Json<CommentOut>), AppError> {
-    let c = reactions::comment(&state.db, &state.settings, &me.viewer(), kind, id, text).await?;
+    let known = crate::mentions::known_in(state, &[text]).await;
+    let c = reactions::comment(
+        &state.db,
+        &state.settings,
+        &me.viewer(),
+        kind,
+        id,
+        text,
+        &known,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(CommentOut::from(c))))
 }
 
@@ -181,11 +191,13 @@ pub async fn create_diary(
     me: CurrentMember,
     JsonBody(input): JsonBody<DiaryIn>,
 ) -> Result<(StatusCode, Json<DiaryOut>), AppError> {
+    let known = crate::mentions::known_in(&state, &[&input.body]).await;
     let new = NewPost {
         kind: PostKind::Diary,
         title: Some(&input.title),
         body: &input.body,
         audience: input.audience,
+        known: &known,
     };
     let view = posts::create(&state.db, &state.settings, &me.member, new).await?;
     Ok((StatusCode::CREATED, Json(view.into())))
@@ -216,10 +228,12 @@ pub async fn edit_diary(
     PathParam(id): PathParam<String>,
     JsonBody(input): JsonBody<DiaryPatch>,
 ) -> Result<Json<DiaryOut>, AppError> {
+    let known = crate::mentions::known_in(&state, &[input.body.as_deref().unwrap_or("")]).await;
     let edit = PostEdit {
         title: input.title.as_deref(),
         body: input.body.as_deref(),
         audience: input.audience,
+        known: &known,
     };
     Ok(Json(
         posts::edit(
@@ -337,11 +351,13 @@ pub async fn create_voice(
     me: CurrentMember,
     JsonBody(input): JsonBody<VoiceIn>,
 ) -> Result<(StatusCode, Json<VoiceOut>), AppError> {
+    let known = crate::mentions::known_in(&state, &[&input.text]).await;
     let new = NewPost {
         kind: PostKind::Voice,
         title: None,
         body: &input.text,
         audience: input.audience,
+        known: &known,
     };
     let view = posts::create(&state.db, &state.settings, &me.member, new).await?;
     Ok((StatusCode::CREATED, Json(view.into())))
@@ -372,10 +388,12 @@ pub async fn edit_voice(
     PathParam(id): PathParam<String>,
     JsonBody(input): JsonBody<VoicePatch>,
 ) -> Result<Json<VoiceOut>, AppError> {
+    let known = crate::mentions::known_in(&state, &[input.text.as_deref().unwrap_or("")]).await;
     let edit = PostEdit {
         title: None,
         body: input.text.as_deref(),
         audience: input.audience,
+        known: &known,
     };
     Ok(Json(
         posts::edit(

@@ -76,6 +76,20 @@ fn line(visit: &Visit, n: &Notification) -> (String, String) {
             visit.ta("people-notice-introduction", &args),
             format!("{mine}#introductions"),
         ),
+        NotificationKind::Mention => {
+            let what = if n.comment.is_some() {
+                "comment"
+            } else {
+                what(kind)
+            };
+            (
+                visit.ta(
+                    "people-notice-mention",
+                    &[("name", args[0].1.clone()), ("what", what.into())],
+                ),
+                post.unwrap_or(mine),
+            )
+        }
     }
 }
 

@@ -182,6 +182,7 @@ pub async fn create_diary(
         title: Some(&form.title),
         body: &form.body,
         audience: Some(audience),
+        known: &crate::mentions::known_in(&state, &[&form.body]).await,
     };
     match posts::create(&state.db, &state.settings, me, new).await {
         Ok(view) => Ok(see_other(&href(PostKind::Diary, &view.post.public_id))),
@@ -221,6 +222,7 @@ pub async fn create_voice(
         title: None,
         body: &form.text,
         audience: Some(audience),
+        known: &crate::mentions::known_in(&state, &[&form.text]).await,
     };
     match posts::create(&state.db, &state.settings, me, new).await {
         Ok(_) => Ok(see_other("/")),
@@ -291,6 +293,7 @@ pub async fn edit_diary(
         title: Some(&form.title),
         body: Some(&form.body),
         audience: Some(audience),
+        known: &crate::mentions::known_in(&state, &[&form.body]).await,
     };
     let viewer = visit.viewer();
     match posts::edit(
@@ -357,6 +360,7 @@ pub async fn edit_voice(
         title: None,
         body: Some(&form.text),
         audience: Some(audience),
+        known: &crate::mentions::known_in(&state, &[&form.text]).await,
     };
     let viewer = visit.viewer();
     match posts::edit(

@@ -30,7 +30,8 @@ async fn comment(
 ) -> Result<Response, AppError> {
     visit.member()?;
     let viewer = visit.viewer();
-    match reactions::comment(&state.db, &state.settings, &viewer, kind, id, &text).await {
+    let known = crate::mentions::known_in(state, &[&text]).await;
+    match reactions::comment(&state.db, &state.settings, &viewer, kind, id, &text, &known).await {
         Ok(c) => Ok(see_other(&format!(
             "{}#comment-{}",
             href(kind, id),

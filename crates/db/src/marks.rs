@@ -1,0 +1,219 @@
+//! Mentions and hashtags in what members write (issue 14): resolved and rendered into the HTML
+//! when the text is written, kept as the tags it federates with, and told to the members named.
+//!
+//! A mention only counts for someone the audience rule lets see the text: a friends-only diary
+//! naming a stranger neither links nor tags nor notifies them (DESIGN §4: no `Mention` of
+//! non-friends), so a mention can never widen who reads something.
+
+use crate::entity::{post_hashtag, post_recipient};
+use crate::{notifications, relations};
+use enishi_core::mention::{Handle, Tag, hashtags_in, mentions_in, normalise_hashtag};
+use enishi_core::render::{Marks, diary_html_marked, plain_html_marked};
+use enishi_core::{
+    Actor, ActorId, Audience, InstanceSettings, NotificationKind, PostId, Viewer, may_see,
+};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use url::Url;
+
+/// How a text is written: a diary's Markdown or plain text (voice posts, comments).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// CommonMark.
+    Markdown,
+    /// Plain text with links.
+    Plain,
+}
+
+/// Whose text it is and who may read it, which decides who a mention may name.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Setting {
+    /// The owner of what the audience protects: the post's author (for a comment, the
+    /// commented post's author).
+    pub owner: ActorId,
+    /// The audience of the post.
+    pub audience: Audience,
+    /// The post, once stored (its recipients count for posts from other servers).
+    pub post: Option<PostId>,
+}
+
+/// A text as written: HTML, tags, and the actors it mentions who may see it.
+#[derive(Debug, Clone)]
+pub(crate) struct Written {
+    /// The rendered, sanitised HTML.
+    pub html: String,
+    /// Mentions and hashtags.
+    pub tags: Vec<Tag>,
+    /// The actors mentioned who may see the text.
+    pub mentioned: Vec<Actor>,
+}
+
+impl Written {
+    /// The hashtags among the tags.
+    pub fn hashtags(&self) -> impl Iterator<Item = &str> {
+        self.tags.iter().filter_map(|t| match t {
+            Tag::Hashtag { name } => Some(name.as_str()),
+            Tag::Mention { .. } => None,
+        })
+    }
+}
+
+/// The actor in `known` that a handle written in a text names.
+fn named<'a>(
+    settings: &InstanceSettings,
+    handle: &Handle,
+    known: &'a [Actor],
+) -> Option<&'a Actor> {
+    let local = handle
+        .domain
+        .as_deref()
+        .is_none_or(|d| d.eq_ignore_ascii_case(&settings.domain));
+    known.iter().find(|a| {
+        a.username.eq_ignore_ascii_case(&handle.username)
+            && if local {
+                a.is_local
+            } else {
+                !a.is_local
+                    && handle
+                        .domain
+                        .as_deref()
+                        .is_some_and(|d| d.eq_ignore_ascii_case(&a.domain))
+            }
+    })
+}
+
+/// Whether `actor` may see what `setting` protects.
+async fn sees(conn: &impl ConnectionTrait, actor: &Actor, setting: Setting) -> Result<bool, DbErr> {
+    let viewer = if actor.is_local {
+        Viewer::member(actor.id)
+    } else {
+        Viewer::remote(actor.id)
+    };
+    let mut rel = relations::relation(conn, &viewer, setting.owner).await?;
+    if let Some(post) = setting.post {
+        rel.addressed = post_recipient::Entity::find_by_id((post.0, actor.id.0))
+            .one(conn)
+            .await?
+            .is_some();
+    }
+    // Friends-of-friends content leaves the instance for friends only: a remote friend of a
+    // friend may read it here, but is not sent it and so is not named in it.
+    let audience = match setting.audience {
+        Audience::FriendsOfFriends if !actor.is_local => Audience::Friends,
+        a => a,
+    };
+    Ok(may_see(audience, viewer.kind, rel))
+}
+
+/// Renders `text`, linking the mentions of `known` actors (resolved by the caller, who may
+/// have fetched remote ones) that may see it, and every hashtag.
+pub(crate) async fn write(
+    conn: &impl ConnectionTrait,
+    settings: &InstanceSettings,
+    setting: Setting,
+    format: Format,
+    text: &str,
+    known: &[Actor],
+) -> Result<Written, DbErr> {
+    let mut links: Vec<(Handle, Url)> = Vec::new();
+    let mut tags = Vec::new();
+    let mut mentioned: Vec<Actor> = Vec::new();
+    for handle in mentions_in(text) {
+        let Some(actor) = named(settings, &handle, known) else {
+            continue;
+        };
+        if !sees(conn, actor, setting).await? {
+            continue;
+        }
+        links.push((handle, actor.url.clone().unwrap_or(actor.ap_id.clone())));
+        if !mentioned.iter().any(|m| m.id == actor.id) {
+            tags.push(Tag::Mention {
+                href: actor.ap_id.clone(),
+                name: format!("@{}@{}", actor.username, actor.domain),
+            });
+            mentioned.push(actor.clone());
+        }
+    }
+    for tag in hashtags_in(text) {
+        tags.push(Tag::Hashtag {
+            name: normalise_hashtag(&tag),
+        });
+    }
+    let base = settings.url("/");
+    let marks = Marks {
+        mentions: &links,
+        tag_base: Some(&base),
+    };
+    let html = match format {
+        Format::Markdown => diary_html_marked(text, &marks),
+        Format::Plain => plain_html_marked(text, &marks),
+    };
+    Ok(Written {
+        html,
+        tags,
+        mentioned,
+    })
+}
+
+/// Tells the local members a text mentions (a notification pointing at the post or comment).
+pub(crate) async fn notify(
+    conn: &impl ConnectionTrait,
+    mentioned: &[Actor],
+    by: ActorId,
+    refs: notifications::Refs,
+) -> Result<(), DbErr> {
+    for actor in mentioned.iter().filter(|a| a.is_local) {
+        notifications::create(conn, actor.id, NotificationKind::Mention, by, refs).await?;
+    }
+    Ok(())
+}
+
+/// Tells the local `members` a text from another server mentions, each only if they may see
+/// what `setting` protects (a mention never shows anyone something they could not read).
+pub(crate) async fn notify_members_who_see(
+    conn: &impl ConnectionTrait,
+    members: &[ActorId],
+    by: ActorId,
+    setting: Setting,
+    refs: notifications::Refs,
+) -> Result<(), DbErr> {
+    for &member in members {
+        let Some(actor) = crate::actors::find_by_id(conn, member).await? else {
+            continue;
+        };
+        if actor.is_local && sees(conn, &actor, setting).await? {
+            notifications::create(conn, member, NotificationKind::Mention, by, refs).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Replaces the hashtag index of a post with `tags`.
+pub(crate) async fn index_hashtags<'a>(
+    conn: &impl ConnectionTrait,
+    post: PostId,
+    tags: impl Iterator<Item = &'a str>,
+) -> Result<(), DbErr> {
+    post_hashtag::Entity::delete_many()
+        .filter(post_hashtag::Column::PostId.eq(post.0))
+        .exec(conn)
+        .await?;
+    let rows: Vec<post_hashtag::ActiveModel> = tags
+        .map(|t| post_hashtag::ActiveModel {
+            post_id: Set(post.0),
+            tag: Set(t.to_owned()),
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    post_hashtag::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([post_hashtag::Column::PostId, post_hashtag::Column::Tag])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
