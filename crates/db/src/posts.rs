@@ -538,6 +538,35 @@ pub async fn timeline(
     load_views(db, rows).await
 }
 
+/// The posts with hashtag `tag` (any case) that the viewer may see, newest first.
+pub async fn tagged(
+    db: &Db,
+    viewer: &Viewer,
+    tag: &str,
+    before: Option<i64>,
+    limit: u64,
+) -> OpResult<Vec<PostView>> {
+    use crate::entity::post_hashtag;
+    use sea_orm::sea_query::Query;
+    let with_tag = Query::select()
+        .column(post_hashtag::Column::PostId)
+        .from(post_hashtag::Entity)
+        .and_where(post_hashtag::Column::Tag.eq(enishi_core::mention::normalise_hashtag(tag)))
+        .to_owned();
+    let mut q = post::Entity::find()
+        .filter(post::Column::Id.in_subquery(with_tag))
+        .filter(visibility::may_see_post(viewer));
+    if let Some(before) = before {
+        q = q.filter(post::Column::Id.lt(before));
+    }
+    let rows = q
+        .order_by_desc(post::Column::Id)
+        .limit(limit)
+        .all(&db.conn)
+        .await?;
+    load_views(db, rows).await
+}
+
 /// Counts posts written here (NodeInfo).
 pub async fn count_local(db: &Db) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;

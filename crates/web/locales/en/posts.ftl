@@ -49,6 +49,8 @@ posts-comment-login = Log in to comment
 
 posts-timeline-older = Earlier posts
 posts-timeline-end = There is nothing older.
+posts-tag-posts = Posts with this tag
+posts-tag-empty = No posts you may see carry this tag.
 
 posts-diaries-of = { $name }'s diary
 posts-diaries-empty = There are no diaries here that you can see.

@@ -48,6 +48,8 @@ posts-comment-login = ログインしてコメントする
 
 posts-timeline-older = 以前の投稿
 posts-timeline-end = これより前の投稿はありません。
+posts-tag-posts = このタグの付いた投稿
+posts-tag-empty = このタグの付いた、あなたが読める投稿はありません。
 
 posts-diaries-of = { $name } さんの日記
 posts-diaries-empty = 表示できる日記はありません。

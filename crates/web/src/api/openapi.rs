@@ -69,7 +69,7 @@ impl Modify for BearerAuth {
         posts::diary_comments, posts::comment_diary, posts::like_diary, posts::unlike_diary, posts::diary_likes,
         posts::create_voice, posts::get_voice, posts::edit_voice, posts::delete_voice, posts::member_voices,
         posts::voice_comments, posts::comment_voice, posts::like_voice, posts::unlike_voice, posts::voice_likes,
-        posts::delete_comment, posts::timeline,
+        posts::delete_comment, posts::timeline, posts::tagged,
     ),
     components(schemas(
         crate::error::ErrorBody, enishi_core::Audience, dto::ShownAudience, enishi_core::PostKind, enishi_core::NotificationKind,

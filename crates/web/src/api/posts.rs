@@ -529,3 +529,21 @@ pub async fn timeline(
     redact(&state, &me.viewer(), list.iter_mut().map(|v| &mut v.author)).await?;
     Ok(Json(page(list, limit, |v| v.post.id.0, PostOut::from)))
 }
+
+/// The diaries and voice posts with a hashtag (any case, with or without `#`) that the caller
+/// may see, newest first.
+#[utoipa::path(get, path = "/api/v1/tags/{tag}", tag = "timeline", security((), ("bearer" = [])), params(("tag" = String, Path, description = "the hashtag"), PageParams),
+    responses((status = 200, body = Page<PostOut>), (status = 400, body = ErrorBody)))]
+pub async fn tagged(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(tag): PathParam<String>,
+    QueryParams(params): QueryParams<PageParams>,
+) -> Result<Json<Page<PostOut>>, AppError> {
+    let (cursor, limit) = params.parse()?;
+    let viewer = caller.viewer();
+    let tag = tag.trim_start_matches('#');
+    let mut list = posts::tagged(&state.db, &viewer, tag, cursor, limit).await?;
+    redact(&state, &viewer, list.iter_mut().map(|v| &mut v.author)).await?;
+    Ok(Json(page(list, limit, |v| v.post.id.0, PostOut::from)))
+}

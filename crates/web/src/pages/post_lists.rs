@@ -1,5 +1,5 @@
-//! Lists of posts: older pages of the home timeline, and a member's diaries. Both read through
-//! the same calls as the API's `timeline` and `member_diaries`.
+//! Lists of posts: older pages of the home timeline, a member's diaries (both read through the
+//! same calls as the API's `timeline` and `member_diaries`), and the posts with a hashtag.
 
 use super::home::{PAGE, excerpt, post_card};
 use super::posts::{Before, href};
@@ -98,6 +98,41 @@ pub async fn member_diaries(
             }
         }
         (widgets::older(&visit, &base, next_of(&list)))
+    };
+    page(&state, &visit, &title, body).await
+}
+
+/// `GET /tags/{tag}?before=`: the posts with a hashtag that the visitor may see, from members
+/// here and from the accounts they follow.
+pub async fn tagged(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(tag): Path<String>,
+    Query(q): Query<Before>,
+) -> Result<Response, AppError> {
+    let cursor = q.cursor()?;
+    let tag = enishi_core::mention::normalise_hashtag(tag.trim_start_matches('#'));
+    let viewer = visit.viewer();
+    let mut list = posts::tagged(&state.db, &viewer, &tag, cursor, PAGE).await?;
+    enishi_db::profiles::redact_nicknames(
+        &state.db,
+        &viewer,
+        list.iter_mut().map(|v| &mut v.author),
+    )
+    .await?;
+    let title = format!("#{tag}");
+    let encoded: String = url::form_urlencoded::byte_serialize(tag.as_bytes()).collect();
+    let base = format!("/tags/{encoded}");
+    let body = html! {
+        h1 { (title) }
+        section aria-labelledby="tag-posts" {
+            h2 #tag-posts { (visit.t("posts-tag-posts")) }
+            @if list.is_empty() {
+                (widgets::empty(&visit.t("posts-tag-empty"), None))
+            }
+            @for v in &list { (post_card(&visit, v)) }
+            (widgets::older(&visit, &base, next_of(&list)))
+        }
     };
     page(&state, &visit, &title, body).await
 }

@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/voices/{id}/unlike", post(r::unlike_voice))
         .route("/timeline", get(post_lists::timeline))
         .route("/users/{name}/diaries", get(post_lists::member_diaries))
+        .route("/tags/{tag}", get(post_lists::tagged))
 }
 
 /// The page of a post on this instance.
