@@ -23,6 +23,7 @@ enishi_testkit::main!(db: [
     a_followed_peer_actor_s_public_note_reaches_the_timeline_until_deleted,
     unfriending_and_blocking_propagate_both_ways,
     over_https_handles_resolve_both_ways,
+    mentions_notify_and_reach_both_ways,
 ]);
 
 /// Peer actor `name` follows `member`; the member approves; Enishi follows back and the peer
@@ -573,5 +574,71 @@ async fn over_https_handles_resolve_both_ways(t: TestDb) -> anyhow::Result<()> {
     let followers = peer.query("followers", "actor=alice").await?;
     anyhow::ensure!(!followers.to_string().contains("/users/yui"), "{followers}");
     untrusting.stop().await?;
+    node.stop().await
+}
+
+/// Issue 14: a peer actor who is nobody's friend mentions a member in a public note (Fedify
+/// tags and cc's the member, as Mastodon does): the member is told. The member mentions the
+/// peer actor by handle (WebFinger on the peer): Fedify receives the Create and reads a
+/// `Mention` of its actor in it.
+async fn mentions_notify_and_reach_both_ways(t: TestDb) -> anyhow::Result<()> {
+    let node = Node::start(t.kind).await?;
+    let peer = FedifyPeer::start(&["carol"]).await?;
+    let mika = node.member("mika").await?;
+    let note = peer
+        .call(
+            "note",
+            json!({
+                "actor": "carol",
+                "content": "<p>Hi @mika, are you coming?</p>",
+                "to": "public",
+                "cc": [mika.ap_id.as_str()],
+            }),
+        )
+        .await?;
+    first_knock_accepted(&note)?;
+    let told = eventually("mika is told of carol's mention", || async {
+        let list = mika.api.ok("/api/v1/notifications").await?;
+        Ok(list["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|n| n["kind"] == "mention")
+            .cloned())
+    })
+    .await?;
+    anyhow::ensure!(
+        told["actor"]["ap_id"] == peer.actor("carol"),
+        "by carol: {told}"
+    );
+
+    let (s, voice) = mika
+        .api
+        .post(
+            "/api/v1/voices",
+            json!({ "text": format!("Yes @{}, see you there", peer.handle("carol")), "audience": "public" }),
+        )
+        .await?;
+    anyhow::ensure!(s == 201, "voice: {s} {voice}");
+    let id = voice["ap_id"].as_str().unwrap();
+    let create = peer_received(&peer, "carol", "Create", id).await?;
+    // Fedify's own reading of the object, not our JSON.
+    let object = &create["compacted"]["object"];
+    let tags = match &object["tag"] {
+        Value::Array(list) => list.clone(),
+        one => vec![one.clone()],
+    };
+    anyhow::ensure!(
+        tags.iter()
+            .any(|t| t["type"] == "Mention" && t["href"] == peer.actor("carol")),
+        "Fedify reads a Mention of carol: {object}"
+    );
+    anyhow::ensure!(
+        object["content"]
+            .as_str()
+            .is_some_and(|c| c.contains("class=\"u-url mention\"")),
+        "the mention is a link: {object}"
+    );
+    enishi_s_deliveries_verified(&peer, &node.run.base_url).await?;
     node.stop().await
 }

@@ -202,3 +202,57 @@ fn addressing_of_real_notes() {
     );
     assert_eq!(n.text, "hil");
 }
+
+/// Every fixture object with `Mention` or `Hashtag` tags reads with exactly those mentions and
+/// tags (Mastodon, GoToSocial, Misskey, Pleroma, Akkoma, Friendica, Plume, Mobilizon shapes).
+#[test]
+fn mentions_and_hashtags_of_real_notes() {
+    let mut mentions_seen = 0;
+    let mut hashtags_seen = 0;
+    for (path, _) in EXPECTED {
+        let payload = fixture(path);
+        let object = if payload["type"] == "Create" || payload["type"] == "Update" {
+            payload["object"].clone()
+        } else {
+            payload.clone()
+        };
+        let Ok(n) = note::read(&object) else {
+            continue;
+        };
+        let tags: Vec<&Value> = match &object["tag"] {
+            Value::Array(list) => list.iter().collect(),
+            one @ Value::Object(_) => vec![one],
+            _ => vec![],
+        };
+        // Each actor once, in order of first mention (Plume repeats them).
+        let mut hrefs: Vec<&str> = Vec::new();
+        for h in tags
+            .iter()
+            .filter(|t| t["type"] == "Mention")
+            .filter_map(|t| t["href"].as_str())
+        {
+            if !hrefs.contains(&h) {
+                hrefs.push(h);
+            }
+        }
+        let read: Vec<&str> = n.mentions.iter().map(|u| u.as_str()).collect();
+        assert_eq!(read, hrefs, "{path}");
+        mentions_seen += read.len();
+        let names: Vec<String> = tags
+            .iter()
+            .filter(|t| t["type"] == "Hashtag")
+            .filter_map(|t| t["name"].as_str())
+            .map(|n| n.trim_start_matches('#').to_lowercase())
+            .collect();
+        assert_eq!(n.hashtags, names, "{path}");
+        hashtags_seen += names.len();
+    }
+    assert!(
+        mentions_seen >= 5,
+        "mentions among the fixtures: {mentions_seen}"
+    );
+    assert!(
+        hashtags_seen >= 1,
+        "hashtags among the fixtures: {hashtags_seen}"
+    );
+}
