@@ -24,6 +24,7 @@ enishi_testkit::main!(db: [
     unfriending_and_blocking_propagate_both_ways,
     over_https_handles_resolve_both_ways,
     mentions_notify_and_reach_both_ways,
+    boosts_and_group_announces_reach_the_timeline,
 ]);
 
 /// Peer actor `name` follows `member`; the member approves; Enishi follows back and the peer
@@ -639,6 +640,130 @@ async fn mentions_notify_and_reach_both_ways(t: TestDb) -> anyhow::Result<()> {
             .is_some_and(|c| c.contains("class=\"u-url mention\"")),
         "the mention is a link: {object}"
     );
+    enishi_s_deliveries_verified(&peer, &node.run.base_url).await?;
+    node.stop().await
+}
+
+/// The member's timeline entry for `ap_id`, if there is one.
+async fn on_timeline(member: &Member, ap_id: &str) -> anyhow::Result<Option<Value>> {
+    let t = member.api.ok("/api/v1/timeline?limit=100").await?;
+    Ok(find_item(&t, "ap_id", ap_id).cloned())
+}
+
+/// Issue 14, item 4: a Fedify actor the member follows boosts a public note by an actor the
+/// member does not follow: it shows on the timeline as boosted by them, and leaves with the
+/// `Undo`. A boost of a followers-only note shows nothing. A Fedify `Group` the member
+/// follows by handle announces a note's `Create` (FEP-1b12): the note shows, by its author,
+/// boosted by the group.
+async fn boosts_and_group_announces_reach_the_timeline(t: TestDb) -> anyhow::Result<()> {
+    let node = Node::start(t.kind).await?;
+    let peer = FedifyPeer::start(&["carol", "dave", "groupcats"]).await?;
+    let mika = node.member("mika").await?;
+    for (name, target) in [
+        ("carol", peer.actor("carol")),
+        ("groupcats", peer.handle("groupcats")),
+    ] {
+        let (s, body) = mika
+            .api
+            .post("/api/v1/friends/requests", json!({ "target": target }))
+            .await?;
+        anyhow::ensure!(s == 201, "follow {name}: {s} {body}");
+        eventually(&format!("mika follows {name}"), || async {
+            let rel = mika.relationship(&peer.handle(name)).await?;
+            Ok((rel["following"] == true).then_some(()))
+        })
+        .await?;
+    }
+    let profile = mika
+        .api
+        .ok(&format!("/api/v1/users/{}", peer.handle("groupcats")))
+        .await?;
+    anyhow::ensure!(
+        profile.to_string().contains("groupcats"),
+        "the group is known by its handle: {profile}"
+    );
+
+    let public = peer
+        .call(
+            "note",
+            json!({ "actor": "dave", "content": "<p>Dave's public thoughts</p>", "to": "public" }),
+        )
+        .await?;
+    let public_id = public["id"].as_str().unwrap().to_owned();
+    let boost = peer
+        .call("announce", json!({ "actor": "carol", "object": public_id }))
+        .await?;
+    first_knock_accepted(&boost)?;
+    let first_boost = boost["id"].as_str().unwrap().to_owned();
+    let entry = eventually("dave's note boosted into mika's timeline", || async {
+        on_timeline(&mika, &public_id).await
+    })
+    .await?;
+    anyhow::ensure!(
+        entry["author"]["ap_id"] == peer.actor("dave")
+            && entry["boosted_by"]["ap_id"] == peer.actor("carol")
+            && entry["text_html"]
+                .as_str()
+                .is_some_and(|h| h.contains("public thoughts")),
+        "by dave, boosted by carol: {entry}"
+    );
+
+    let hidden = peer
+        .call(
+            "note",
+            json!({ "actor": "dave", "content": "<p>for dave's followers</p>", "to": "followers" }),
+        )
+        .await?;
+    let hidden_id = hidden["id"].as_str().unwrap().to_owned();
+    let boost = peer
+        .call("announce", json!({ "actor": "carol", "object": hidden_id }))
+        .await?;
+    first_knock_accepted(&boost)?;
+    anyhow::ensure!(
+        on_timeline(&mika, &hidden_id).await?.is_none(),
+        "a followers-only note is not shown by a boost"
+    );
+
+    let cats = peer
+        .call(
+            "note",
+            json!({
+                "actor": "dave",
+                "content": "<p>A post to the cats group</p>",
+                "to": "public",
+                "cc": [peer.actor("groupcats")],
+            }),
+        )
+        .await?;
+    let cats_id = cats["id"].as_str().unwrap().to_owned();
+    let announce = peer
+        .call(
+            "announce",
+            json!({ "actor": "groupcats", "object": cats_id, "wrap": true }),
+        )
+        .await?;
+    first_knock_accepted(&announce)?;
+    let entry = eventually("the group's post in mika's timeline", || async {
+        on_timeline(&mika, &cats_id).await
+    })
+    .await?;
+    anyhow::ensure!(
+        entry["author"]["ap_id"] == peer.actor("dave")
+            && entry["boosted_by"]["ap_id"] == peer.actor("groupcats"),
+        "by dave, passed on by the group: {entry}"
+    );
+
+    let undo = peer
+        .call(
+            "unannounce",
+            json!({ "actor": "carol", "id": first_boost }),
+        )
+        .await?;
+    first_knock_accepted(&undo)?;
+    eventually("the boost leaves mika's timeline", || async {
+        Ok(on_timeline(&mika, &public_id).await?.is_none().then_some(()))
+    })
+    .await?;
     enishi_s_deliveries_verified(&peer, &node.run.base_url).await?;
     node.stop().await
 }

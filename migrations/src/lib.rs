@@ -13,6 +13,7 @@ mod m20261203_000007_section_audiences;
 mod m20261203_000008_browser_sessions;
 mod m20261203_000009_federation_reach;
 mod m20261203_000010_mentions;
+mod m20261203_000011_boosts;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_browser_sessions::Migration),
             Box::new(m20261203_000009_federation_reach::Migration),
             Box::new(m20261203_000010_mentions::Migration),
+            Box::new(m20261203_000011_boosts::Migration),
         ]
     }
 }

@@ -228,6 +228,17 @@ async fn find(db: &Db, kind: PostKind, public_id: &str) -> OpResult<Option<PostV
     Ok(Some(PostView { post, author }))
 }
 
+/// The post with ActivityPub id `ap_id`, if one is kept here (no audience check: for the
+/// inbox, which decides what to do with it).
+pub async fn find_by_ap_id(db: &Db, ap_id: &Url) -> Result<Option<Post>, DbErr> {
+    post::Entity::find()
+        .filter(post::Column::ApId.eq(ap_id.as_str()))
+        .one(&db.conn)
+        .await?
+        .map(to_domain)
+        .transpose()
+}
+
 fn not_found(kind: PostKind, public_id: &str) -> OpError {
     let what = match kind {
         PostKind::Diary => "diary",
@@ -522,7 +533,9 @@ pub async fn timeline(
         .filter(Expr::cust(format!(
             "({col} = {me} \
               OR {col} IN (SELECT friend_id FROM friendship WHERE owner_id = {me}) \
-              OR {col} IN (SELECT followee_id FROM follow WHERE follower_id = {me} AND state = '{accepted}'))",
+              OR {col} IN (SELECT followee_id FROM follow WHERE follower_id = {me} AND state = '{accepted}') \
+              OR post.id IN (SELECT post_id FROM boost WHERE booster_id IN \
+                  (SELECT followee_id FROM follow WHERE follower_id = {me} AND state = '{accepted}')))",
             me = me.0,
             accepted = FollowState::Accepted.as_str(),
         )))
@@ -536,6 +549,52 @@ pub async fn timeline(
         .all(&db.conn)
         .await?;
     load_views(db, rows).await
+}
+
+/// Who boosted each of `list` into the member's timeline: for posts there only because an
+/// account the member follows announced them, the latest such account.
+pub async fn boosters(
+    db: &Db,
+    viewer: &Viewer,
+    list: &[PostView],
+) -> OpResult<std::collections::HashMap<PostId, Actor>> {
+    use crate::entity::{boost, follow};
+    let mut out = std::collections::HashMap::new();
+    let Some(me) = viewer.actor.filter(|_| viewer.kind == ViewerKind::Member) else {
+        return Ok(out);
+    };
+    let followed: Vec<i64> = follow::Entity::find()
+        .filter(follow::Column::FollowerId.eq(me.0))
+        .filter(follow::Column::State.eq(FollowState::Accepted.as_str()))
+        .all(&db.conn)
+        .await?
+        .into_iter()
+        .map(|f| f.followee_id)
+        .collect();
+    let boosted: Vec<i64> = list
+        .iter()
+        .filter(|v| v.post.author != me && !followed.contains(&v.post.author.0))
+        .map(|v| v.post.id.0)
+        .collect();
+    if boosted.is_empty() {
+        return Ok(out);
+    }
+    let rows = boost::Entity::find()
+        .filter(boost::Column::PostId.is_in(boosted))
+        .filter(boost::Column::BoosterId.is_in(followed))
+        .order_by_desc(boost::Column::Id)
+        .all(&db.conn)
+        .await?;
+    for row in rows {
+        let post = PostId(row.post_id);
+        if out.contains_key(&post) {
+            continue;
+        }
+        if let Some(actor) = actors::find_by_id(&db.conn, ActorId(row.booster_id)).await? {
+            out.insert(post, actor);
+        }
+    }
+    Ok(out)
 }
 
 /// The posts with hashtag `tag` (any case) that the viewer may see, newest first.

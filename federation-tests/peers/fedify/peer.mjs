@@ -33,6 +33,7 @@ import {
   Delete,
   Endpoints,
   Follow,
+  Group,
   isActor,
   Like,
   Mention,
@@ -263,6 +264,8 @@ const follows = new Map();
 const notes = new Map();
 /** `${name} ${object}` -> { id, object, recipient } */
 const likes = new Map();
+/** Announces by local actors, by id: { actor, object }. */
+const announces = new Map();
 /** `${name} ${target}` -> { id, target, recipient } */
 const blocks = new Map();
 /** Activities that passed Fedify's verification and reached a listener. */
@@ -387,7 +390,10 @@ federation
   .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
     if (!actorSet.has(identifier)) return null;
     const keys = await ctx.getActorKeyPairs(identifier);
-    return new Person({
+    // Actors named group… are Groups (a Lemmy community, a Friendica forum): they pass on
+    // what is posted to them with Announce (FEP-1b12).
+    const Kind = identifier.startsWith("group") ? Group : Person;
+    return new Kind({
       id: ctx.getActorUri(identifier),
       preferredUsername: identifier,
       name: `${identifier[0].toUpperCase()}${identifier.slice(1)} (Fedify peer)`,
@@ -1027,6 +1033,57 @@ const control = {
       preferSharedInbox: n.preferSharedInbox,
     });
     return { id: n.id.href, activity: create.id.href, visibility, deliveries };
+  },
+
+  // A boost: `actor` announces `object` (a URL) to the public and its followers. With
+  // `wrap: true` the object must be one of this peer's notes, and the Announce carries its
+  // Create, as a group does (FEP-1b12).
+  "POST /control/announce": async (ctx, body) => {
+    const name = needActor(body.actor);
+    const object = needUrl(body, "object");
+    let announced = object;
+    if (body.wrap === true) {
+      const n = [...notes.values()].find((x) => x.id.href === object.href && !x.deleted);
+      if (n == null) throw new HttpError(404, `no note ${object.href} on this peer`);
+      announced = new Create({
+        id: new URL(n.createId),
+        actor: n.actorUri,
+        object: buildNote(n),
+        tos: n.tos,
+        ccs: n.ccs,
+        published: n.published,
+      });
+    }
+    const announce = new Announce({
+      id: newActivityId(name),
+      actor: ctx.getActorUri(name),
+      object: announced,
+      tos: [PUBLIC_COLLECTION],
+      ccs: [ctx.getFollowersUri(name)],
+      published: Temporal.Now.instant(),
+    });
+    announces.set(announce.id.href, { actor: name, object: object.href });
+    const recipients = [...followers.get(name).values()].map((f) => f.recipient);
+    const deliveries = await deliver(ctx, name, recipients, announce, { preferSharedInbox: true });
+    return { id: announce.id.href, deliveries };
+  },
+
+  "POST /control/unannounce": async (ctx, body) => {
+    const name = needActor(body.actor);
+    const id = needUrl(body, "id").href;
+    const a = announces.get(id);
+    if (a == null || a.actor !== name) throw new HttpError(404, `${name} has no announce ${id}`);
+    announces.delete(id);
+    const undo = new Undo({
+      id: newActivityId(name),
+      actor: ctx.getActorUri(name),
+      object: new Announce({ id: new URL(id), actor: ctx.getActorUri(name), object: new URL(a.object) }),
+      tos: [PUBLIC_COLLECTION],
+      ccs: [ctx.getFollowersUri(name)],
+    });
+    const recipients = [...followers.get(name).values()].map((f) => f.recipient);
+    const deliveries = await deliver(ctx, name, recipients, undo, { preferSharedInbox: true });
+    return { id: undo.id.href, deliveries };
   },
 
   "POST /control/delete": async (ctx, body) => {

@@ -1,8 +1,8 @@
-//! `Undo`: a follow, like or block withdrawn.
+//! `Undo`: a follow, like, boost or block withdrawn.
 
 use super::{InboxContext, InboxError, id_of, local_member, type_of};
 use enishi_core::Actor;
-use enishi_db::inbound::{content, social};
+use enishi_db::inbound::{boosts, content, social};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -36,7 +36,7 @@ impl Undo {
         Ok(())
     }
 
-    /// Withdraws the follow, like or block.
+    /// Withdraws the follow, like, boost or block.
     pub async fn receive(self, ctx: &InboxContext, actor: &Actor) -> Result<(), InboxError> {
         let inner_id = id_of(&self.object);
         let target = self.object.get("object").and_then(id_of);
@@ -58,6 +58,11 @@ impl Undo {
                 )
                 .await?;
             }
+            Some("Announce") => {
+                if let Some(id) = &inner_id {
+                    boosts::undo_boost(&ctx.db, actor, id.as_str()).await?;
+                }
+            }
             Some("Block") => {
                 if let Some(member) = match &target {
                     Some(t) => local_member(ctx, t).await?,
@@ -76,7 +81,7 @@ impl Undo {
                             enishi_db::actors::find_by_id(&ctx.db.conn, followee).await?
                     {
                         social::follow_undone(&ctx.db, actor, &member).await?;
-                    } else {
+                    } else if !boosts::undo_boost(&ctx.db, actor, id.as_str()).await? {
                         content::undo_like(&ctx.db, actor, Some(id.as_str()), None).await?;
                     }
                 }

@@ -6,6 +6,7 @@ pub mod actor;
 pub mod actor_key;
 pub mod api_token;
 pub mod block;
+pub mod boost;
 pub mod browser_session;
 pub mod comment;
 pub mod delivery;

@@ -58,7 +58,7 @@ pub enum Received {
 }
 
 /// The local members who follow `author` (accepted), friends included.
-async fn local_followers(
+pub(super) async fn local_followers(
     conn: &impl ConnectionTrait,
     author: ActorId,
 ) -> Result<Vec<ActorId>, DbErr> {
@@ -73,6 +73,23 @@ async fn local_followers(
         .into_iter()
         .map(|f| ActorId(f.follower_id))
         .collect())
+}
+
+/// The row of a post from another server seen for the first time.
+pub(super) fn new_row(new: &RemotePost<'_>, audience: Audience) -> post::ActiveModel {
+    post::ActiveModel {
+        public_id: Set(uuid::Uuid::now_v7().to_string()),
+        ap_id: Set(new.ap_id.to_string()),
+        kind: Set(new.kind.as_str().into()),
+        author_id: Set(new.author.id.0),
+        title: Set(new.title.map(str::to_owned)),
+        body: Set(new.text.to_owned()),
+        content_html: Set(Some(new.html.to_owned())),
+        audience: Set(audience.as_str().into()),
+        created_at: Set(new.published.min(Utc::now())),
+        updated_at: Set(new.published.min(Utc::now())),
+        ..Default::default()
+    }
 }
 
 /// Stores a post from another server, or updates it when it is known (DESIGN §5).
@@ -131,23 +148,7 @@ pub async fn receive_post(db: &Db, new: RemotePost<'_>) -> OpResult<Received> {
             row.updated_at = Set(Utc::now());
             row.update(&txn).await?
         }
-        None => {
-            post::ActiveModel {
-                public_id: Set(uuid::Uuid::now_v7().to_string()),
-                ap_id: Set(new.ap_id.to_string()),
-                kind: Set(new.kind.as_str().into()),
-                author_id: Set(new.author.id.0),
-                title: Set(new.title.map(str::to_owned)),
-                body: Set(new.text.to_owned()),
-                content_html: Set(Some(new.html.to_owned())),
-                audience: Set(audience.as_str().into()),
-                created_at: Set(new.published.min(Utc::now())),
-                updated_at: Set(new.published.min(Utc::now())),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?
-        }
+        None => new_row(&new, audience).insert(&txn).await?,
     };
     if !recipients.is_empty() {
         let rows: Vec<post_recipient::ActiveModel> = recipients

@@ -1,6 +1,7 @@
 //! What other servers tell us: the database side of the inbox. The ActivityPub layer verifies
 //! each activity (signature, actor, shape) and then calls one function here per change.
 
+pub mod boosts;
 pub mod content;
 pub mod introductions;
 pub mod social;

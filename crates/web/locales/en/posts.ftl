@@ -50,6 +50,7 @@ posts-comment-login = Log in to comment
 posts-timeline-older = Earlier posts
 posts-timeline-end = There is nothing older.
 posts-tag-posts = Posts with this tag
+posts-boosted-by = Boosted by
 posts-tag-empty = No posts you may see carry this tag.
 
 posts-diaries-of = { $name }'s diary

@@ -49,6 +49,7 @@ posts-comment-login = ログインしてコメントする
 posts-timeline-older = 以前の投稿
 posts-timeline-end = これより前の投稿はありません。
 posts-tag-posts = このタグの付いた投稿
+posts-boosted-by = ブースト:
 posts-tag-empty = このタグの付いた、あなたが読める投稿はありません。
 
 posts-diaries-of = { $name } さんの日記

@@ -104,6 +104,10 @@ pub struct DiaryOut {
     pub created_at: DateTime<Utc>,
     /// Last edited at.
     pub updated_at: DateTime<Utc>,
+    /// On the timeline only: the followed account whose boost (or group announce) put it
+    /// there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boosted_by: Option<ActorRef>,
 }
 
 /// A voice post.
@@ -129,6 +133,10 @@ pub struct VoiceOut {
     pub created_at: DateTime<Utc>,
     /// Last edited at.
     pub updated_at: DateTime<Utc>,
+    /// On the timeline only: the followed account whose boost (or group announce) put it
+    /// there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boosted_by: Option<ActorRef>,
 }
 
 /// A diary or voice post in a mixed list (the timeline).
@@ -157,6 +165,7 @@ impl From<PostView> for DiaryOut {
             body_html,
             created_at: v.post.created_at,
             updated_at: v.post.updated_at,
+            boosted_by: None,
         }
     }
 }
@@ -176,7 +185,20 @@ impl From<PostView> for VoiceOut {
             text_html,
             created_at: v.post.created_at,
             updated_at: v.post.updated_at,
+            boosted_by: None,
         }
+    }
+}
+
+impl PostOut {
+    /// The same post, shown as boosted by `booster`.
+    pub fn boosted_by(mut self, booster: Option<&enishi_core::Actor>) -> Self {
+        let by = booster.map(ActorRef::from);
+        match &mut self {
+            PostOut::Diary(d) => d.boosted_by = by,
+            PostOut::Voice(v) => v.boosted_by = by,
+        }
+        self
     }
 }
 

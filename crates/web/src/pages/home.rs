@@ -15,12 +15,15 @@ use maud::{Markup, html};
 pub const PAGE: u64 = 20;
 
 /// One post as a card in a list: title or text, author, audience, time and a link to it.
-pub fn post_card(visit: &Visit, view: &PostView) -> Markup {
+pub fn post_card(visit: &Visit, view: &PostView, booster: Option<&enishi_core::Actor>) -> Markup {
     let post = &view.post;
     let href = format!("/{}/{}", post.kind.path(), post.public_id);
     let direct = !view.author.is_local && post.audience == enishi_core::Audience::Private;
     html! {
         article.card {
+            @if let Some(b) = booster {
+                p.meta.boosted { (visit.t("posts-boosted-by")) " " (widgets::actor_link(b)) }
+            }
             p.meta {
                 (widgets::actor_link(&view.author))
                 " · " (widgets::audience(visit, post.audience, direct))
@@ -87,6 +90,8 @@ pub async fn member_home(state: &AppState, visit: &Visit) -> Result<Response, Ap
         .chain(requests.iter_mut().map(|r| &mut r.from))
         .chain(visits.iter_mut().map(|f| &mut f.visitor));
     profiles::redact_nicknames(&state.db, &viewer, names).await?;
+    let mut boosters = posts::boosters(&state.db, &viewer, &timeline).await?;
+    profiles::redact_nicknames(&state.db, &viewer, boosters.values_mut()).await?;
     let next = (timeline.len() as u64 == PAGE)
         .then(|| timeline.last().map(|v| v.post.id.0))
         .flatten();
@@ -109,7 +114,7 @@ pub async fn member_home(state: &AppState, visit: &Visit) -> Result<Response, Ap
                 (widgets::empty(&visit.t("home-empty"), Some(("/friends/find", visit.t("home-empty-action")))))
                 p { a href="/diaries/new" { (visit.t("home-first-diary")) } }
             }
-            @for v in &timeline { (post_card(visit, v)) }
+            @for v in &timeline { (post_card(visit, v, boosters.get(&v.post.id))) }
             (widgets::older(visit, "/timeline", next))
         }
         section aria-labelledby="home-footprints" {

@@ -1,0 +1,81 @@
+//! Boosts from other servers (issue 14): an `Announce` of a public post by an account a member
+//! follows puts the post on the member's timeline, shown as boosted by that account. A group
+//! (Lemmy, PeerTube, Friendica forums; FEP-1b12) announcing what was posted to it is the same
+//! thing. Only public posts are ever kept this way.
+
+use super::content::{Received, RemotePost, local_followers, new_row};
+use crate::Db;
+use crate::entity::{boost, post};
+use crate::error::OpResult;
+use chrono::Utc;
+use enishi_core::{Actor, Audience, PostId};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use url::Url;
+
+/// Whether any member here follows `actor` (no one: its boosts concern nobody, and nothing
+/// is fetched for them).
+pub async fn is_followed_here(db: &Db, actor: &Actor) -> OpResult<bool> {
+    Ok(!local_followers(&db.conn, actor.id).await?.is_empty())
+}
+
+/// `booster` announced the post `object` (`announce_id`): the post is taken from here when it
+/// is known (a local post, or one already kept), else stored from `remote` as a public post.
+/// Ignored when nobody here follows the booster, or the post is not public.
+pub async fn receive_boost(
+    db: &Db,
+    booster: &Actor,
+    announce_id: &str,
+    object: &Url,
+    remote: Option<RemotePost<'_>>,
+) -> OpResult<Received> {
+    let txn = crate::begin_write(db).await?;
+    if local_followers(&txn, booster.id).await?.is_empty() {
+        return Ok(Received::Ignored);
+    }
+    let existing = post::Entity::find()
+        .filter(post::Column::ApId.eq(object.as_str()))
+        .one(&txn)
+        .await?;
+    let post_id = match (existing, remote) {
+        (Some(row), _) if row.audience == Audience::Public.as_str() => row.id,
+        (Some(_), _) => return Ok(Received::Ignored),
+        (None, Some(new)) if new.public && new.ap_id == object => {
+            let row = new_row(&new, Audience::Public).insert(&txn).await?;
+            crate::marks::index_hashtags(
+                &txn,
+                PostId(row.id),
+                new.hashtags.iter().map(String::as_str),
+            )
+            .await?;
+            row.id
+        }
+        (None, _) => return Ok(Received::Ignored),
+    };
+    boost::Entity::insert(boost::ActiveModel {
+        ap_id: Set(announce_id.to_owned()),
+        booster_id: Set(booster.id.0),
+        post_id: Set(post_id),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(boost::Column::ApId)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(Received::Stored)
+}
+
+/// `booster` took back its boost `announce_id` (the post stays where other reasons keep it).
+pub async fn undo_boost(db: &Db, booster: &Actor, announce_id: &str) -> OpResult<bool> {
+    let done = boost::Entity::delete_many()
+        .filter(boost::Column::ApId.eq(announce_id))
+        .filter(boost::Column::BoosterId.eq(booster.id.0))
+        .exec(&db.conn)
+        .await?;
+    Ok(done.rows_affected > 0)
+}
