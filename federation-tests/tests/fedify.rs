@@ -754,14 +754,14 @@ async fn boosts_and_group_announces_reach_the_timeline(t: TestDb) -> anyhow::Res
     );
 
     let undo = peer
-        .call(
-            "unannounce",
-            json!({ "actor": "carol", "id": first_boost }),
-        )
+        .call("unannounce", json!({ "actor": "carol", "id": first_boost }))
         .await?;
     first_knock_accepted(&undo)?;
     eventually("the boost leaves mika's timeline", || async {
-        Ok(on_timeline(&mika, &public_id).await?.is_none().then_some(()))
+        Ok(on_timeline(&mika, &public_id)
+            .await?
+            .is_none()
+            .then_some(()))
     })
     .await?;
     enishi_s_deliveries_verified(&peer, &node.run.base_url).await?;

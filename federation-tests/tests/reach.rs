@@ -12,6 +12,7 @@ use std::path::PathBuf;
 enishi_testkit::main!(db: [
     other_object_types_from_a_friend_are_shown_with_title_text_and_link,
     unknown_activity_types_are_acknowledged_and_change_nothing,
+    announces_by_followed_accounts_and_groups_show_as_boosts,
 ]);
 
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
@@ -207,4 +208,133 @@ async fn unknown_activity_types_are_acknowledged_and_change_nothing(
     anyhow::ensure!(before == after, "nothing changed: {before} → {after}");
     a.stop().await?;
     b.stop().await
+}
+
+/// Issue 14, item 4, with the real shapes: a Mastodon boost (`Announce` of a URL, which A
+/// fetches from its server) and a Lemmy community's announce of a `Create{Page}` (embedded, on
+/// the announcer's own server), both by an account alice follows, show on her timeline as
+/// boosted by it; its `Undo` takes the boost back; an announce by someone nobody here follows
+/// changes nothing, and neither does a boost of a post that is not public.
+async fn announces_by_followed_accounts_and_groups_show_as_boosts(t: TestDb) -> anyhow::Result<()> {
+    let a = Node::start(t.kind).await?;
+    let b = Node::start(t.kind).await?;
+    let alice = a.member("alice").await?;
+    let bob = b.member("bob").await?;
+    let erin = b.member("erin").await?;
+    befriend(&alice, &bob).await?;
+    let inbox = format!("{}/inbox", a.run.base_url);
+    let (s, voice) = erin
+        .api
+        .post(
+            "/api/v1/voices",
+            json!({ "text": "erin's open words", "audience": "public" }),
+        )
+        .await?;
+    anyhow::ensure!(s == 201, "{s} {voice}");
+    let voice_ap = voice["ap_id"].as_str().unwrap().to_owned();
+    let (s, closed) = erin
+        .api
+        .post(
+            "/api/v1/voices",
+            json!({ "text": "erin's friends only", "audience": "friends" }),
+        )
+        .await?;
+    anyhow::ensure!(s == 201, "{s} {closed}");
+    let closed_ap = closed["ap_id"].as_str().unwrap().to_owned();
+
+    let me = bob.ap_id.as_str();
+    let mut boost = fixture("mastodon/announce_public.json");
+    boost["id"] = json!(format!("{me}/announces/1"));
+    boost["actor"] = json!(me);
+    boost["object"] = json!(voice_ap);
+    boost["cc"] = json!([format!("{me}/followers")]);
+    if let Some(o) = boost.as_object_mut() {
+        o.remove("signature");
+        o.remove("atomUri");
+    }
+    let (s, e) = bob.signed_post(&inbox, &boost).await?;
+    anyhow::ensure!(s == 202, "boost: {s} {e}");
+    let timeline = alice.api.ok("/api/v1/timeline?limit=50").await?;
+    let entry = find_ap_id(&timeline, &voice_ap)
+        .ok_or_else(|| anyhow::anyhow!("the boosted post is on the timeline: {timeline}"))?;
+    anyhow::ensure!(
+        entry["author"]["ap_id"] == erin.ap_id.as_str()
+            && entry["boosted_by"]["ap_id"] == me
+            && entry["text_html"].to_string().contains("open words"),
+        "by erin, boosted by bob: {entry}"
+    );
+
+    // Lemmy: the community announces the Create of a Page (here on bob's server, by erin).
+    let mut group = fixture("lemmy/announce_create_page.json");
+    let page_id = format!("{}/pages/7", erin.ap_id);
+    group["id"] = json!(format!("{me}/announces/2"));
+    group["actor"] = json!(me);
+    group["cc"] = json!([format!("{me}/followers")]);
+    group["object"]["id"] = json!(format!("{}/creates/7", erin.ap_id));
+    group["object"]["actor"] = json!(erin.ap_id.as_str());
+    group["object"]["cc"] = json!([me]);
+    group["object"]["object"]["id"] = json!(page_id);
+    group["object"]["object"]["attributedTo"] = json!(erin.ap_id.as_str());
+    group["object"]["object"]["to"] = json!([me, PUBLIC]);
+    let (s, e) = bob.signed_post(&inbox, &group).await?;
+    anyhow::ensure!(s == 202, "group announce: {s} {e}");
+    let timeline = alice.api.ok("/api/v1/timeline?limit=50").await?;
+    let entry = find_ap_id(&timeline, &page_id)
+        .ok_or_else(|| anyhow::anyhow!("the community's post is on the timeline: {timeline}"))?;
+    anyhow::ensure!(
+        entry["kind"] == "diary"
+            && entry["title"] == "post 4"
+            && entry["boosted_by"]["ap_id"] == me,
+        "a diary titled as the Page, passed on by the community: {entry}"
+    );
+
+    // Not public: fetched with the instance's signature, which erin's server refuses.
+    let mut hidden = boost.clone();
+    hidden["id"] = json!(format!("{me}/announces/3"));
+    hidden["object"] = json!(closed_ap);
+    let (s, e) = bob.signed_post(&inbox, &hidden).await?;
+    anyhow::ensure!(s == 202, "acknowledged: {s} {e}");
+    // By someone nobody here follows: nothing is fetched or kept.
+    let mut stranger = boost.clone();
+    stranger["id"] = json!(format!("{}/announces/4", erin.ap_id));
+    stranger["actor"] = json!(erin.ap_id.as_str());
+    let (s, e) = erin.signed_post(&inbox, &stranger).await?;
+    anyhow::ensure!(s == 202, "acknowledged: {s} {e}");
+    let timeline = alice.api.ok("/api/v1/timeline?limit=50").await?;
+    anyhow::ensure!(
+        find_ap_id(&timeline, &closed_ap).is_none(),
+        "a friends-only post is never shown by a boost: {timeline}"
+    );
+    let boosted: Vec<&Value> = timeline["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|i| i["boosted_by"].is_object())
+        .collect();
+    anyhow::ensure!(boosted.len() == 2, "two boosts, both bob's: {boosted:?}");
+
+    // The Undo takes the boost back.
+    let undo = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{me}/announces/1/undo"),
+        "type": "Undo",
+        "actor": me,
+        "object": boost,
+    });
+    let (s, e) = bob.signed_post(&inbox, &undo).await?;
+    anyhow::ensure!(s == 202, "undo: {s} {e}");
+    let timeline = alice.api.ok("/api/v1/timeline?limit=50").await?;
+    anyhow::ensure!(
+        find_ap_id(&timeline, &voice_ap).is_none(),
+        "the boost is gone: {timeline}"
+    );
+    a.stop().await?;
+    b.stop().await
+}
+
+fn find_ap_id<'a>(page: &'a Value, ap_id: &str) -> Option<&'a Value> {
+    page["items"]
+        .as_array()?
+        .iter()
+        .find(|i| i["ap_id"] == ap_id)
 }

@@ -530,10 +530,15 @@ pub async fn timeline(
     redact(&state, &viewer, list.iter_mut().map(|v| &mut v.author)).await?;
     let mut boosters = posts::boosters(&state.db, &viewer, &list).await?;
     redact(&state, &viewer, boosters.values_mut()).await?;
-    Ok(Json(page(list, limit, |v| v.post.id.0, |v| {
-        let by = boosters.get(&v.post.id);
-        PostOut::from(v).boosted_by(by)
-    })))
+    Ok(Json(page(
+        list,
+        limit,
+        |v| v.post.id.0,
+        |v| {
+            let by = boosters.get(&v.post.id);
+            PostOut::from(v).boosted_by(by)
+        },
+    )))
 }
 
 /// The diaries and voice posts with a hashtag (any case, with or without `#`) that the caller
