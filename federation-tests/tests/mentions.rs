@@ -231,6 +231,37 @@ async fn mentions_link_notify_and_reach_only_those_who_may_see(t: TestDb) -> any
         !links_mention(html, &format!("@{bh}")),
         "bob may not read a members-only post: {html}"
     );
+    // Widening the audience alone names whoever may read it now.
+    let (s, private) = alice
+        .api
+        .post(
+            "/api/v1/voices",
+            json!({ "text": "a note to self about @carol", "audience": "private" }),
+        )
+        .await?;
+    anyhow::ensure!(s == 201, "private: {s} {private}");
+    let private_id = private["id"].as_str().unwrap().to_owned();
+    anyhow::ensure!(
+        !links_mention(private["text_html"].as_str().unwrap_or_default(), "@carol"),
+        "carol may not read it: {private}"
+    );
+    let told = mention_notices(&carol).await?.len();
+    let (s, widened) = alice
+        .api
+        .patch(
+            &format!("/api/v1/voices/{private_id}"),
+            json!({ "audience": "members" }),
+        )
+        .await?;
+    anyhow::ensure!(s == 200, "widened: {s} {widened}");
+    anyhow::ensure!(
+        links_mention(widened["text_html"].as_str().unwrap_or_default(), "@carol"),
+        "carol linked once she may read it: {widened}"
+    );
+    anyhow::ensure!(
+        mention_notices(&carol).await?.len() == told + 1,
+        "and told"
+    );
     a.stop().await?;
     b.stop().await
 }

@@ -10,6 +10,7 @@
 
 use chrono::{TimeZone, Utc};
 use enishi_apub::federate::{comment_object, introduction_object, post_object};
+use enishi_core::mention::Tag;
 use enishi_core::{
     Actor, ActorId, ActorKind, Audience, Comment, Introduction, IntroductionState, Post, PostId,
     PostKind,
@@ -255,4 +256,109 @@ fn the_rule_itself_drops_the_body_of_converted_types() {
         mastodon_shows(&serde_json::json!({"type": "Document"})),
         None
     );
+}
+
+/// The accounts Mastodon notifies of an object it receives (its `process_tags` and
+/// `ProcessMentionsService`): each `Mention` tag's `href` that is one of its accounts and that
+/// the object reaches — public, or named in `to`/`cc`.
+fn mastodon_notifies(object: &Value) -> Vec<String> {
+    let listed = |k: &str| -> Vec<String> {
+        match &object[k] {
+            Value::Array(a) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            Value::String(s) => vec![s.clone()],
+            _ => vec![],
+        }
+    };
+    let addressed: Vec<String> = listed("to").into_iter().chain(listed("cc")).collect();
+    let public = addressed
+        .iter()
+        .any(|a| a == "https://www.w3.org/ns/activitystreams#Public");
+    object["tag"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| t["type"] == "Mention")
+        .filter_map(|t| t["href"].as_str().map(str::to_owned))
+        .filter(|h| public || addressed.contains(h))
+        .collect()
+}
+
+#[test]
+fn mastodon_notifies_those_a_post_or_comment_names() {
+    let mut ken = actor("ken");
+    ken.is_local = false;
+    ken.ap_id = Url::parse("https://mastodon.example/users/ken").unwrap();
+    ken.followers = Some(Url::parse("https://mastodon.example/users/ken/followers").unwrap());
+    // A comment on a Mastodon friend's post (kept here as private plus recipients) names its
+    // author, so that Mastodon tells them of the reply.
+    let mut parent = post(PostKind::Voice, Audience::Private, None, "ken's post");
+    parent.author = ken.clone();
+    let comment = Comment {
+        id: 2,
+        public_id: "c2".into(),
+        ap_id: Url::parse("https://enishi.example/comments/c2").unwrap(),
+        post: PostId(7),
+        author: ActorId(2),
+        body: "Lovely".into(),
+        content_html: None,
+        tags: vec![],
+        created_at: Utc::now(),
+    };
+    let object = comment_object(&comment, &actor("taro"), &parent).unwrap();
+    assert_eq!(
+        mastodon_notifies(&object),
+        vec![ken.ap_id.to_string()],
+        "{object}"
+    );
+
+    // A public voice post naming ken tags and addresses him; one without tags notifies nobody.
+    let mut voice = post(
+        PostKind::Voice,
+        Audience::Public,
+        None,
+        "hi @ken@mastodon.example",
+    );
+    voice.post.tags = vec![
+        Tag::Mention {
+            href: ken.ap_id.clone(),
+            name: "@ken@mastodon.example".into(),
+        },
+        Tag::Hashtag { name: "tea".into() },
+    ];
+    let object = post_object(&voice).unwrap();
+    assert_eq!(
+        mastodon_notifies(&object),
+        vec![ken.ap_id.to_string()],
+        "{object}"
+    );
+    assert!(
+        object["tag"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["type"] == "Hashtag"
+                && t["name"] == "#tea"
+                && t["href"] == "https://enishi.example/tags/tea"),
+        "{object}"
+    );
+    // A friends-only post that tags a friend reaches them through the followers collection
+    // and, as Mastodon does, by name in cc.
+    let mut diary = post(PostKind::Diary, Audience::Friends, Some("t"), "for @ken");
+    diary.post.tags = voice.post.tags.clone();
+    let object = post_object(&diary).unwrap();
+    assert_eq!(
+        mastodon_notifies(&object),
+        vec![ken.ap_id.to_string()],
+        "{object}"
+    );
+    let untagged = post(
+        PostKind::Voice,
+        Audience::Public,
+        None,
+        "hi @ken@mastodon.example",
+    );
+    assert!(mastodon_notifies(&post_object(&untagged).unwrap()).is_empty());
 }

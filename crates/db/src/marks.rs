@@ -82,6 +82,35 @@ fn named<'a>(
     })
 }
 
+/// The actor a handle names among those stored here: a member who is not suspended, or a
+/// remote actor already known. (The caller fetches unknown remote ones first.)
+async fn stored(
+    conn: &impl ConnectionTrait,
+    settings: &InstanceSettings,
+    handle: &Handle,
+) -> Result<Option<Actor>, DbErr> {
+    use crate::entity::actor;
+    use sea_orm::sea_query::Expr;
+    let key = handle.username.to_lowercase();
+    let local = handle
+        .domain
+        .as_deref()
+        .is_none_or(|d| d.eq_ignore_ascii_case(&settings.domain));
+    let mut q = actor::Entity::find()
+        .filter(actor::Column::UsernameKey.eq(key))
+        .filter(actor::Column::IsLocal.eq(local));
+    q = match &handle.domain {
+        _ if local => q
+            .filter(actor::Column::Kind.eq(enishi_core::ActorKind::Person.as_str()))
+            .filter(Expr::cust(
+                "actor.id IN (SELECT actor_id FROM account WHERE suspended_at IS NULL)",
+            )),
+        Some(d) => q.filter(actor::Column::Domain.eq(d.to_ascii_lowercase())),
+        None => return Ok(None),
+    };
+    q.one(conn).await?.map(crate::actors::to_domain).transpose()
+}
+
 /// Whether `actor` may see what `setting` protects.
 async fn sees(conn: &impl ConnectionTrait, actor: &Actor, setting: Setting) -> Result<bool, DbErr> {
     let viewer = if actor.is_local {
@@ -105,8 +134,9 @@ async fn sees(conn: &impl ConnectionTrait, actor: &Actor, setting: Setting) -> R
     Ok(may_see(audience, viewer.kind, rel))
 }
 
-/// Renders `text`, linking the mentions of `known` actors (resolved by the caller, who may
-/// have fetched remote ones) that may see it, and every hashtag.
+/// Renders `text`, linking the mentions that may see it, and every hashtag. A handle names
+/// one of `known` (resolved by the caller, who may have fetched remote ones) or an actor
+/// stored here.
 pub(crate) async fn write(
     conn: &impl ConnectionTrait,
     settings: &InstanceSettings,
@@ -119,9 +149,14 @@ pub(crate) async fn write(
     let mut tags = Vec::new();
     let mut mentioned: Vec<Actor> = Vec::new();
     for handle in mentions_in(text) {
-        let Some(actor) = named(settings, &handle, known) else {
-            continue;
+        let actor = match named(settings, &handle, known) {
+            Some(a) => a.clone(),
+            None => match stored(conn, settings, &handle).await? {
+                Some(a) => a,
+                None => continue,
+            },
         };
+        let actor = &actor;
         if !sees(conn, actor, setting).await? {
             continue;
         }

@@ -100,7 +100,8 @@ pub async fn clear_like(
 }
 
 /// The viewer's notifications, newest first, before cursor `before`. Only the recipient ever
-/// sees a notification, and one from someone blocked either way is left out.
+/// sees a notification; one from someone blocked either way, or about a post the recipient
+/// may not see, is left out.
 pub async fn list(
     db: &Db,
     viewer: &Viewer,
@@ -110,12 +111,7 @@ pub async fn list(
     let Some(me) = viewer.actor else {
         return Ok(Vec::new());
     };
-    let mut q = notification::Entity::find()
-        .filter(notification::Column::RecipientId.eq(me.0))
-        .filter(crate::visibility::reaction_author_visible(
-            "notification.actor_id",
-            viewer,
-        ));
+    let mut q = shown(me, viewer);
     if let Some(before) = before {
         q = q.filter(notification::Column::Id.lt(before));
     }
@@ -184,13 +180,30 @@ pub async fn unread_count(db: &Db, viewer: &Viewer) -> OpResult<u64> {
     let Some(me) = viewer.actor else {
         return Ok(0);
     };
-    Ok(notification::Entity::find()
-        .filter(notification::Column::RecipientId.eq(me.0))
+    Ok(shown(me, viewer)
         .filter(notification::Column::ReadAt.is_null())
+        .count(&db.conn)
+        .await?)
+}
+
+/// The notifications of `me` that they are shown: none from someone blocked either way, and
+/// none about a post they may not see (any more) — a mention in a post narrowed since, or one
+/// whose author's friendship that let them see it has ended.
+fn shown(me: ActorId, viewer: &Viewer) -> sea_orm::Select<notification::Entity> {
+    let visible_posts = sea_orm::sea_query::Query::select()
+        .column(post::Column::Id)
+        .from(post::Entity)
+        .and_where(crate::visibility::may_see_post(viewer))
+        .to_owned();
+    notification::Entity::find()
+        .filter(notification::Column::RecipientId.eq(me.0))
         .filter(crate::visibility::reaction_author_visible(
             "notification.actor_id",
             viewer,
         ))
-        .count(&db.conn)
-        .await?)
+        .filter(
+            sea_orm::Condition::any()
+                .add(notification::Column::PostId.is_null())
+                .add(notification::Column::PostId.in_subquery(visible_posts)),
+        )
 }

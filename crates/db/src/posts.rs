@@ -332,23 +332,12 @@ pub async fn edit(
         .ok_or_else(|| not_found(kind, public_id))?
         .into();
     let audience = edit.audience.unwrap_or(view.post.audience);
-    // Whoever the post named before may still be named (an edit of the audience alone brings
-    // no handles resolved by the caller).
-    let mut known = edit.known.to_vec();
-    for t in &view.post.tags {
-        if let Tag::Mention { href, .. } = t
-            && !known.iter().any(|k| &k.ap_id == href)
-            && let Some(a) = actors::find_by_ap_id(db, href).await?
-        {
-            known.push(a);
-        }
-    }
     let setting = marks::Setting {
         owner: view.post.author,
         audience,
         post: Some(view.post.id),
     };
-    let written = marks::write(&txn, settings, setting, format_of(kind), &body, &known).await?;
+    let written = marks::write(&txn, settings, setting, format_of(kind), &body, edit.known).await?;
     row.title = Set(title.map(|t| t.trim().to_owned()));
     row.body = Set(body);
     row.content_html = Set(Some(written.html.clone()));

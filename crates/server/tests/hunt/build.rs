@@ -129,11 +129,15 @@ pub async fn build(
     for (i, mem) in members.iter().enumerate() {
         for audience in Audience::ALL {
             let mk = mark(&mut m, rng, Mark::Post(String::new()));
+            // A mention and a hashtag: two more ways to learn of a post (a notification, the
+            // tag's list), each allowed only to those who may see it.
+            let named = rng.gen_range(0..n);
+            let tail = format!("@{} #hunt", name(named));
             let (path, kind, body) = if rng.gen_bool(0.5) {
-                let body = json!({"title": format!("diary {mk}"), "body": format!("dear diary {mk}"), "audience": audience});
+                let body = json!({"title": format!("diary {mk}"), "body": format!("dear diary {mk} {tail}"), "audience": audience});
                 ("/api/v1/diaries", "diaries", body)
             } else {
-                let body = json!({"text": format!("voice {mk}"), "audience": audience});
+                let body = json!({"text": format!("voice {mk} {tail}"), "audience": audience});
                 ("/api/v1/voices", "voices", body)
             };
             let (s, p) = mem.api.post(path, body).await?;
@@ -145,8 +149,14 @@ pub async fn build(
                 audience,
                 kind,
                 marker: mk,
+                mentions: named,
             };
             m.posts.insert(id, post);
+        }
+    }
+    for (id, p) in &m.posts {
+        if p.mentions != p.author && m.sees_post(Some(p.mentions), id) {
+            m.mention_notices.insert((p.mentions, id.clone()));
         }
     }
     // Comments and likes: random attempts; the API must allow exactly those the rule allows.

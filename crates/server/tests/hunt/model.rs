@@ -34,6 +34,8 @@ pub struct Post {
     /// `diaries` or `voices`.
     pub kind: &'static str,
     pub marker: String,
+    /// The member its text mentions (`@name`); every post carries `#hunt`.
+    pub mentions: usize,
 }
 
 #[derive(Debug, Default)]
@@ -66,6 +68,8 @@ pub struct Model {
     pub footprints_off: BTreeSet<usize>,
     /// Every marker written.
     pub marks: HashMap<String, Mark>,
+    /// (member, post id): the mentions that told their member, as the rule stood when written.
+    pub mention_notices: BTreeSet<(usize, String)>,
 }
 
 pub fn name(i: usize) -> String {

@@ -241,3 +241,58 @@ pub async fn members(
     }
     Ok(())
 }
+
+/// The `#hunt` list as one reader: exactly the posts the rule lets them see. In the first phase
+/// (mentions notify when written), a member's mention notifications name exactly the posts
+/// that mention them and that they may see.
+pub async fn tags_and_mentions(
+    r: &Report,
+    api: &Api,
+    v: Option<usize>,
+    m: &Model,
+    first_phase: bool,
+) -> anyhow::Result<()> {
+    let who = v.map_or("anonymous".to_owned(), name);
+    let (s, list) = all_pages(r, m, api, v, "/api/v1/tags/hunt").await?;
+    r.check(s == 200, || format!("{who} GET tags/hunt: {s}"));
+    let want: BTreeSet<String> = m
+        .posts
+        .keys()
+        .filter(|id| m.sees_post(v, id))
+        .cloned()
+        .collect();
+    let got = ids(&list, "id");
+    r.check(got.is_subset(&want), || {
+        format!(
+            "LEAK: {who} tags/hunt lists {:?}",
+            got.difference(&want).collect::<Vec<_>>()
+        )
+    });
+    r.check(want.is_subset(&got), || {
+        format!(
+            "DENIED: {who} tags/hunt misses {:?}",
+            want.difference(&got).collect::<Vec<_>>()
+        )
+    });
+    let Some(me) = v.filter(|_| first_phase) else {
+        return Ok(());
+    };
+    let (s, list) = all_pages(r, m, api, v, "/api/v1/notifications").await?;
+    r.check(s == 200, || format!("{who} notifications: {s}"));
+    let got: BTreeSet<String> = list
+        .iter()
+        .filter(|n| n["kind"] == "mention")
+        .map(|n| n["post_id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    // Told when the post was written, if they could see it then; listed while they still may.
+    let want: BTreeSet<String> = m
+        .mention_notices
+        .iter()
+        .filter(|(k, id)| *k == me && m.sees_post(v, id))
+        .map(|(_, id)| id.clone())
+        .collect();
+    r.check(got == want, || {
+        format!("{who} mention notifications: got {got:?}, want {want:?}")
+    });
+    Ok(())
+}
