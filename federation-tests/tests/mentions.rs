@@ -258,10 +258,7 @@ async fn mentions_link_notify_and_reach_only_those_who_may_see(t: TestDb) -> any
         links_mention(widened["text_html"].as_str().unwrap_or_default(), "@carol"),
         "carol linked once she may read it: {widened}"
     );
-    anyhow::ensure!(
-        mention_notices(&carol).await?.len() == told + 1,
-        "and told"
-    );
+    anyhow::ensure!(mention_notices(&carol).await?.len() == told + 1, "and told");
     a.stop().await?;
     b.stop().await
 }
