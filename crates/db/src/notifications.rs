@@ -5,6 +5,7 @@ use crate::error::OpResult;
 use crate::{Db, actors};
 use chrono::{DateTime, Utc};
 use enishi_core::{Actor, ActorId, NotificationKind, Viewer};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -190,9 +191,13 @@ pub async fn unread_count(db: &Db, viewer: &Viewer) -> OpResult<u64> {
 /// none about a post they may not see (any more) — a mention in a post narrowed since, or one
 /// whose author's friendship that let them see it has ended.
 fn shown(me: ActorId, viewer: &Viewer) -> sea_orm::Select<notification::Entity> {
-    let visible_posts = sea_orm::sea_query::Query::select()
-        .column(post::Column::Id)
+    // One post looked up by its key per notice: an `IN (every visible post)` would make the
+    // database weigh the whole post table on every page (hundreds of milliseconds at 100,000
+    // posts on PostgreSQL).
+    let visible_post = sea_orm::sea_query::Query::select()
+        .expr(Expr::val(1))
         .from(post::Entity)
+        .and_where(Expr::cust("post.id = notification.post_id"))
         .and_where(crate::visibility::may_see_post(viewer))
         .to_owned();
     notification::Entity::find()
@@ -202,8 +207,11 @@ fn shown(me: ActorId, viewer: &Viewer) -> sea_orm::Select<notification::Entity> 
             viewer,
         ))
         .filter(
+            // Only a mention is about someone else's post: comments and likes are about the
+            // recipient's own, which they always see.
             sea_orm::Condition::any()
+                .add(notification::Column::Kind.ne(NotificationKind::Mention.as_str()))
                 .add(notification::Column::PostId.is_null())
-                .add(notification::Column::PostId.in_subquery(visible_posts)),
+                .add(Expr::exists(visible_post)),
         )
 }

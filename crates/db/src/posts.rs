@@ -523,8 +523,8 @@ pub async fn timeline(
             "({col} = {me} \
               OR {col} IN (SELECT friend_id FROM friendship WHERE owner_id = {me}) \
               OR {col} IN (SELECT followee_id FROM follow WHERE follower_id = {me} AND state = '{accepted}') \
-              OR post.id IN (SELECT post_id FROM boost WHERE booster_id IN \
-                  (SELECT followee_id FROM follow WHERE follower_id = {me} AND state = '{accepted}')))",
+              OR EXISTS (SELECT 1 FROM boost JOIN follow ON follow.followee_id = boost.booster_id \
+                  WHERE boost.post_id = post.id AND follow.follower_id = {me} AND follow.state = '{accepted}'))",
             me = me.0,
             accepted = FollowState::Accepted.as_str(),
         )))
@@ -552,31 +552,43 @@ pub async fn boosters(
     let Some(me) = viewer.actor.filter(|_| viewer.kind == ViewerKind::Member) else {
         return Ok(out);
     };
-    let followed: Vec<i64> = follow::Entity::find()
-        .filter(follow::Column::FollowerId.eq(me.0))
-        .filter(follow::Column::State.eq(FollowState::Accepted.as_str()))
-        .all(&db.conn)
-        .await?
-        .into_iter()
-        .map(|f| f.followee_id)
-        .collect();
-    let boosted: Vec<i64> = list
+    let others: Vec<i64> = list
         .iter()
-        .filter(|v| v.post.author != me && !followed.contains(&v.post.author.0))
+        .filter(|v| v.post.author != me)
         .map(|v| v.post.id.0)
         .collect();
-    if boosted.is_empty() {
+    if others.is_empty() {
         return Ok(out);
     }
+    // Boosts of these posts by accounts the member follows: usually none, found by one query.
     let rows = boost::Entity::find()
-        .filter(boost::Column::PostId.is_in(boosted))
-        .filter(boost::Column::BoosterId.is_in(followed))
+        .filter(boost::Column::PostId.is_in(others))
+        .filter(Expr::cust(format!(
+            "boost.booster_id IN (SELECT followee_id FROM follow WHERE follower_id = {} AND state = '{}')",
+            me.0,
+            FollowState::Accepted.as_str()
+        )))
         .order_by_desc(boost::Column::Id)
         .all(&db.conn)
         .await?;
     for row in rows {
         let post = PostId(row.post_id);
         if out.contains_key(&post) {
+            continue;
+        }
+        // A post by someone the member follows is there on its own account.
+        let author = list
+            .iter()
+            .find(|v| v.post.id == post)
+            .map(|v| v.post.author.0);
+        let follows_author = follow::Entity::find()
+            .filter(follow::Column::FollowerId.eq(me.0))
+            .filter(follow::Column::FolloweeId.eq(author.unwrap_or_default()))
+            .filter(follow::Column::State.eq(FollowState::Accepted.as_str()))
+            .one(&db.conn)
+            .await?
+            .is_some();
+        if follows_author {
             continue;
         }
         if let Some(actor) = actors::find_by_id(&db.conn, ActorId(row.booster_id)).await? {
