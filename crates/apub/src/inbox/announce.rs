@@ -65,13 +65,11 @@ impl Announce {
         if !boosts::is_followed_here(&ctx.db, actor).await? {
             return Ok(());
         }
-        if ctx.settings.is_local_url(&object_id) {
-            boosts::receive_boost(&ctx.db, actor, &self.id, &object_id, None).await?;
-            return Ok(());
-        }
-        if enishi_db::posts::find_by_ap_id(&ctx.db, &object_id)
-            .await?
-            .is_some()
+        // A post kept here (ours, or one already stored) needs no fetch.
+        if ctx.settings.is_local_url(&object_id)
+            || enishi_db::posts::find_by_ap_id(&ctx.db, &object_id)
+                .await?
+                .is_some()
         {
             boosts::receive_boost(&ctx.db, actor, &self.id, &object_id, None).await?;
             return Ok(());

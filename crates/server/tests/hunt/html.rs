@@ -119,6 +119,7 @@ pub async fn as_member(
         "/friends",
         "/friends/requests",
         "/friends/blocks",
+        "/tags/hunt",
     ] {
         let (_, body) = session.get(path).await?;
         scan(path, &body);
