@@ -294,17 +294,26 @@ pub async fn delete_comment(db: &Db, viewer: &Viewer, comment_public_id: &str) -
     // is announced by the post's author to the post's audience.
     if ActorId(row.author_id) == deleter.id || parent_view.author.is_local {
         let recipients = reaction_recipients(&txn, &parent_view).await?;
-        federation::announce(
+        // Also every server the post went to: one may keep a public post (and its comments)
+        // after the last follower there left, and no longer counts among the recipients.
+        let key = parent_view.post.ap_id.as_str();
+        let mut inboxes = crate::outbox::inboxes_for(&recipients);
+        for inbox in crate::outbox::inboxes_reached(&txn, key).await? {
+            if !inboxes.contains(&inbox) {
+                inboxes.push(inbox);
+            }
+        }
+        federation::announce_to(
             &txn,
             db.herald(),
             &deleter,
-            parent_view.post.ap_id.as_str(),
+            key,
             Event::DeleteComment {
                 ap_id: &ap_id,
                 actor: &deleter,
                 parent: &parent_view,
             },
-            &recipients,
+            &inboxes,
         )
         .await?;
     }
