@@ -65,6 +65,32 @@ pub async fn begin_write(db: &Db) -> Result<sea_orm::DatabaseTransaction, DbErr>
     Ok(txn)
 }
 
+/// Begins a transaction that changes how two actors stand with each other (follows, requests,
+/// friendships, blocks). SQLite already runs one writer at a time; PostgreSQL at READ COMMITTED
+/// does not, and two such transactions on the same pair can each read the state before the
+/// other's write and leave it half-done (both follows accepted, no friendship). A transaction
+/// advisory lock on the pair makes them take turns; it is released at commit or rollback.
+pub async fn begin_pair(
+    db: &Db,
+    a: enishi_core::ActorId,
+    b: enishi_core::ActorId,
+) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let txn = begin_write(db).await?;
+    if db.backend == Backend::Postgres {
+        let (low, high) = if a.0 <= b.0 { (a.0, b.0) } else { (b.0, a.0) };
+        // The two-key form with truncated ids: a collision only makes two unrelated pairs
+        // wait for each other, never lets one pair run twice.
+        txn.execute_raw(Statement::from_sql_and_values(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1::int4, $2::int4)",
+            [(low as i32).into(), (high as i32).into()],
+        ))
+        .await?;
+    }
+    Ok(txn)
+}
+
 /// Whether a database error is a unique-constraint violation (the same on both backends).
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(

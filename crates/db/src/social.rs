@@ -383,7 +383,7 @@ pub async fn request_friendship(
         )
         .into());
     }
-    let txn = crate::begin_write(db).await?;
+    let txn = crate::begin_pair(db, requester.id, target.id).await?;
     if crate::relations::blocked_either_way(&txn, requester.id, target.id).await? {
         // Never reveal a block: the blocker simply cannot be found.
         return Err(OpError::not_found(enishi_core::unknown_account(
@@ -499,6 +499,21 @@ fn not_answered() -> Expr {
     )
 }
 
+/// Begins the transaction that answers request `request_id`, locked on the pair it joins (the
+/// request is read again inside, so an answer racing another change sees its result).
+async fn begin_for_request(
+    db: &Db,
+    member: ActorId,
+    request_id: i64,
+) -> OpResult<DatabaseTransaction> {
+    let requester = follow::Entity::find_by_id(request_id)
+        .filter(follow::Column::FolloweeId.eq(member.0))
+        .one(&db.conn)
+        .await?
+        .map_or(member, |f| ActorId(f.follower_id));
+    Ok(crate::begin_pair(db, member, requester).await?)
+}
+
 async fn incoming_request(
     txn: &DatabaseTransaction,
     member: ActorId,
@@ -520,7 +535,7 @@ pub async fn accept_request(
     member: &Actor,
     request_id: i64,
 ) -> OpResult<Actor> {
-    let txn = crate::begin_write(db).await?;
+    let txn = begin_for_request(db, member.id, request_id).await?;
     let request = incoming_request(&txn, member.id, request_id).await?;
     let requester = actors::find_by_id(&txn, ActorId(request.follower_id))
         .await?
@@ -589,7 +604,7 @@ pub async fn accept_request(
 /// `member` declines request `request_id`. The requester is not told: to them the request
 /// still looks pending, until they withdraw it.
 pub async fn reject_request(db: &Db, member: &Actor, request_id: i64) -> OpResult<()> {
-    let txn = crate::begin_write(db).await?;
+    let txn = begin_for_request(db, member.id, request_id).await?;
     let request = incoming_request(&txn, member.id, request_id).await?;
     let mut row: follow::ActiveModel = request.clone().into();
     row.state = Set(FollowState::Rejected.as_str().into());
@@ -624,7 +639,7 @@ pub async fn reject_request(db: &Db, member: &Actor, request_id: i64) -> OpResul
 /// Ends a friendship, or cancels a one-way follow or a pending request, in both directions;
 /// introductions between the two vanish.
 pub async fn unfriend(db: &Db, member: &Actor, other: &Actor) -> OpResult<()> {
-    let txn = crate::begin_write(db).await?;
+    let txn = crate::begin_pair(db, member.id, other.id).await?;
     tell_follows_ended(db, &txn, member, other).await?;
     if !sever(&txn, member.id, other.id).await? {
         return Err(OpError::not_found(format!(
@@ -651,7 +666,7 @@ pub async fn block(
             "you cannot block yourself".into(),
         ));
     }
-    let txn = crate::begin_write(db).await?;
+    let txn = crate::begin_pair(db, member.id, target.id).await?;
     tell_follows_ended(db, &txn, member, target).await?;
     if sever(&txn, member.id, target.id).await? {
         crate::friend_proof::tell_holders(db, &txn, member, target).await?;
@@ -697,7 +712,7 @@ pub async fn block(
 
 /// Lifts `member`'s block of `target`.
 pub async fn unblock(db: &Db, member: &Actor, target: &Actor) -> OpResult<()> {
-    let txn = crate::begin_write(db).await?;
+    let txn = crate::begin_pair(db, member.id, target.id).await?;
     let Some(row) = block::Entity::find_by_id((member.id.0, target.id.0))
         .one(&txn)
         .await?

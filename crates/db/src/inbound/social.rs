@@ -52,7 +52,7 @@ pub async fn follow_requested(
     member: &Actor,
     follow_id: &str,
 ) -> OpResult<FollowOutcome> {
-    let txn = crate::begin_write(db).await?;
+    let txn = crate::begin_pair(db, follower.id, member.id).await?;
     let reject = Event::RejectFollow {
         id: follow_id,
         follower,
@@ -160,7 +160,7 @@ async fn befriend(txn: &DatabaseTransaction, member: &Actor, other: &Actor) -> O
 /// request is accepted now and the two are friends (DESIGN §4 step 2). Returns whether a
 /// follow was waiting for this answer.
 pub async fn follow_accepted(db: &Db, member: &Actor, followee: &Actor) -> OpResult<bool> {
-    let txn = crate::begin_write(db).await?;
+    let txn = crate::begin_pair(db, member.id, followee.id).await?;
     let Some(mine) = find_follow(&txn, member.id, followee.id).await? else {
         return Ok(false);
     };
@@ -207,7 +207,7 @@ pub async fn follow_undone(db: &Db, follower: &Actor, member: &Actor) -> OpResul
 }
 
 async fn end_one_direction(db: &Db, from: &Actor, to: &Actor) -> OpResult<bool> {
-    let txn = crate::begin_write(db).await?;
+    let txn = crate::begin_pair(db, from.id, to.id).await?;
     // Only this direction's follow goes; the other one (if any) stays, so that two activities
     // ending both directions at once cannot undo each other's work.
     let existed = follow::Entity::delete_many()
@@ -227,7 +227,7 @@ async fn end_one_direction(db: &Db, from: &Actor, to: &Actor) -> OpResult<bool> 
 /// Remote `blocker` blocks local `member`: everything between them ends, and the block is kept
 /// so that the member's content stays out of their reach.
 pub async fn blocked(db: &Db, blocker: &Actor, member: &Actor, block_id: &str) -> OpResult<()> {
-    let txn = crate::begin_write(db).await?;
+    let txn = crate::begin_pair(db, blocker.id, member.id).await?;
     if sever(&txn, blocker.id, member.id).await? {
         crate::friend_proof::tell_holders(db, &txn, blocker, member).await?;
     }
