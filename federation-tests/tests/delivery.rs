@@ -151,19 +151,27 @@ async fn deliveries_reach_verifying_inboxes_and_failures_do_not_block(
     assert!(!got.contains_key(&format!("localhost:{failing}/inbox/c")));
 
     // Refusals are dead-lettered with the reason; failures wait for a retry.
+    // A claimed first attempt already counts as retrying; the outcomes of c and e must be
+    // recorded too, or the rows below may be read while e's first attempt is in flight.
     let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    let rows = loop {
         let status = outbox::status(&run.db).await?;
-        if status.dead == 1 && status.retrying >= 2 {
+        let rows = enishi_db::entity::delivery::Entity::find()
+            .all(&run.db.conn)
+            .await?;
+        let answered = |inbox: &str| {
+            rows.iter().any(|r| {
+                r.inbox_url.ends_with(inbox) && (r.last_status.is_some() || r.last_error.is_some())
+            })
+        };
+        if status.dead == 1 && status.retrying >= 2 && answered("/inbox/c") && answered("/inbox/e")
+        {
             assert_eq!(status.depth, 2, "c and e still pending: {status:?}");
-            break;
+            break rows;
         }
         anyhow::ensure!(Instant::now() < deadline, "queue never settled: {status:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let rows = enishi_db::entity::delivery::Entity::find()
-        .all(&run.db.conn)
-        .await?;
+    };
     let dead_row = rows.iter().find(|r| r.state == "dead").unwrap();
     assert_eq!(dead_row.last_status, Some(404));
     let c = rows
