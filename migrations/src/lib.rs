@@ -14,6 +14,7 @@ mod m20261203_000008_browser_sessions;
 mod m20261203_000009_federation_reach;
 mod m20261203_000010_mentions;
 mod m20261203_000011_boosts;
+mod m20261203_000012_media;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000009_federation_reach::Migration),
             Box::new(m20261203_000010_mentions::Migration),
             Box::new(m20261203_000011_boosts::Migration),
+            Box::new(m20261203_000012_media::Migration),
         ]
     }
 }

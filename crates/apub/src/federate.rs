@@ -85,6 +85,9 @@ pub fn post_object(view: &PostView) -> Option<Value> {
         }
         object["tag"] = json!(tags);
     }
+    if !post.media.is_empty() {
+        object["attachment"] = json!(wire_attachments(&post.media, &post.ap_id));
+    }
     if post.updated_at > post.created_at {
         object["updated"] = json!(
             post.updated_at
@@ -92,6 +95,33 @@ pub fn post_object(view: &PostView) -> Option<Value> {
         );
     }
     Some(object)
+}
+
+/// A post's photos as Mastodon reads them: `Document`s with the type, size, alt text (`name`)
+/// and BlurHash. `object` is the post's id, on this instance, which serves the files; their
+/// URLs are capabilities, and this object goes only to those who may see the post.
+fn wire_attachments(media: &[enishi_core::media::Media], object: &url::Url) -> Vec<Value> {
+    use enishi_core::media::Variant;
+    media
+        .iter()
+        .map(|m| {
+            let url = object
+                .join(&m.path(Variant::Original))
+                .map_or_else(|_| m.path(Variant::Original), |u| u.to_string());
+            let mut a = json!({
+                "type": "Document",
+                "mediaType": m.content_type,
+                "url": url,
+                "blurhash": m.blurhash,
+                "width": m.width,
+                "height": m.height,
+            });
+            if let Some(d) = &m.description {
+                a["name"] = json!(d);
+            }
+            a
+        })
+        .collect()
 }
 
 /// The `tag` array of a post or comment (`object` is its id, whose origin is the instance's

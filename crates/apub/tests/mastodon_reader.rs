@@ -129,6 +129,7 @@ fn post(kind: PostKind, audience: Audience, title: Option<&str>, body: &str) -> 
             audience,
             created_at: at,
             updated_at: at,
+            media: vec![],
         },
         author: actor("hanako"),
     }

@@ -43,6 +43,15 @@ impl Audience {
         }
     }
 
+    /// Whether everyone `other` admits is admitted by `self` too, whatever the relations. When
+    /// it is not, a change from `other` to `self` narrows the audience: someone loses sight.
+    pub fn includes(self, other: Audience) -> bool {
+        self == other
+            || self == Audience::Public
+            || other == Audience::Private
+            || (self == Audience::FriendsOfFriends && other == Audience::Friends)
+    }
+
     /// Whether content with this audience may ever be sent to another server.
     pub fn leaves_instance(self) -> bool {
         !matches!(self, Audience::Members | Audience::Private)

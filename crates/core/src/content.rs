@@ -82,6 +82,8 @@ pub struct Post {
     pub created_at: DateTime<Utc>,
     /// When it was last edited (equal to `created_at` if never).
     pub updated_at: DateTime<Utc>,
+    /// Its photos, in order (loaded with the post where it is shown or sent).
+    pub media: Vec<crate::media::Media>,
 }
 
 /// A comment on a diary or voice post; it inherits the post's audience.

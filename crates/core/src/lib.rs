@@ -5,6 +5,7 @@ pub mod audience;
 pub mod content;
 pub mod delivery;
 pub mod instance;
+pub mod media;
 pub mod mention;
 pub mod render;
 pub mod username;

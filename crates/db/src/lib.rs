@@ -18,6 +18,7 @@ pub mod instance;
 pub mod introductions;
 pub mod invites;
 mod marks;
+pub mod media;
 pub mod notifications;
 pub mod outbox;
 pub mod password;

@@ -35,6 +35,7 @@ pub(crate) fn to_domain(row: post::Model) -> Result<Post, DbErr> {
             .map_err(|e: enishi_core::ValidationError| DbErr::Custom(e.to_string()))?,
         created_at: row.created_at,
         updated_at: row.updated_at,
+        media: Vec::new(),
     })
 }
 
@@ -61,6 +62,8 @@ pub struct NewPost<'a> {
     /// The actors the text's `@handles` may name, resolved by the caller (who may have fetched
     /// remote ones); handles of anyone else stay text.
     pub known: &'a [Actor],
+    /// Its photos, in order (ids of the author's unattached uploads).
+    pub media_ids: &'a [String],
 }
 
 fn check(
@@ -124,10 +127,15 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    let view = PostView {
+    let mut view = PostView {
         post: to_domain(row)?,
         author: author.actor.clone(),
     };
+    if !new.media_ids.is_empty() {
+        crate::media::set_for_post(&txn, author.actor.id, view.post.id, new.kind, new.media_ids)
+            .await?;
+        crate::media::fill(&txn, std::slice::from_mut(&mut view)).await?;
+    }
     marks::index_hashtags(&txn, view.post.id, written.hashtags()).await?;
     let refs = crate::notifications::Refs {
         post: Some(view.post.id.0),
@@ -222,10 +230,7 @@ async fn find(db: &Db, kind: PostKind, public_id: &str) -> OpResult<Option<PostV
         return Ok(None);
     };
     let post = to_domain(row)?;
-    let author = actors::find_by_id(&db.conn, post.author)
-        .await?
-        .ok_or_else(|| DbErr::Custom(format!("post {} has no author", post.public_id)))?;
-    Ok(Some(PostView { post, author }))
+    Ok(Some(view_of(db, post).await?))
 }
 
 /// The post with ActivityPub id `ap_id`, if one is kept here (no audience check: for the
@@ -270,7 +275,10 @@ pub(crate) async fn view_of(db: &Db, post: Post) -> OpResult<PostView> {
     let author = actors::find_by_id(&db.conn, post.author)
         .await?
         .ok_or_else(|| DbErr::Custom(format!("post {} has no author", post.public_id)))?;
-    Ok(PostView { post, author })
+    let mut view = [PostView { post, author }];
+    crate::media::fill(&db.conn, &mut view).await?;
+    let [view] = view;
+    Ok(view)
 }
 
 /// Whether a post from another server was addressed to the viewer.
@@ -307,6 +315,8 @@ pub struct PostEdit<'a> {
     pub audience: Option<Audience>,
     /// The actors the text's `@handles` may name (see [`NewPost::known`]).
     pub known: &'a [Actor],
+    /// Its photos from now on, in order: adds, removes and reorders.
+    pub media_ids: Option<&'a [String]>,
 }
 
 /// Edits a post (its author only).
@@ -345,10 +355,18 @@ pub async fn edit(
     row.audience = Set(audience.as_str().into());
     row.updated_at = Set(Utc::now());
     let row = row.update(&txn).await?;
-    let edited = PostView {
+    if let Some(ids) = edit.media_ids {
+        crate::media::set_for_post(&txn, view.post.author, view.post.id, kind, ids).await?;
+    }
+    if !audience.includes(view.post.audience) {
+        // The old URLs went to people who may not see the photos any more.
+        crate::media::rekey_post(&txn, view.post.id).await?;
+    }
+    let mut edited = PostView {
         post: to_domain(row)?,
         author: view.author.clone(),
     };
+    crate::media::fill(&txn, std::slice::from_mut(&mut edited)).await?;
     marks::index_hashtags(&txn, edited.post.id, written.hashtags()).await?;
     // Members named for the first time are told, as if the post were new to them.
     let before: Vec<&url::Url> = view
@@ -459,7 +477,8 @@ async fn load_views(db: &Db, rows: Vec<post::Model>) -> OpResult<Vec<PostView>> 
     ids.sort_unstable();
     ids.dedup();
     let authors = actors::by_ids_in_order(&db.conn, &ids).await?;
-    rows.into_iter()
+    let mut views = rows
+        .into_iter()
         .map(|row| {
             let post = to_domain(row)?;
             let author = authors
@@ -469,7 +488,9 @@ async fn load_views(db: &Db, rows: Vec<post::Model>) -> OpResult<Vec<PostView>> 
                 .ok_or_else(|| DbErr::Custom(format!("post {} has no author", post.public_id)))?;
             Ok(PostView { post, author })
         })
-        .collect()
+        .collect::<OpResult<Vec<_>>>()?;
+    crate::media::fill(&db.conn, &mut views).await?;
+    Ok(views)
 }
 
 /// `author`'s posts of `kind` that `viewer` may see, newest first, before cursor `before`.

@@ -165,6 +165,7 @@ async fn check(db: &Db, c: &Community) -> anyhow::Result<()> {
             body: "b",
             audience: Some(audience),
             known: &[],
+            media_ids: &[],
         };
         post_ids.push(posts::create(db, &s, &members[author], new).await?.post);
     }

@@ -50,6 +50,18 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Inspect and tidy the photo store.
+    #[command(subcommand)]
+    Media(MediaCommand),
+}
+
+#[derive(Subcommand)]
+enum MediaCommand {
+    /// Forget uploads never attached (after a day), move re-keyed photos' files, and delete
+    /// files nothing needs any more. `enishi serve` does this every hour.
+    Prune,
+    /// How many photos the database knows and how much the store holds.
+    Usage,
 }
 
 #[derive(Subcommand)]
@@ -168,6 +180,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             serve(config).await
         }
         Command::Worker => worker(config).await,
+        Command::Media(MediaCommand::Prune) => media_prune(config).await,
+        Command::Media(MediaCommand::Usage) => media_usage(config).await,
         Command::Queue(QueueCommand::Status) => {
             let db = crate::open_database(&config).await?;
             let q = enishi_db::outbox::status(&db).await?;
@@ -262,6 +276,46 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+async fn media_prune(config: Config) -> anyhow::Result<ExitCode> {
+    let db = crate::open_database(&config).await?;
+    let store = enishi_media::MediaStore::open(&config.media.store)?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg:24} [{bar:40}] {pos}/{len}")?
+            .progress_chars("=> "),
+    );
+    let report = crate::media_prune::prune(&db, &store, &|step, done, total| {
+        bar.set_message(step.to_owned());
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!("uploads never attached, forgotten: {}", report.unattached);
+    println!("re-keyed photos moved:            {}", report.moved);
+    println!("unused files deleted:             {}", report.deleted_files);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn media_usage(config: Config) -> anyhow::Result<ExitCode> {
+    let db = crate::open_database(&config).await?;
+    let store = enishi_media::MediaStore::open(&config.media.store)?;
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_message(format!("listing {store:?}"));
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let usage = store.usage().await?;
+    spinner.finish_and_clear();
+    let photos = enishi_db::media::count(&db).await?;
+    println!("store          {store:?}");
+    println!(
+        "photos         {} ({} attached)",
+        photos.all, photos.attached
+    );
+    println!("files          {}", usage.files);
+    println!("bytes          {}", usage.bytes);
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn set_suspended(config: Config, name: &str, suspended: bool) -> anyhow::Result<ExitCode> {

@@ -35,6 +35,8 @@ pub struct Config {
     pub extra_ca_certs: Option<PathBuf>,
     /// Trusted proxies and where `/metrics` is served.
     pub access: crate::access::AccessConfig,
+    /// Photo limits and store.
+    pub media: crate::media_config::MediaConfig,
     /// Whether outgoing requests may go to loopback and private networks
     /// (`ENISHI_ALLOW_PRIVATE_NETWORKS`); `None`: only when the domain is `localhost`. See
     /// [`Config::allows_private_networks`].
@@ -142,6 +144,7 @@ struct FileConfig {
     trusted_proxies: Option<Vec<String>>,
     metrics_bind: Option<String>,
     metrics_token: Option<String>,
+    media: Option<crate::media_config::MediaFile>,
 }
 
 /// Environment variables that configure Enishi, with what they set.
@@ -269,6 +272,7 @@ impl Config {
             let known = ENV_VARS
                 .iter()
                 .chain(crate::access::ACCESS_VARS)
+                .chain(crate::media_config::MEDIA_VARS)
                 .any(|(k, _)| k == key);
             if key.starts_with("ENISHI_") && !key.starts_with("ENISHI_TEST_") && !known {
                 return Err(err(
@@ -485,8 +489,14 @@ impl Config {
                 metrics_token: file.metrics_token,
             },
         )?;
+        let media = crate::media_config::MediaConfig::parse(
+            env,
+            file.media.unwrap_or_default(),
+            &data_dir,
+        )?;
         Ok(Config {
             access,
+            media,
             delivery,
             run_workers: true,
             blocked_domains,

@@ -4,6 +4,8 @@
 pub mod access;
 pub mod cli;
 pub mod config;
+pub mod media_config;
+pub mod media_prune;
 
 pub use config::{Config, ConfigError};
 
@@ -71,6 +73,7 @@ pub struct Running {
     worker_stop: Option<oneshot::Sender<()>>,
     worker: Option<tokio::task::JoinHandle<()>>,
     upkeep: tokio::task::JoinHandle<()>,
+    media_upkeep: Option<tokio::task::JoinHandle<()>>,
     metrics_task: Option<tokio::task::JoinHandle<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -88,6 +91,9 @@ impl Running {
 
     async fn stop_workers(&mut self) {
         self.upkeep.abort();
+        if let Some(m) = self.media_upkeep.take() {
+            m.abort();
+        }
         if let Some(m) = self.metrics_task.take() {
             m.abort();
         }
@@ -145,7 +151,15 @@ pub async fn start(
                 config.access.login_failures_per_account,
             ),
         }),
+        media: enishi_web::media::MediaHub::new(
+            enishi_media::MediaStore::open(&config.media.store)
+                .context("opening the media store")?,
+            config.media.limits,
+        ),
     };
+    let media_upkeep = config
+        .run_workers
+        .then(|| media_prune::spawn_hourly(db.clone(), state.media.store.clone()));
     // `/metrics` on an address of its own, when one is configured.
     let (metrics_addr, metrics_task) = match config.access.metrics_bind {
         Some(addr) => {
@@ -233,6 +247,7 @@ pub async fn start(
         worker_stop: Some(worker_stop),
         worker,
         upkeep,
+        media_upkeep,
         metrics_task,
         metrics_addr,
         task,
@@ -432,5 +447,6 @@ pub fn default_config(database_url: &str, data_dir: &std::path::Path) -> Config 
     let mut config = Config::from_sources(&Default::default(), None).expect("defaults are valid");
     config.database_url = database_url.to_owned();
     config.data_dir = data_dir.to_owned();
+    config.media = media_config::MediaConfig::local(data_dir);
     config
 }

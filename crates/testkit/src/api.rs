@@ -82,6 +82,11 @@ impl Api {
         self.send(reqwest::Method::PATCH, path, Some(body)).await
     }
 
+    /// PUT with a JSON body.
+    pub async fn put(&self, path: &str, body: Value) -> anyhow::Result<(StatusCode, Value)> {
+        self.send(reqwest::Method::PUT, path, Some(body)).await
+    }
+
     /// DELETE.
     pub async fn delete(&self, path: &str) -> anyhow::Result<(StatusCode, Value)> {
         self.send(reqwest::Method::DELETE, path, None).await

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod markers;
+pub mod s3;
 pub mod web;
 
 use libtest_mimic::{Arguments, Failed, Trial};

@@ -6,6 +6,7 @@ pub mod api;
 pub mod error;
 pub mod inbox;
 pub mod limits;
+pub mod media;
 pub mod mentions;
 pub mod metrics;
 pub mod negotiate;
@@ -52,7 +53,10 @@ pub fn router(state: AppState, federation: FederationConfig<FederationData>) -> 
         .fallback_service(routes)
         .layer(axum::middleware::from_fn(refuse_nul_in_url))
         .layer(FederationMiddleware::new(federation))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            outer.clone(),
+            limit_bodies,
+        ))
         .layer(axum::middleware::from_fn(error::limit_headers))
         // Outside every layer that can refuse a request, so that all their refusals get the
         // JSON error body (and, for browsers on pages, the HTML one).
@@ -80,6 +84,39 @@ pub fn router(state: AppState, federation: FederationConfig<FederationData>) -> 
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+}
+
+/// Limits request bodies: [`MAX_BODY_BYTES`] everywhere but where photos are uploaded. A body
+/// announced larger is refused before it is read (413); one that grows past the limit fails
+/// its reading the same way.
+async fn limit_bodies(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let limit = if media::takes_uploads(request.uri().path()) {
+        state.media.upload_body_limit()
+    } else {
+        MAX_BODY_BYTES
+    };
+    let announced = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit as u64) {
+        return AppError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the request body is larger than the limit of {limit} bytes"),
+        )
+        .into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
 }
 
 /// Refuses a URL whose path or query carries an encoded NUL character (`%00`): no name, id or

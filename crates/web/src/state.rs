@@ -23,6 +23,8 @@ pub struct AppState {
     pub inbox: InboxContext,
     /// Who is believed about client addresses, rate limits, and the `/metrics` token.
     pub access: Arc<Access>,
+    /// Photos: the store and the upload limits.
+    pub media: crate::media::MediaHub,
 }
 
 /// Access rules that hold for the whole process.

@@ -19,6 +19,7 @@ pub mod instance_setting;
 pub mod introduction;
 pub mod invite;
 pub mod known_friendship;
+pub mod media;
 pub mod notification;
 pub mod outbox_activity;
 pub mod post;

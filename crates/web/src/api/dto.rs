@@ -100,6 +100,9 @@ pub struct DiaryOut {
     pub body: String,
     /// Body as sanitised HTML, as the diary's page shows it.
     pub body_html: String,
+    /// Its photos, in order. Their URLs are capabilities: shown only to those who may see the
+    /// post, and dead once the post is deleted or its audience narrows.
+    pub media: Vec<MediaOut>,
     /// Written at.
     pub created_at: DateTime<Utc>,
     /// Last edited at.
@@ -108,6 +111,59 @@ pub struct DiaryOut {
     /// there.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub boosted_by: Option<ActorRef>,
+}
+
+/// A photo.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediaOut {
+    /// Its id (for `media_ids`).
+    pub id: String,
+    /// Always `image`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The image (at most 2,560 pixels on its long side).
+    pub url: String,
+    /// Its thumbnail (at most 480 pixels on its long side).
+    pub preview_url: String,
+    /// Pixels.
+    pub width: u32,
+    /// Pixels.
+    pub height: u32,
+    /// Alt text.
+    pub description: Option<String>,
+    /// A BlurHash to show while it loads.
+    pub blurhash: String,
+}
+
+impl MediaOut {
+    /// `media` with URLs on `base` (this instance).
+    pub fn new(media: &enishi_core::media::Media, base: &url::Url) -> Self {
+        use enishi_core::media::Variant;
+        let at = |v: Variant| {
+            base.join(&media.path(v))
+                .map_or_else(|_| media.path(v), |u| u.to_string())
+        };
+        MediaOut {
+            id: media.public_id.clone(),
+            kind: "image",
+            url: at(Variant::Original),
+            preview_url: at(Variant::Preview),
+            width: media.width,
+            height: media.height,
+            description: media.description.clone(),
+            blurhash: media.blurhash.clone(),
+        }
+    }
+
+    /// The photos of `v`. A post's photos are served by the server that wrote it, which for
+    /// the posts that carry photos here (local ones) is this instance: its id gives the base.
+    fn of_post(v: &PostView) -> Vec<MediaOut> {
+        v.post
+            .media
+            .iter()
+            .map(|m| MediaOut::new(m, &v.post.ap_id))
+            .collect()
+    }
 }
 
 /// A voice post.
@@ -129,6 +185,9 @@ pub struct VoiceOut {
     pub text: String,
     /// Text as sanitised HTML, its links clickable.
     pub text_html: String,
+    /// Its photos, in order. Their URLs are capabilities: shown only to those who may see the
+    /// post, and dead once the post is deleted or its audience narrows.
+    pub media: Vec<MediaOut>,
     /// Written at.
     pub created_at: DateTime<Utc>,
     /// Last edited at.
@@ -153,6 +212,7 @@ impl From<PostView> for DiaryOut {
     fn from(v: PostView) -> Self {
         let audience = ShownAudience::of(&v);
         let body_html = enishi_core::render::post_html(&v.post);
+        let media = MediaOut::of_post(&v);
         DiaryOut {
             id: v.post.public_id,
             ap_id: v.post.ap_id.to_string(),
@@ -163,6 +223,7 @@ impl From<PostView> for DiaryOut {
             title: v.post.title.unwrap_or_default(),
             body: v.post.body,
             body_html,
+            media,
             created_at: v.post.created_at,
             updated_at: v.post.updated_at,
             boosted_by: None,
@@ -174,6 +235,7 @@ impl From<PostView> for VoiceOut {
     fn from(v: PostView) -> Self {
         let audience = ShownAudience::of(&v);
         let text_html = enishi_core::render::post_html(&v.post);
+        let media = MediaOut::of_post(&v);
         VoiceOut {
             id: v.post.public_id,
             ap_id: v.post.ap_id.to_string(),
@@ -183,6 +245,7 @@ impl From<PostView> for VoiceOut {
             author: (&v.author).into(),
             text: v.post.body,
             text_html,
+            media,
             created_at: v.post.created_at,
             updated_at: v.post.updated_at,
             boosted_by: None,

@@ -63,6 +63,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/friends/{handle}", delete(unfriend))
         .route("/api/v1/blocks", post(block).get(list_blocks))
         .route("/api/v1/blocks/{handle}", delete(unblock))
+        .route("/api/v1/media", post(crate::media::upload))
+        .route(
+            "/api/v1/media/{id}",
+            get(crate::media::get_own).put(crate::media::describe),
+        )
+        .route("/media/{key}/{file}", get(crate::media::serve))
         .route("/api/v1/diaries", post(create_diary))
         .route(
             "/api/v1/diaries/{id}",

@@ -70,12 +70,13 @@ impl Modify for BearerAuth {
         posts::create_voice, posts::get_voice, posts::edit_voice, posts::delete_voice, posts::member_voices,
         posts::voice_comments, posts::comment_voice, posts::like_voice, posts::unlike_voice, posts::voice_likes,
         posts::delete_comment, posts::timeline, posts::tagged,
+        crate::media::upload, crate::media::get_own, crate::media::describe,
     ),
     components(schemas(
         crate::error::ErrorBody, enishi_core::Audience, dto::ShownAudience, enishi_core::PostKind, enishi_core::NotificationKind,
         dto::ActorRef, dto::DiaryOut, dto::VoiceOut, dto::PostOut, dto::CommentOut, dto::IntroductionOut,
         dto::FriendRequestOut, dto::RelationshipOut, dto::FieldDto, dto::ProfileOut, dto::MeOut, dto::SettingsOut,
-        dto::FootprintOut, dto::NotificationOut,
+        dto::FootprintOut, dto::NotificationOut, dto::MediaOut, crate::media::MediaUpload, crate::media::MediaPatch,
     ))
 )]
 pub struct ApiDoc;

@@ -28,6 +28,9 @@ pub struct DiaryIn {
     pub body: String,
     /// Who may see it; the member's default audience if omitted.
     pub audience: Option<Audience>,
+    /// Its photos, in order: ids from `POST /api/v1/media` (a diary takes 3, a voice post 1).
+    #[serde(default)]
+    pub media_ids: Vec<String>,
 }
 
 /// Changes to a diary; omitted parts stay.
@@ -42,6 +45,8 @@ pub struct DiaryPatch {
     pub body: Option<String>,
     /// New audience.
     pub audience: Option<Audience>,
+    /// Its photos from now on, in order (adds, removes and reorders); omitted: unchanged.
+    pub media_ids: Option<Vec<String>>,
 }
 
 /// A new voice post.
@@ -53,6 +58,9 @@ pub struct VoiceIn {
     pub text: String,
     /// Who may see it; the member's default audience if omitted.
     pub audience: Option<Audience>,
+    /// Its photos, in order: ids from `POST /api/v1/media` (a diary takes 3, a voice post 1).
+    #[serde(default)]
+    pub media_ids: Vec<String>,
 }
 
 /// Changes to a voice post; omitted parts stay.
@@ -64,6 +72,8 @@ pub struct VoicePatch {
     pub text: Option<String>,
     /// New audience.
     pub audience: Option<Audience>,
+    /// Its photos from now on, in order (adds, removes and reorders); omitted: unchanged.
+    pub media_ids: Option<Vec<String>>,
 }
 
 /// A comment to write.
@@ -198,6 +208,7 @@ pub async fn create_diary(
         body: &input.body,
         audience: input.audience,
         known: &known,
+        media_ids: &input.media_ids,
     };
     let view = posts::create(&state.db, &state.settings, &me.member, new).await?;
     Ok((StatusCode::CREATED, Json(view.into())))
@@ -234,6 +245,7 @@ pub async fn edit_diary(
         body: input.body.as_deref(),
         audience: input.audience,
         known: &known,
+        media_ids: input.media_ids.as_deref(),
     };
     Ok(Json(
         posts::edit(
@@ -358,6 +370,7 @@ pub async fn create_voice(
         body: &input.text,
         audience: input.audience,
         known: &known,
+        media_ids: &input.media_ids,
     };
     let view = posts::create(&state.db, &state.settings, &me.member, new).await?;
     Ok((StatusCode::CREATED, Json(view.into())))
@@ -394,6 +407,7 @@ pub async fn edit_voice(
         body: input.text.as_deref(),
         audience: input.audience,
         known: &known,
+        media_ids: input.media_ids.as_deref(),
     };
     Ok(Json(
         posts::edit(

@@ -38,6 +38,7 @@ pub fn post_card(visit: &Visit, view: &PostView, booster: Option<&enishi_core::A
                     div.body { (widgets::post_body(post)) }
                 }
             }
+            (widgets::photos(post))
             @if !view.author.is_local {
                 p.origin { (visit.ta("origin-remote", &[("server", view.author.domain.clone().into())])) }
             }

@@ -183,6 +183,7 @@ pub async fn create_diary(
         body: &form.body,
         audience: Some(audience),
         known: &crate::mentions::known_in(&state, &[&form.body]).await,
+        media_ids: &[],
     };
     match posts::create(&state.db, &state.settings, me, new).await {
         Ok(view) => Ok(see_other(&href(PostKind::Diary, &view.post.public_id))),
@@ -223,6 +224,7 @@ pub async fn create_voice(
         body: &form.text,
         audience: Some(audience),
         known: &crate::mentions::known_in(&state, &[&form.text]).await,
+        media_ids: &[],
     };
     match posts::create(&state.db, &state.settings, me, new).await {
         Ok(_) => Ok(see_other("/")),
@@ -294,6 +296,7 @@ pub async fn edit_diary(
         body: Some(&form.body),
         audience: Some(audience),
         known: &crate::mentions::known_in(&state, &[&form.body]).await,
+        media_ids: None,
     };
     let viewer = visit.viewer();
     match posts::edit(
@@ -361,6 +364,7 @@ pub async fn edit_voice(
         body: Some(&form.text),
         audience: Some(audience),
         known: &crate::mentions::known_in(&state, &[&form.text]).await,
+        media_ids: None,
     };
     let viewer = visit.viewer();
     match posts::edit(

@@ -116,6 +116,7 @@ fn article(visit: &Visit, view: &PostView, title: &str) -> Markup {
                 }
             }
             div.body { (widgets::post_body(post)) }
+            (widgets::photos(post))
             @if own {
                 div.row {
                     a.button.plain href=(format!("{base}/edit")) { (visit.t(edit_key(post.kind))) }

@@ -93,6 +93,25 @@ pub fn post_body(post: &Post) -> Markup {
     PreEscaped(enishi_core::render::post_html(post))
 }
 
+/// A post's photos as thumbnails, each linking to the full image. Their URLs are shown only
+/// with the post, so only to those who may see it; the alt text is the image's `alt`.
+pub fn photos(post: &Post) -> Markup {
+    use enishi_core::media::Variant;
+    html! {
+        @if !post.media.is_empty() {
+            div.photos {
+                @for m in &post.media {
+                    a href=(m.path(Variant::Original)) {
+                        img src=(m.path(Variant::Preview))
+                            alt=(m.description.as_deref().unwrap_or(""))
+                            width=(m.preview_width) height=(m.preview_height) loading="lazy";
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A time as the pages show it (UTC, to the minute), in a `<time>` element.
 pub fn time(t: chrono::DateTime<chrono::Utc>) -> Markup {
     html! { time datetime=(t.to_rfc3339()) { (t.format("%Y-%m-%d %H:%M")) } }
