@@ -161,17 +161,20 @@ pub(crate) async fn set_for_post(
             .await?
     };
     for id in ids {
-        let usable = rows.iter().any(|r| {
-            &r.public_id == id
-                && (r.post_id == Some(post.0)
-                    || r.attached_as == attachment_str(Attachment::Unattached))
-        });
-        if !usable {
-            return Err(ValidationError::new(
-                "media_ids",
-                format!("{id} is not a photo of yours that is free to attach"),
-            )
-            .into());
+        match rows.iter().find(|r| &r.public_id == id) {
+            None => {
+                return Err(OpError::not_found(format!("no photo {id} of yours")));
+            }
+            Some(r)
+                if r.post_id != Some(post.0)
+                    && r.attached_as != attachment_str(Attachment::Unattached) =>
+            {
+                return Err(OpError::Conflict(
+                    "media_attached",
+                    format!("photo {id} is attached elsewhere already; upload it again"),
+                ));
+            }
+            Some(_) => {}
         }
     }
     media::Entity::delete_many()

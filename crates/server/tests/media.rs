@@ -479,8 +479,8 @@ async fn attaching_is_checked(t: TestDb) -> anyhow::Result<()> {
     );
     let (s, e) = bob.api.post("/api/v1/diaries", diary(&ids[..1])).await?;
     assert_eq!(
-        (s.as_u16(), e["field"].as_str()),
-        (422, Some("media_ids")),
+        (s.as_u16(), e["error"].as_str()),
+        (404, Some("not_found")),
         "someone else's: {e}"
     );
     let twice = [ids[0].clone(), ids[0].clone()];
@@ -509,8 +509,8 @@ async fn attaching_is_checked(t: TestDb) -> anyhow::Result<()> {
     let did = d["id"].as_str().unwrap().to_owned();
     let (s, e) = alice.api.post("/api/v1/diaries", diary(&ids[..1])).await?;
     assert_eq!(
-        (s.as_u16(), e["field"].as_str()),
-        (422, Some("media_ids")),
+        (s.as_u16(), e["error"].as_str()),
+        (409, Some("media_attached")),
         "already attached: {e}"
     );
     let new_order = vec![ids[3].clone(), ids[1].clone(), ids[0].clone()];

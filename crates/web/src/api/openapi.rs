@@ -94,10 +94,40 @@ pub fn document_for(limits: &ContentLimits) -> Value {
         )
         .into();
     }
+    // Photos: each id once, as many as the kind takes, in the shape ids have.
+    for (schema, max) in [
+        ("DiaryIn", 3),
+        ("DiaryPatch", 3),
+        ("VoiceIn", 1),
+        ("VoicePatch", 1),
+    ] {
+        if let Some(ids) = property_mut(&mut doc, schema, "media_ids") {
+            ids["maxItems"] = max.into();
+            ids["uniqueItems"] = true.into();
+            ids["items"]["pattern"] = MEDIA_ID_PATTERN.into();
+        }
+    }
+    // The upload form has exactly its two fields, the alt text within its limit.
+    if let Some(form) = doc
+        .pointer_mut("/components/schemas/MediaUpload")
+        .filter(|f| f.is_object())
+    {
+        form["additionalProperties"] = false.into();
+        form["required"] = serde_json::json!(["file"]);
+    }
+    if let Some(d) = property_mut(&mut doc, "MediaUpload", "description") {
+        d["maxLength"] = enishi_core::media::DESCRIPTION_MAX.into();
+    }
+    if let Some(d) = property_mut(&mut doc, "MediaPatch", "description") {
+        d["maxLength"] = enishi_core::media::DESCRIPTION_MAX.into();
+    }
     add_string_rules(&mut doc);
     apply_limits(&mut doc, limits);
     doc
 }
+
+/// The shape of a photo's id (a UUID, as `POST /api/v1/media` makes them).
+const MEDIA_ID_PATTERN: &str = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
 
 /// `GET /api/v1/openapi.json`.
 pub async fn document(State(state): State<AppState>) -> Json<Value> {
