@@ -117,7 +117,37 @@ pub struct Member {
     pub web_cookie: String,
 }
 
+/// A real phone-style photo with EXIF (GPS position, camera serial, orientation): see
+/// `crates/server/tests/assets/SOURCES.md`.
+pub const TEST_PHOTO: &[u8] = include_bytes!("../../crates/server/tests/assets/gps_photo.jpg");
+
 impl Member {
+    /// Uploads `bytes` as a photo with alt text `description`; returns the API's answer.
+    pub async fn upload_photo(
+        &self,
+        bytes: &[u8],
+        description: &str,
+    ) -> anyhow::Result<serde_json::Value> {
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes.to_vec())
+                    .file_name("photo.jpg")
+                    .mime_str("image/jpeg")?,
+            )
+            .text("description", description.to_owned());
+        let r = reqwest::Client::new()
+            .post(format!("{}/api/v1/media", self.api.base))
+            .bearer_auth(self.api.token().unwrap_or_default())
+            .multipart(form)
+            .send()
+            .await?;
+        let status = r.status();
+        let body: serde_json::Value = r.json().await?;
+        anyhow::ensure!(status == 201, "upload: {status} {body}");
+        Ok(body)
+    }
+
     /// GET `url` signed with this member's key, asking for ActivityStreams.
     pub async fn signed_get(&self, url: &str) -> anyhow::Result<(u16, Value)> {
         let url = Url::parse(url)?;

@@ -25,6 +25,7 @@ enishi_testkit::main!(db: [
     over_https_handles_resolve_both_ways,
     mentions_notify_and_reach_both_ways,
     boosts_and_group_announces_reach_the_timeline,
+    a_friends_only_photo_reaches_the_peer_friend_and_nobody_else,
 ]);
 
 /// Peer actor `name` follows `member`; the member approves; Enishi follows back and the peer
@@ -764,6 +765,101 @@ async fn boosts_and_group_announces_reach_the_timeline(t: TestDb) -> anyhow::Res
             .then_some(()))
     })
     .await?;
+    enishi_s_deliveries_verified(&peer, &node.run.base_url).await?;
+    node.stop().await
+}
+
+/// A friends-only diary with a photo: the Fedify friend receives it with the attachment as
+/// Mastodon reads one (and Fedify's own JSON-LD reading keeps it a `Document`) and can fetch
+/// the file; the follower who is no friend gets neither the diary nor its URL, and the URL
+/// dies when the diary narrows to the author alone.
+async fn a_friends_only_photo_reaches_the_peer_friend_and_nobody_else(
+    t: TestDb,
+) -> anyhow::Result<()> {
+    let node = Node::start(t.kind).await?;
+    let peer = FedifyPeer::start(&["alice", "bob"]).await?;
+    let mika = node.member("mika").await?;
+    peer_befriends(&peer, "alice", &mika).await?;
+    peer.call(
+        "follow",
+        json!({ "actor": "bob", "target": mika.ap_id.as_str() }),
+    )
+    .await?;
+    let photo = mika
+        .upload_photo(
+            enishi_federation_tests::cluster::TEST_PHOTO,
+            "The board, finished",
+        )
+        .await?;
+    let diary = post(
+        &mika,
+        "diaries",
+        json!({ "title": "Soldered", "body": "It works.", "audience": "friends",
+                "media_ids": [photo["id"]] }),
+    )
+    .await?;
+    let id = diary["ap_id"].as_str().unwrap();
+    let url = diary["media"][0]["url"].as_str().unwrap().to_owned();
+    let create = peer_received(&peer, "alice", "Create", id).await?;
+    let attachment = &create["raw"]["object"]["attachment"][0];
+    anyhow::ensure!(
+        attachment["type"] == "Document"
+            && attachment["mediaType"] == "image/jpeg"
+            && attachment["url"] == url.as_str()
+            && attachment["name"] == "The board, finished"
+            && attachment["width"] == 477
+            && attachment["height"] == 720
+            && attachment["blurhash"]
+                .as_str()
+                .is_some_and(|b| b.len() >= 20),
+        "the attachment as sent: {attachment}"
+    );
+    let compacted = &create["compacted"]["object"]["attachment"];
+    let read = if compacted.is_array() {
+        &compacted[0]
+    } else {
+        compacted
+    };
+    anyhow::ensure!(
+        read["type"] == "Document" && read["url"] == url.as_str(),
+        "what Fedify made of it: {}",
+        create["compacted"]
+    );
+    // Mastodon and Fedify fetch attachments without signatures: the URL is the capability.
+    let r = reqwest::get(&url).await?;
+    anyhow::ensure!(
+        r.status() == 200,
+        "the friend fetches the photo: {}",
+        r.status()
+    );
+    anyhow::ensure!(
+        r.headers()["content-type"] == "image/jpeg"
+            && r.headers()["cache-control"]
+                .to_str()?
+                .starts_with("private"),
+        "{:?}",
+        r.headers()
+    );
+    // The non-friend follower: no delivery, and a signed fetch of the diary is a 404.
+    let (s, answer) = peer.fetch(Some("bob"), id).await?;
+    anyhow::ensure!(s == 404, "signed by a non-friend: {answer}");
+    anyhow::ensure!(peer.received("bob", "Create").await?.is_empty());
+    // Narrowed to mika alone: the friend's copy is withdrawn and the URL it had is dead.
+    let (s, narrowed) = mika
+        .api
+        .patch(
+            &format!("/api/v1/diaries/{}", diary["id"].as_str().unwrap()),
+            json!({ "audience": "private" }),
+        )
+        .await?;
+    anyhow::ensure!(s == 200, "{narrowed}");
+    anyhow::ensure!(
+        reqwest::get(&url).await?.status() == 404,
+        "the old URL is dead"
+    );
+    let fresh = narrowed["media"][0]["url"].as_str().unwrap();
+    anyhow::ensure!(reqwest::get(fresh).await?.status() == 200);
+    peer_received(&peer, "alice", "Delete", id).await?;
     enishi_s_deliveries_verified(&peer, &node.run.base_url).await?;
     node.stop().await
 }
