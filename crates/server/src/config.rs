@@ -587,6 +587,7 @@ impl Config {
         let _ = writeln!(out, "comment = {}", l.comment);
         let _ = writeln!(out, "introduction = {}", l.introduction);
         let _ = writeln!(out, "friends = {}", l.friends);
+        self.media.describe(&mut out);
         out
     }
 

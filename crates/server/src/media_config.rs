@@ -185,6 +185,37 @@ impl MediaConfig {
     }
 }
 
+impl MediaConfig {
+    /// Appends the `[media]` table as `enishi config check` shows it; the S3 keys are never
+    /// printed.
+    pub(crate) fn describe(&self, out: &mut String) {
+        use std::fmt::Write;
+        let _ = writeln!(out, "\n[media]");
+        let _ = writeln!(out, "max_bytes = {}", self.limits.max_bytes);
+        let _ = writeln!(out, "max_pixels = {}", self.limits.max_pixels);
+        match &self.store {
+            StoreConfig::Local { root } => {
+                let _ = writeln!(out, "dir = {:?}", root.display().to_string());
+            }
+            StoreConfig::S3 {
+                endpoint,
+                bucket,
+                region,
+                path_style,
+                ..
+            } => {
+                let _ = writeln!(out, "s3_bucket = {bucket:?}");
+                if let Some(e) = endpoint {
+                    let _ = writeln!(out, "s3_endpoint = {e:?}");
+                }
+                let _ = writeln!(out, "s3_region = {region:?}");
+                let _ = writeln!(out, "s3_path_style = {path_style}");
+                let _ = writeln!(out, "# s3_access_key and s3_secret_key are set (not shown)");
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +250,13 @@ mod tests {
             c.store,
             StoreConfig::S3 { path_style: true, ref region, .. } if region == "us-east-1"
         ));
+        let mut shown = String::new();
+        c.describe(&mut shown);
+        assert!(shown.contains("s3_bucket = \"photos\""), "{shown}");
+        assert!(
+            !shown.contains("\"ak\"") && !shown.contains("\"sk\""),
+            "{shown}"
+        );
     }
 
     #[test]
