@@ -12,8 +12,12 @@
 //! `enishi-bench pages` seeds the timeline benchmark's database plus a diary with 50
 //! comments, serves it in-process through the real router, and measures the HTML render time
 //! of the member's home page and of that diary page (p50/p99 over loopback HTTP).
+//!
+//! `enishi-bench media` uploads a 3 MB phone JPEG one after another and in a burst, and
+//! serves a thumbnail: uploads per second, the burst's peak RSS, and thumbnail latency.
 
 mod fanout;
+mod media;
 mod pages;
 mod timeline;
 
@@ -37,6 +41,8 @@ enum Bench {
     Fanout(fanout::Args),
     /// Render time of a member's home page and of a diary with 50 comments, as HTML.
     Pages(pages::Args),
+    /// Photo uploads per second, memory of a burst of uploads, thumbnail latency.
+    Media(media::Args),
 }
 
 #[tokio::main]
@@ -45,5 +51,6 @@ async fn main() -> anyhow::Result<()> {
         Bench::Timeline(args) => timeline::run(args).await,
         Bench::Fanout(args) => fanout::run(args).await,
         Bench::Pages(args) => pages::run(args).await,
+        Bench::Media(args) => media::run(args).await,
     }
 }

@@ -444,7 +444,22 @@ async fn bad_uploads_are_refused_and_leave_nothing(t: TestDb) -> anyhow::Result<
     assert_eq!(s, 201, "{p}");
     let (_, _, _, bytes) = fetch(p["url"].as_str().unwrap()).await?;
     assert!(!contains(&bytes, b"<script>") && !contains(&bytes, b"PK\x03\x04"));
-    assert_eq!(stored_files(&run).len(), 4, "two uploads, two files each");
+    // A photo as large as a phone makes (several megabytes) is taken whole.
+    let mut rng = 7u32;
+    let noisy = image::RgbImage::from_fn(2600, 1950, |x, y| {
+        rng = rng.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, (rng >> 16) as u8])
+    });
+    let mut big = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut big, 95).encode_image(&noisy)?;
+    assert!(big.len() > 3_000_000, "{} bytes", big.len());
+    let (s, p) = upload(&alice, big, "big.jpg", "image/jpeg", None).await?;
+    assert_eq!(s, 201, "{p}");
+    assert_eq!(
+        (p["width"].as_u64(), p["height"].as_u64()),
+        (Some(2560), Some(1920))
+    );
+    assert_eq!(stored_files(&run).len(), 6, "three uploads, two files each");
     run.stop().await
 }
 

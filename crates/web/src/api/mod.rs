@@ -63,7 +63,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/friends/{handle}", delete(unfriend))
         .route("/api/v1/blocks", post(block).get(list_blocks))
         .route("/api/v1/blocks/{handle}", delete(unblock))
-        .route("/api/v1/media", post(crate::media::upload))
+        // The size is `limit_bodies`' to enforce (10 MiB by default), not axum's 2 MB default.
+        .route(
+            "/api/v1/media",
+            post(crate::media::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route(
             "/api/v1/media/{id}",
             get(crate::media::get_own).put(crate::media::describe),
