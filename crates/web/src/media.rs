@@ -72,7 +72,7 @@ fn refused(e: MediaError) -> AppError {
 
 /// The form of an upload, as read from the multipart body.
 struct Upload {
-    file: Vec<u8>,
+    file: bytes::Bytes,
     description: Option<String>,
 }
 
@@ -89,7 +89,7 @@ async fn read_upload(mut form: Multipart) -> Result<Upload, AppError> {
     let mut description = None;
     while let Some(field) = form.next_field().await.map_err(bad)? {
         match field.name().unwrap_or_default() {
-            "file" => file = Some(field.bytes().await.map_err(bad)?.to_vec()),
+            "file" => file = Some(field.bytes().await.map_err(bad)?),
             "description" => description = Some(field.text().await.map_err(bad)?),
             other => {
                 return Err(ValidationError::new(
@@ -141,7 +141,7 @@ pub async fn upload(
 pub async fn store_upload(
     state: &AppState,
     owner: &enishi_core::Actor,
-    file: Vec<u8>,
+    file: bytes::Bytes,
     description: Option<String>,
 ) -> Result<enishi_core::media::Media, AppError> {
     let hub = &state.media;
