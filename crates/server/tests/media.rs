@@ -68,9 +68,14 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 
 /// Files under the instance's local media directory.
 fn stored_files(run: &Running) -> Vec<String> {
-    let root = run.config.data_dir.join("media");
+    files_under(&run.config.data_dir.join("media"))
+}
+
+/// Every `{key}/{file}` under `root`, the layout of both stores (a local directory, and the
+/// bucket directory of the S3 server).
+fn files_under(root: &std::path::Path) -> Vec<String> {
     let mut out = Vec::new();
-    for key in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+    for key in std::fs::read_dir(root).into_iter().flatten().flatten() {
         for f in std::fs::read_dir(key.path())
             .into_iter()
             .flatten()
@@ -588,25 +593,7 @@ async fn the_s3_store_keeps_and_serves_photos(t: TestDb) -> anyhow::Result<()> {
     )
     .await?;
     assert_eq!(s, 201, "{p}");
-    let bucket_files = || -> Vec<String> {
-        let root = t.dir.join("s3").join("enishi-media");
-        let mut out = Vec::new();
-        for key in std::fs::read_dir(&root).into_iter().flatten().flatten() {
-            for f in std::fs::read_dir(key.path())
-                .into_iter()
-                .flatten()
-                .flatten()
-            {
-                out.push(format!(
-                    "{}/{}",
-                    key.file_name().to_string_lossy(),
-                    f.file_name().to_string_lossy()
-                ));
-            }
-        }
-        out.sort();
-        out
-    };
+    let bucket_files = || files_under(&t.dir.join("s3").join("enishi-media"));
     let key = key_of(p["url"].as_str().unwrap());
     assert_eq!(
         bucket_files(),
