@@ -5,6 +5,7 @@ use crate::context::default_context;
 use crate::wire::helpers::first_url;
 use crate::wire::{ActorJson, Endpoints, PublicKeyJson};
 use chrono::Utc;
+use enishi_core::media::{Media, ProfileImages, Variant};
 use enishi_core::{Actor, ActorId, ActorKind, Audience, InstanceSettings, ProfileField};
 use url::Url;
 
@@ -38,11 +39,22 @@ pub fn cut_chars(s: &str, max: usize) -> String {
 
 pub use enishi_core::render::sanitize_html;
 
-/// Serialises a local actor as ActivityStreams JSON, with the profile `fields` everyone may
-/// see as `PropertyValue` attachments (the caller passes only those).
+/// An uploaded image as an ActivityStreams `Image` with the absolute URL of its file here.
+fn image_to_wire(media: &Media, settings: &InstanceSettings) -> serde_json::Value {
+    serde_json::json!({
+        "type": "Image",
+        "mediaType": media.content_type,
+        "url": settings.url(&media.path(Variant::Original)).as_str(),
+    })
+}
+
+/// Serialises a local actor as ActivityStreams JSON, with the profile `fields` and `images`
+/// everyone may see as `PropertyValue` attachments, `icon` and `image` (the caller passes only
+/// those). An uploaded avatar is preferred over an avatar URL.
 pub fn actor_to_wire(
     actor: &Actor,
     fields: &[ProfileField],
+    images: &ProfileImages,
     settings: &InstanceSettings,
 ) -> ActorJson {
     let kind = match actor.kind {
@@ -67,10 +79,17 @@ pub fn actor_to_wire(
             .url
             .as_ref()
             .map(|u| serde_json::Value::String(u.to_string())),
-        icon: actor
-            .avatar_url
+        icon: images
+            .avatar
             .as_ref()
-            .map(|u| serde_json::json!({ "type": "Image", "url": u.as_str() })),
+            .map(|m| image_to_wire(m, settings))
+            .or_else(|| {
+                actor
+                    .avatar_url
+                    .as_ref()
+                    .map(|u| serde_json::json!({ "type": "Image", "url": u.as_str() }))
+            }),
+        image: images.header.as_ref().map(|m| image_to_wire(m, settings)),
         inbox: actor.inbox.clone(),
         outbox: actor.outbox.clone(),
         followers: actor.followers.clone(),

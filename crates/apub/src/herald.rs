@@ -123,10 +123,15 @@ impl Herald for ActivityHerald {
                     body: activity.to_string(),
                 }
             }
-            Event::UpdateActor { actor, fields } => {
+            Event::UpdateActor {
+                actor,
+                fields,
+                images,
+            } => {
                 let mut object = serde_json::to_value(crate::convert::actor_to_wire(
                     actor,
                     fields,
+                    images,
                     &self.settings,
                 ))
                 .ok()?;

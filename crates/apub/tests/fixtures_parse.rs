@@ -143,7 +143,7 @@ fn our_actor_document_reads_back_as_the_same_actor() {
     };
     let mut original = parse_actor("mastodon/actor_person.json");
     original.is_local = true;
-    let wire = actor_to_wire(&original, &[], &settings);
+    let wire = actor_to_wire(&original, &[], &Default::default(), &settings);
     let text = serde_json::to_string(&wire).unwrap();
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(value["type"], "Person", "type is a bare string");

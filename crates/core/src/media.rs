@@ -68,6 +68,43 @@ pub enum Attachment {
     Header,
 }
 
+/// One of the two images of a member's profile. Both follow the member's avatar audience (the
+/// setting that governs the picture people know them by).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileImage {
+    /// The avatar (the actor's `icon`).
+    Avatar,
+    /// The header image (the actor's `image`).
+    Header,
+}
+
+impl ProfileImage {
+    /// What a photo in this place is attached as.
+    pub fn attachment(self) -> Attachment {
+        match self {
+            ProfileImage::Avatar => Attachment::Avatar,
+            ProfileImage::Header => Attachment::Header,
+        }
+    }
+
+    /// The field of the profile edit that names it (for errors).
+    pub fn field(self) -> &'static str {
+        match self {
+            ProfileImage::Avatar => "avatar_id",
+            ProfileImage::Header => "header_id",
+        }
+    }
+}
+
+/// A member's avatar and header image, each present only where the viewer may see it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileImages {
+    /// The uploaded avatar.
+    pub avatar: Option<Media>,
+    /// The header image.
+    pub header: Option<Media>,
+}
+
 /// A stored photo.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Media {

@@ -55,6 +55,8 @@ pub enum Event<'a> {
         actor: &'a Actor,
         /// The profile fields everyone may see.
         fields: &'a [enishi_core::ProfileField],
+        /// The avatar and header image, if everyone may see them.
+        images: &'a enishi_core::media::ProfileImages,
     },
     /// The friendship of local `owner` with `former` ended: `owner`'s servers of remote
     /// friends, which may hold `owner`'s friend list as proof of friends of friends, hear that

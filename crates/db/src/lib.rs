@@ -23,6 +23,7 @@ pub mod notifications;
 pub mod outbox;
 pub mod password;
 pub mod posts;
+pub mod profile_images;
 pub mod profiles;
 pub mod reactions;
 pub mod relations;

@@ -22,7 +22,7 @@ pub fn new_key() -> String {
     format!("{:032x}", rand::random::<u128>())
 }
 
-fn to_domain(row: &media::Model) -> Media {
+pub(crate) fn to_domain(row: &media::Model) -> Media {
     Media {
         public_id: row.public_id.clone(),
         key: row.key.clone(),
@@ -85,7 +85,7 @@ pub async fn create(db: &Db, owner: ActorId, new: NewMedia<'_>) -> OpResult<Medi
     Ok(to_domain(&row))
 }
 
-fn attachment_str(a: Attachment) -> &'static str {
+pub(crate) fn attachment_str(a: Attachment) -> &'static str {
     match a {
         Attachment::Unattached => "unattached",
         Attachment::Post => "post",
@@ -266,11 +266,15 @@ pub async fn servable(db: &Db, key: &str) -> OpResult<Option<Servable>> {
     else {
         return Ok(None);
     };
+    let profile = [Attachment::Avatar, Attachment::Header].map(attachment_str);
     let public = match row.post_id {
         Some(p) => post::Entity::find_by_id(p)
             .one(&db.conn)
             .await?
             .is_some_and(|p| p.audience == Audience::Public.as_str()),
+        None if profile.contains(&row.attached_as.as_str()) => {
+            crate::profile_images::public(&db.conn, row.owner_id).await?
+        }
         None => false,
     };
     Ok(Some(Servable {

@@ -5,6 +5,7 @@ use crate::error::{OpError, OpResult};
 use crate::{Db, relations};
 use chrono::Utc;
 use enishi_core::content::profile_limits as limits;
+use enishi_core::media::{ProfileImage, ProfileImages};
 use enishi_core::{
     Actor, ActorId, Audience, MemberSettings, ProfileField, ValidationError, Viewer, may_see,
 };
@@ -21,6 +22,8 @@ pub struct ProfileView {
     pub friends_visible: bool,
     /// Whether the viewer may see the introductions section.
     pub introductions_visible: bool,
+    /// The uploaded avatar and header image, if the viewer may see them (the avatar audience).
+    pub images: ProfileImages,
 }
 
 /// The settings of a local member. For a remote actor: what its document shows is public,
@@ -78,9 +81,12 @@ pub async fn view(db: &Db, viewer: &Viewer, owner: &Actor) -> OpResult<ProfileVi
     if !sees(s.bio_audience) {
         actor.summary = None;
     }
-    if !sees(s.avatar_audience) {
+    let images = if sees(s.avatar_audience) {
+        crate::profile_images::of(&db.conn, owner.id).await?
+    } else {
         actor.avatar_url = None;
-    }
+        ProfileImages::default()
+    };
     let fields = fields_of(&db.conn, owner.id)
         .await?
         .into_iter()
@@ -91,6 +97,7 @@ pub async fn view(db: &Db, viewer: &Viewer, owner: &Actor) -> OpResult<ProfileVi
         fields,
         friends_visible: sees(s.friends_audience),
         introductions_visible: sees(s.introductions_audience),
+        images,
     })
 }
 
@@ -124,6 +131,11 @@ pub struct ProfileEdit {
     pub bio: Option<String>,
     /// Avatar image URL (http or https).
     pub avatar_url: Option<String>,
+    /// The uploaded avatar: the id of an unattached photo of the member's, or `Some(None)` (or
+    /// an empty id) to remove it.
+    pub avatar_id: Option<Option<String>>,
+    /// The header image, likewise.
+    pub header_id: Option<Option<String>>,
     /// Extra fields, replacing all existing ones.
     pub fields: Option<Vec<ProfileField>>,
 }
@@ -206,7 +218,18 @@ pub async fn update(db: &Db, me: ActorId, edit: ProfileEdit) -> OpResult<()> {
         row.avatar_url = Set(a);
     }
     row.updated_at = Set(Utc::now());
+    // Updating the actor row first makes concurrent edits of one profile take turns, so that
+    // each keeps at most one avatar and one header.
     row.update(&txn).await?;
+    for (which, id) in [
+        (ProfileImage::Avatar, &edit.avatar_id),
+        (ProfileImage::Header, &edit.header_id),
+    ] {
+        if let Some(id) = id {
+            let id = id.as_deref().filter(|i| !i.is_empty());
+            crate::profile_images::set(&txn, me, which, id).await?;
+        }
+    }
     if let Some(fields) = edit.fields {
         profile_field::Entity::delete_many()
             .filter(profile_field::Column::ActorId.eq(me.0))
@@ -259,6 +282,10 @@ pub async fn update_settings(
         .one(&db.conn)
         .await?
         .ok_or_else(|| OpError::not_found("no such account"))?;
+    let narrows = edit
+        .avatar_audience
+        .and_then(|new| Some((new, row.avatar_audience.parse::<Audience>().ok()?)))
+        .is_some_and(|(new, old)| !new.includes(old));
     let mut row: account::ActiveModel = row.into();
     let set = |col: &mut sea_orm::ActiveValue<String>, v: Option<Audience>| {
         if let Some(v) = v {
@@ -276,6 +303,9 @@ pub async fn update_settings(
     }
     let txn = crate::begin_write(db).await?;
     let row = row.update(&txn).await?;
+    if narrows {
+        crate::profile_images::rekey(&txn, ActorId(row.actor_id)).await?;
+    }
     announce_profile(db, &txn, ActorId(row.actor_id)).await?;
     txn.commit().await?;
     Ok(crate::accounts::settings_from_row(&row))
@@ -307,9 +337,12 @@ async fn announce_profile(
     if !public(s.bio_audience) {
         actor.summary = None;
     }
-    if !public(s.avatar_audience) {
+    let images = if public(s.avatar_audience) {
+        crate::profile_images::of(txn, member).await?
+    } else {
         actor.avatar_url = None;
-    }
+        ProfileImages::default()
+    };
     actor.friends_audience = Some(s.friends_audience);
     actor.introductions_audience = Some(s.introductions_audience);
     let friends = crate::social::remote_friends(txn, member).await?;
@@ -326,6 +359,7 @@ async fn announce_profile(
         crate::federation::Event::UpdateActor {
             actor: &actor,
             fields: &fields,
+            images: &images,
         },
         &friends,
     )

@@ -52,6 +52,7 @@ async fn member(
         return Ok(activity_json(&actor_to_wire(
             &public.actor,
             &public.fields,
+            &public.images,
             &state.settings,
         )));
     }
@@ -63,7 +64,12 @@ async fn instance_actor(State(state): State<AppState>) -> Result<Response, AppEr
     let actor = instance::find_instance_actor(&state.db)
         .await?
         .ok_or_else(|| AppError::internal("instance actor missing; start-up creates it"))?;
-    Ok(activity_json(&actor_to_wire(&actor, &[], &state.settings)))
+    Ok(activity_json(&actor_to_wire(
+        &actor,
+        &[],
+        &Default::default(),
+        &state.settings,
+    )))
 }
 
 /// An ordered collection with only its size, when that may be told.

@@ -49,7 +49,7 @@ impl MediaHub {
 
 /// Whether `path` takes uploads (and so the larger body limit).
 pub fn takes_uploads(path: &str) -> bool {
-    path == "/api/v1/media"
+    path == "/api/v1/media" || crate::pages::profile_images::receives(path)
 }
 
 fn refused(e: MediaError) -> AppError {

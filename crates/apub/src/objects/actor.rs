@@ -33,7 +33,12 @@ impl Object for ApActor {
     }
 
     async fn into_json(self, data: &Data<FederationData>) -> Result<ActorJson, ApubError> {
-        Ok(actor_to_wire(&self.0, &[], &data.settings))
+        Ok(actor_to_wire(
+            &self.0,
+            &[],
+            &Default::default(),
+            &data.settings,
+        ))
     }
 
     async fn verify(

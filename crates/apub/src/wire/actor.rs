@@ -37,6 +37,9 @@ pub struct ActorJson {
     /// Avatar: an Image, a URL, or an array of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<Value>,
+    /// Header image: an Image, a URL, or an array of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<Value>,
     /// Personal inbox.
     pub inbox: Url,
     /// Outbox.

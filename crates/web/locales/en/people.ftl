@@ -111,3 +111,16 @@ people-field-value = Value
 people-invalid-nickname = The nickname can be at most 50 characters.
 people-invalid-bio = The bio can be at most 2,000 characters.
 people-invalid-fields = Every line needs a label (up to 50 characters) and a value of up to 500 characters.
+
+people-images-title = Avatar and header image
+people-images-hint = Both are shown to the people your avatar audience lets see them (Settings). Uploads are re-encoded, so location data and other EXIF is removed.
+people-avatar-title = Avatar
+people-header-title = Header image
+people-image-file = New image (JPEG, PNG, WebP or GIF)
+people-image-description = Alt text (describes the image for people who cannot see it)
+people-image-remove = Remove this image
+people-image-save = Save image
+people-image-too-large = The image is too large. Choose a smaller file.
+people-image-unsupported = This type of file is not taken. Choose a JPEG, PNG, WebP or GIF image.
+people-image-broken = The image could not be read. Choose another file.
+people-image-invalid-description = Alt text can be at most 1,500 characters.

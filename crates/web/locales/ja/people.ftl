@@ -111,3 +111,16 @@ people-field-value = 内容
 people-invalid-nickname = ニックネームは50文字までです。
 people-invalid-bio = 自己紹介は2,000文字までです。
 people-invalid-fields = 各項目には項目名（50文字まで）と500文字までの内容が必要です。
+
+people-images-title = アバターとヘッダー画像
+people-images-hint = どちらも、アバターの公開範囲（設定）で許可した人に表示されます。アップロードした画像は再エンコードされ、位置情報などの EXIF は削除されます。
+people-avatar-title = アバター
+people-header-title = ヘッダー画像
+people-image-file = 新しい画像（JPEG、PNG、WebP、GIF）
+people-image-description = 代替テキスト（画像が見えない人のための説明）
+people-image-remove = この画像を削除する
+people-image-save = 画像を保存
+people-image-too-large = 画像が大きすぎます。もっと小さいファイルを選んでください。
+people-image-unsupported = この種類のファイルは使えません。JPEG、PNG、WebP、GIF の画像を選んでください。
+people-image-broken = 画像を読み込めませんでした。別のファイルを選んでください。
+people-image-invalid-description = 代替テキストは 1,500 文字までです。

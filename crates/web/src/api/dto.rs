@@ -464,8 +464,12 @@ pub struct ProfileOut {
     pub nickname: Option<String>,
     /// Bio (HTML), if visible.
     pub bio: Option<String>,
-    /// Avatar, if visible.
+    /// Avatar URL, if visible.
     pub avatar_url: Option<String>,
+    /// The uploaded avatar, if visible (under the avatar audience).
+    pub avatar: Option<MediaOut>,
+    /// The header image, if visible (under the avatar audience).
+    pub header: Option<MediaOut>,
     /// Fields the caller may see.
     pub fields: Vec<FieldDto>,
     /// Whether the caller may see the friends list.
@@ -479,6 +483,11 @@ pub struct ProfileOut {
 impl ProfileOut {
     /// The shape of a profile view.
     pub fn new(v: ProfileView, relationship: Option<Relationship>) -> Self {
+        // Profile images are uploads of members here: the actor's id gives this instance.
+        let image = |m: &Option<enishi_core::media::Media>| {
+            m.as_ref().map(|m| MediaOut::new(m, &v.actor.ap_id))
+        };
+        let (avatar, header) = (image(&v.images.avatar), image(&v.images.header));
         ProfileOut {
             handle: v.actor.api_handle(),
             ap_id: v.actor.ap_id.to_string(),
@@ -486,6 +495,8 @@ impl ProfileOut {
             nickname: v.actor.display_name,
             bio: v.actor.summary,
             avatar_url: v.actor.avatar_url.map(String::from),
+            avatar,
+            header,
             fields: v.fields.into_iter().map(Into::into).collect(),
             friends_visible: v.friends_visible,
             introductions_visible: v.introductions_visible,

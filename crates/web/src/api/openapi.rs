@@ -94,6 +94,12 @@ pub fn document_for(limits: &ContentLimits) -> Value {
         )
         .into();
     }
+    // Profile images: a photo's id, or empty (or null) to remove.
+    for field in ["avatar_id", "header_id"] {
+        if let Some(id) = property_mut(&mut doc, "ProfileIn", field) {
+            id["pattern"] = format!("^$|{MEDIA_ID_PATTERN}").into();
+        }
+    }
     // Photos: each id once, as many as the kind takes, in the shape ids have.
     for (schema, max) in [
         ("DiaryIn", 3),

@@ -86,9 +86,23 @@ pub struct ProfileIn {
     /// Avatar image URL: http or https, a host name (letters, digits and single hyphens; its
     /// last label starts with a letter), an optional port, no white space. Empty clears it.
     pub avatar_url: Option<String>,
+    /// The uploaded avatar: the id of one of the caller's photos from `POST /api/v1/media`,
+    /// not attached to anything yet. Empty or null removes the avatar (its URLs die at once).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub avatar_id: Option<Option<String>>,
+    /// The header image, likewise.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub header_id: Option<Option<String>>,
     /// Extra fields, replacing the current ones.
     #[schema(max_items = 10)]
     pub fields: Option<Vec<FieldIn>>,
+}
+
+/// A field that was sent, null included (absent ones stay `None` through `serde(default)`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// A profile field to set.
@@ -143,7 +157,10 @@ impl From<FieldIn> for enishi_core::ProfileField {
 
 /// Changes the caller's profile.
 #[utoipa::path(patch, path = "/api/v1/me/profile", tag = "me", security(("bearer" = [])), request_body = ProfileIn,
-    responses((status = 200, body = ProfileOut), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ProfileOut), (status = 401, body = ErrorBody),
+        (status = 404, description = "`avatar_id` or `header_id` names no photo of the caller's", body = ErrorBody),
+        (status = 409, description = "that photo is attached to a post already (`media_attached`)", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn update_profile(
     State(state): State<AppState>,
     me: CurrentMember,
@@ -153,6 +170,8 @@ pub async fn update_profile(
         nickname: input.nickname,
         bio: input.bio,
         avatar_url: input.avatar_url,
+        avatar_id: input.avatar_id,
+        header_id: input.header_id,
         fields: input
             .fields
             .map(|f| f.into_iter().map(Into::into).collect()),

@@ -20,6 +20,7 @@ mod post_page;
 mod post_reactions;
 pub mod posts;
 pub mod profile;
+pub mod profile_images;
 mod settings;
 pub mod visit;
 mod widgets;
@@ -57,6 +58,7 @@ fn people_routes() -> Router<AppState> {
         .merge(introductions::routes())
         .merge(notices::routes())
         .merge(settings::routes())
+        .merge(profile_images::routes())
 }
 
 /// A page's outer frame: landmarks, the site bar with navigation for members, the language

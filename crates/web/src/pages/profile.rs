@@ -13,6 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
+use enishi_core::media::Variant;
 use enishi_core::{Actor, Audience, IntroductionState};
 use enishi_db::introductions::IntroductionView;
 use enishi_db::profiles::ProfileView;
@@ -142,8 +143,17 @@ fn render(visit: &Visit, owner: &Actor, p: &Parts<'_>) -> Markup {
     let me = visit.member.as_ref().map(|m| m.actor.id);
     let is_self = me == Some(owner.id);
     let back = widgets::profile_href(owner);
+    let images = &p.view.images;
     html! {
         div.card {
+            @if let Some(h) = &images.header {
+                img.profile-header src=(h.path(Variant::Original)) width=(h.width) height=(h.height)
+                    alt=(h.description.as_deref().unwrap_or_default());
+            }
+            @if let Some(a) = &images.avatar {
+                img.avatar src=(a.path(Variant::Preview)) width=(a.preview_width) height=(a.preview_height)
+                    alt=(a.description.as_deref().unwrap_or_default());
+            }
             h1 { (widgets::name_of(actor)) }
             p.handle { "@" (owner.handle()) }
             @if !owner.is_local {

@@ -1,6 +1,7 @@
 //! Settings: default audience, footprints, language and the profile's audiences (as
 //! `PATCH /api/v1/me/settings`), and the profile itself — nickname, bio and fields, each with
-//! its audience (as `PATCH /api/v1/me/profile`).
+//! its audience (as `PATCH /api/v1/me/profile`), with the avatar and header image forms of
+//! `profile_images`.
 
 use super::i18n::Lang;
 use super::visit::Visit;
@@ -12,6 +13,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
 use enishi_core::content::profile_limits;
+use enishi_core::media::ProfileImages;
 use enishi_core::{Audience, MemberSettings, ProfileField};
 use enishi_db::profiles::{self, ProfileEdit, SettingsEdit};
 use enishi_db::{OpError, accounts};
@@ -145,7 +147,13 @@ struct ProfileDraft {
     fields: Vec<ProfileField>,
 }
 
-fn profile_body(visit: &Visit, d: &ProfileDraft, saved: &Saved, error: Option<&str>) -> Markup {
+fn profile_body(
+    visit: &Visit,
+    d: &ProfileDraft,
+    images: &ProfileImages,
+    saved: &Saved,
+    error: Option<&str>,
+) -> Markup {
     let blank = ProfileField {
         name: String::new(),
         value: String::new(),
@@ -194,6 +202,7 @@ fn profile_body(visit: &Visit, d: &ProfileDraft, saved: &Saved, error: Option<&s
             }
             div { button type="submit" { (visit.t("people-save")) } }
         }
+        (super::profile_images::section(visit, images))
     }
 }
 
@@ -201,6 +210,17 @@ async fn profile_form(
     State(state): State<AppState>,
     visit: Visit,
     Query(saved): Query<Saved>,
+) -> Result<Response, AppError> {
+    profile_page(&state, &visit, &saved, None).await
+}
+
+/// The profile settings page with the member's current profile, and `error` if a change was
+/// refused.
+pub(super) async fn profile_page(
+    state: &AppState,
+    visit: &Visit,
+    saved: &Saved,
+    error: Option<&str>,
 ) -> Result<Response, AppError> {
     let me = visit.member()?;
     // The owner sees every part of their own profile.
@@ -217,8 +237,8 @@ async fn profile_form(
         bio_audience: me.settings.bio_audience,
         fields: view.fields,
     };
-    let body = profile_body(&visit, &draft, &saved, None);
-    page(&state, &visit, &visit.t("people-edit-profile"), body).await
+    let body = profile_body(visit, &draft, &view.images, saved, error);
+    page(state, visit, &visit.t("people-edit-profile"), body).await
 }
 
 /// Reads the profile form (its `field-N-…` rows) into a draft; rows left empty are dropped.
@@ -266,6 +286,8 @@ async fn save_profile(
         nickname: Some(draft.nickname.clone()),
         bio: Some(draft.bio.clone()),
         avatar_url: None,
+        avatar_id: None,
+        header_id: None,
         fields: Some(draft.fields.clone()),
     };
     match profiles::update(&state.db, me.actor.id, edit).await {
@@ -276,7 +298,14 @@ async fn save_profile(
                 "bio" => "people-invalid-bio",
                 _ => "people-invalid-fields",
             };
-            let body = profile_body(&visit, &draft, &Saved::default(), Some(&visit.t(key)));
+            let images = enishi_db::profile_images::of(&state.db.conn, me.actor.id).await?;
+            let body = profile_body(
+                &visit,
+                &draft,
+                &images,
+                &Saved::default(),
+                Some(&visit.t(key)),
+            );
             let mut r = page(&state, &visit, &visit.t("people-edit-profile"), body).await?;
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             return Ok(r);
