@@ -19,6 +19,7 @@ pub mod introductions;
 pub mod invites;
 mod marks;
 pub mod media;
+pub mod member_settings;
 pub mod notifications;
 pub mod outbox;
 pub mod password;
