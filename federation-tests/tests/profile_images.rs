@@ -1,7 +1,7 @@
 //! A member's avatar and header image across two instances, on SQLite and PostgreSQL: setting
-//! them sends an `Update` of the actor that carries them as `icon` and `image`, so the remote
-//! friend's server shows the avatar; narrowing the avatar audience sends one without them, and
-//! the remote copy of the URL, dead on the member's server, is forgotten there too.
+//! them sends an `Update` of the actor, on which the remote friend's server reads the actor
+//! anew and shows the avatar (`icon`); narrowing the avatar audience does the same without it,
+//! and the remote copy of the URL, dead on the member's server, is forgotten there too.
 
 use enishi_federation_tests::cluster::{Node, TEST_PHOTO, befriend, eventually};
 use enishi_testkit::TestDb;

@@ -157,6 +157,54 @@ fn our_actor_document_reads_back_as_the_same_actor() {
 }
 
 #[test]
+fn uploaded_profile_images_are_the_icon_and_image() {
+    let settings = InstanceSettings {
+        domain: "localhost:8080".into(),
+        scheme: Scheme::Http,
+        registration: RegistrationMode::Invite,
+        limits: ContentLimits::default(),
+        name: "t".into(),
+    };
+    let mut actor = parse_actor("mastodon/actor_person.json");
+    actor.is_local = true;
+    assert!(actor.avatar_url.is_some(), "the fixture has an icon");
+    let photo = |key: &str, content_type: &str| enishi_core::media::Media {
+        public_id: format!("id-{key}"),
+        key: key.repeat(32),
+        content_type: content_type.into(),
+        width: 400,
+        height: 400,
+        preview_width: 400,
+        preview_height: 400,
+        blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj".into(),
+        description: None,
+    };
+    let images = enishi_core::media::ProfileImages {
+        avatar: Some(photo("a", "image/png")),
+        header: Some(photo("b", "image/jpeg")),
+    };
+    let wire = serde_json::to_value(actor_to_wire(&actor, &[], &images, &settings)).unwrap();
+    assert_eq!(
+        wire["icon"],
+        serde_json::json!({"type": "Image", "mediaType": "image/png",
+            "url": format!("http://localhost:8080/media/{}/original.png", "a".repeat(32))}),
+        "the upload wins over the avatar URL"
+    );
+    assert_eq!(
+        wire["image"]["url"],
+        format!(
+            "http://localhost:8080/media/{}/original.jpg",
+            "b".repeat(32)
+        )
+    );
+    // Without uploads: the avatar URL, and no header.
+    let wire =
+        serde_json::to_value(actor_to_wire(&actor, &[], &Default::default(), &settings)).unwrap();
+    assert_eq!(wire["icon"]["url"], actor.avatar_url.unwrap().as_str());
+    assert!(wire.get("image").is_none(), "{wire}");
+}
+
+#[test]
 fn webfinger_fixtures_parse() {
     let masto: Jrd = serde_json::from_str(&fixture("mastodon/webfinger.json")).unwrap();
     assert_eq!(masto.actor_url(), Some("https://ap.example.com/users/foo"));
