@@ -26,6 +26,7 @@ pub mod posts;
 pub mod profiles;
 pub mod reactions;
 pub mod relations;
+pub mod remote_media;
 pub mod social;
 pub mod stats;
 pub mod tokens;

@@ -7,6 +7,7 @@ pub mod error;
 pub mod inbox;
 pub mod limits;
 pub mod media;
+pub mod media_cache;
 pub mod mentions;
 pub mod metrics;
 pub mod negotiate;

@@ -28,6 +28,8 @@ pub struct MediaHub {
     /// Decoding a photo takes a core and tens of megabytes: at most this many at once, so a
     /// burst of uploads queues instead of exhausting memory.
     pub turns: Arc<Semaphore>,
+    /// The cache of other servers' files.
+    pub cache: crate::media_cache::RemoteCache,
 }
 
 impl MediaHub {
@@ -38,7 +40,16 @@ impl MediaHub {
             store,
             limits,
             turns: Arc::new(Semaphore::new(cores)),
+            cache: crate::media_cache::RemoteCache::default(),
         }
+    }
+
+    /// The same hub, its cache of other servers' files holding at most `bytes`, each fetched
+    /// within `fetch_time`.
+    pub fn with_cache(mut self, bytes: u64, fetch_time: std::time::Duration) -> Self {
+        self.cache = crate::media_cache::RemoteCache::new(bytes);
+        self.cache.fetch_time = fetch_time;
+        self
     }
 
     /// The largest request body an upload may have: the file and room for the form around it.
@@ -238,6 +249,7 @@ pub async fn serve(
     State(state): State<AppState>,
     axum::extract::Path((key, file)): axum::extract::Path<(String, String)>,
 ) -> Result<Response, AppError> {
+    use enishi_db::media::FetchState;
     let gone = || AppError::not_found("no such file");
     if !enishi_core::media::is_key(&key) {
         return Err(gone());
@@ -245,14 +257,26 @@ pub async fn serve(
     let Some(found) = enishi_db::media::servable(&state.db, &key).await? else {
         return Err(gone());
     };
-    let ext = enishi_core::media::ext_of(&found.content_type);
-    if Variant::from_file_name(&file, ext).is_none() {
-        return Err(gone());
+    let variant = match found.state {
+        FetchState::Stored => {
+            Variant::from_file_name(&file, enishi_core::media::ext_of(&found.content_type))
+        }
+        // Another server's file: its URLs went out before its type was known.
+        _ => Variant::from_any_file_name(&file),
     }
+    .ok_or_else(gone)?;
+    let Some((stored_key, content_type)) = crate::media_cache::ready(&state, &found).await? else {
+        return Err(gone());
+    };
+    let name = format!(
+        "{}.{}",
+        variant.stem(),
+        enishi_core::media::ext_of(&content_type)
+    );
     let Some(bytes) = state
         .media
         .store
-        .get(&found.stored_key, &file)
+        .get(&stored_key, &name)
         .await
         .map_err(AppError::internal)?
     else {
@@ -264,7 +288,7 @@ pub async fn serve(
         // The URL is the capability: the browser may keep it, shared caches may not.
         "private, max-age=86400"
     };
-    let content_type = HeaderValue::from_str(&found.content_type)
+    let content_type = HeaderValue::from_str(&content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     Ok((
         [
