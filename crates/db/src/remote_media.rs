@@ -255,9 +255,13 @@ pub async fn touch(db: &Db, id: i64) -> OpResult<()> {
 
 /// Bytes the cache holds.
 pub async fn cache_bytes(db: &Db) -> OpResult<u64> {
+    // PostgreSQL sums BIGINTs as NUMERIC: cast back.
     let sum: Option<Option<i64>> = media::Entity::find()
         .select_only()
-        .column_as(media::Column::Size.sum(), "total")
+        .column_as(
+            Expr::cust("CAST(COALESCE(SUM(media.size), 0) AS BIGINT)"),
+            "total",
+        )
         .filter(media::Column::FetchState.eq(FetchState::Cached.as_str()))
         .into_tuple()
         .one(&db.conn)
