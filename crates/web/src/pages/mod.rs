@@ -15,12 +15,15 @@ mod introductions;
 mod notices;
 mod post_delete;
 mod post_forms;
+mod post_photos;
 mod post_lists;
 mod post_page;
 mod post_reactions;
+mod sent_form;
 pub mod posts;
 pub mod profile;
 mod settings;
+mod voice_forms;
 pub mod visit;
 mod widgets;
 
