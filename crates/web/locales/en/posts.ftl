@@ -58,14 +58,14 @@ posts-diaries-empty = There are no diaries here that you can see.
 posts-diaries-empty-own = You have not written a diary yet. Write about your day: choose who can see it.
 
 photos-legend = Photos
-photos-hint-diary = A diary takes up to { $count } photos: JPEG, PNG, WebP or GIF, at most { $size } MB each. Describe each one for people who cannot see it.
-photos-hint-voice = A voice post takes { $count } photo: JPEG, PNG, WebP or GIF, at most { $size } MB. Describe it for people who cannot see it.
+photos-hint-diary = A diary takes up to { $count } photos: JPEG, PNG, WebP or GIF, at most { $size } each. Describe each one for people who cannot see it.
+photos-hint-voice = A voice post takes { $count } photo: JPEG, PNG, WebP or GIF, at most { $size }. Describe it for people who cannot see it.
 photos-number = Photo { $n }
 photos-file = Photo { $n }
 photos-alt = Description of photo { $n } (alt text)
 photos-position = Place of photo { $n }
 photos-remove = Remove photo { $n }
-photos-error-too-large = “{ $file }” is larger than { $size } MB. Choose a smaller photo.
+photos-error-too-large = “{ $file }” is larger than { $size }. Choose a smaller photo.
 photos-error-unsupported = “{ $file }” is not a JPEG, PNG, WebP or GIF image.
 photos-error-empty = “{ $file }” is empty. Choose the photo again.
 photos-error-broken = “{ $file }” could not be read as an image. It may be damaged or cut short.

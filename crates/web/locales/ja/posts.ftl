@@ -57,14 +57,14 @@ posts-diaries-empty = 表示できる日記はありません。
 posts-diaries-empty-own = まだ日記を書いていません。今日のできごとを書いてみましょう。公開範囲も選べます。
 
 photos-legend = 写真
-photos-hint-diary = 日記には写真を{ $count }枚まで添えられます（JPEG・PNG・WebP・GIF、1枚{ $size }MBまで）。見えない人のために、それぞれの説明を書いてください。
-photos-hint-voice = つぶやきには写真を{ $count }枚添えられます（JPEG・PNG・WebP・GIF、{ $size }MBまで）。見えない人のために説明を書いてください。
+photos-hint-diary = 日記には写真を{ $count }枚まで添えられます（JPEG・PNG・WebP・GIF、1枚{ $size }まで）。見えない人のために、それぞれの説明を書いてください。
+photos-hint-voice = つぶやきには写真を{ $count }枚添えられます（JPEG・PNG・WebP・GIF、{ $size }まで）。見えない人のために説明を書いてください。
 photos-number = 写真{ $n }
 photos-file = 写真{ $n }
 photos-alt = 写真{ $n }の説明（代替テキスト）
 photos-position = 写真{ $n }の順番
 photos-remove = 写真{ $n }を外す
-photos-error-too-large = 「{ $file }」は{ $size }MBを超えています。小さい写真を選んでください。
+photos-error-too-large = 「{ $file }」は{ $size }を超えています。小さい写真を選んでください。
 photos-error-unsupported = 「{ $file }」はJPEG・PNG・WebP・GIFの画像ではありません。
 photos-error-empty = 「{ $file }」は空のファイルです。もう一度選んでください。
 photos-error-broken = 「{ $file }」は画像として読み込めませんでした。壊れているか、途中で切れている可能性があります。

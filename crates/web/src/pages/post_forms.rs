@@ -187,9 +187,16 @@ async fn send_diary(
                     media_ids: ids.as_deref(),
                 };
                 let viewer = visit.viewer();
-                posts::edit(&state.db, &state.settings, &viewer, PostKind::Diary, id, edit)
-                    .await
-                    .map(|_| id.to_owned())
+                posts::edit(
+                    &state.db,
+                    &state.settings,
+                    &viewer,
+                    PostKind::Diary,
+                    id,
+                    edit,
+                )
+                .await
+                .map(|_| id.to_owned())
             }
         };
         match written {

@@ -66,7 +66,8 @@ impl Photos {
 
     /// The ids the post is to carry, in order; `None` when the form sent no photo fields.
     pub fn media_ids(&self) -> Option<Vec<String>> {
-        self.sent.then(|| self.kept().map(|s| s.media.public_id.clone()).collect())
+        self.sent
+            .then(|| self.kept().map(|s| s.media.public_id.clone()).collect())
     }
 
     fn kept(&self) -> impl Iterator<Item = &Shown> {
@@ -80,8 +81,7 @@ impl Photos {
         for s in self.kept() {
             let alt = check_description(Some(&s.alt))?;
             if alt != s.media.description {
-                enishi_db::media::describe(&state.db, me.actor.id, &s.media.public_id, alt)
-                    .await?;
+                enishi_db::media::describe(&state.db, me.actor.id, &s.media.public_id, alt).await?;
             }
         }
         Ok(())
@@ -145,13 +145,31 @@ fn held(sent: &SentForm) -> Vec<Held> {
     out
 }
 
+/// A file size as the forms state limits: whole megabytes, or kilobytes below one.
+fn size(bytes: usize) -> String {
+    const MB: usize = 1024 * 1024;
+    if bytes >= MB {
+        format!("{} MB", bytes / MB)
+    } else {
+        format!("{} KB", bytes / 1024)
+    }
+}
+
 /// The message for a refused file, in the visitor's language.
-fn refused_file(visit: &Visit, state: &AppState, file: &str, e: &MediaError) -> (StatusCode, String) {
+fn refused_file(
+    visit: &Visit,
+    state: &AppState,
+    file: &str,
+    e: &MediaError,
+) -> (StatusCode, String) {
     let file = || ("file", file.to_owned().into());
     match e {
         MediaError::TooLarge(max) => (
             StatusCode::PAYLOAD_TOO_LARGE,
-            visit.ta("photos-error-too-large", &[file(), ("size", (max / (1024 * 1024)).into())]),
+            visit.ta(
+                "photos-error-too-large",
+                &[file(), ("size", size(*max).into())],
+            ),
         ),
         MediaError::Unsupported => (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -165,7 +183,10 @@ fn refused_file(visit: &Visit, state: &AppState, file: &str, e: &MediaError) -> 
             StatusCode::UNPROCESSABLE_ENTITY,
             visit.ta(
                 "photos-error-pixels",
-                &[file(), ("count", (state.media.limits.max_pixels / 1_000_000).into())],
+                &[
+                    file(),
+                    ("count", (state.media.limits.max_pixels / 1_000_000).into()),
+                ],
             ),
         ),
         MediaError::Broken(_) => (
@@ -216,7 +237,10 @@ pub async fn settle(
         }
     }
     if gone {
-        refusal.add(StatusCode::UNPROCESSABLE_ENTITY, visit.t("photos-error-gone"));
+        refusal.add(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            visit.t("photos-error-gone"),
+        );
     }
     // Every file sent is a picked photo (the form names its inputs `file-N`, each with its
     // `file-N-alt`).
@@ -267,7 +291,7 @@ pub async fn settle(
 pub fn fieldset(visit: &Visit, state: &AppState, kind: PostKind, photos: &Photos) -> Markup {
     let max = max_per_post(kind);
     let slots = max.saturating_sub(photos.kept().count());
-    let size = state.media.limits.max_bytes / (1024 * 1024);
+    let size = size(state.media.limits.max_bytes);
     let hint_key = match kind {
         PostKind::Diary => "photos-hint-diary",
         PostKind::Voice => "photos-hint-voice",

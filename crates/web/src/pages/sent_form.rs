@@ -66,7 +66,8 @@ fn invalid(e: impl std::fmt::Display) -> AppError {
 /// checked from it without reading the files after it.
 pub async fn first_field(content_type: &str, body: Bytes, name: &str) -> Option<String> {
     let boundary = multer::parse_boundary(content_type).ok()?;
-    let mut form = multer::Multipart::new(axum::body::Body::from(body).into_data_stream(), boundary);
+    let mut form =
+        multer::Multipart::new(axum::body::Body::from(body).into_data_stream(), boundary);
     let field = form.next_field().await.ok()??;
     if field.name() != Some(name) || field.file_name().is_some() {
         return None;
@@ -76,7 +77,8 @@ pub async fn first_field(content_type: &str, body: Bytes, name: &str) -> Option<
 
 async fn read_multipart(content_type: &str, body: Bytes) -> Result<SentForm, AppError> {
     let boundary = multer::parse_boundary(content_type).map_err(invalid)?;
-    let mut form = multer::Multipart::new(axum::body::Body::from(body).into_data_stream(), boundary);
+    let mut form =
+        multer::Multipart::new(axum::body::Body::from(body).into_data_stream(), boundary);
     let mut sent = SentForm::default();
     while let Some(field) = form.next_field().await.map_err(invalid)? {
         let name = field.name().unwrap_or_default().to_owned();
@@ -178,10 +180,7 @@ mod tests {
     async fn the_token_must_be_the_first_field() {
         let ct = "multipart/form-data; boundary=B";
         let first = body(&[("csrf", None, "tok"), ("title", None, "x")]);
-        assert_eq!(
-            first_field(ct, first, "csrf").await.as_deref(),
-            Some("tok")
-        );
+        assert_eq!(first_field(ct, first, "csrf").await.as_deref(), Some("tok"));
         let later = body(&[("title", None, "x"), ("csrf", None, "tok")]);
         assert_eq!(first_field(ct, later, "csrf").await, None);
         let as_file = body(&[("csrf", Some("csrf.txt"), "tok")]);

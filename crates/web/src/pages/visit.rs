@@ -140,8 +140,8 @@ fn refused() -> AppError {
 /// anywhere; a multipart one (the forms with photos) as its first field, where the pages put
 /// it, so that nothing after it matters to the check.
 pub async fn check_forms(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    use axum::response::IntoResponse;
     use super::sent_form::{first_field, is_multipart, is_urlencoded};
+    use axum::response::IntoResponse;
     // Pages change state only through POST forms; other methods go on to the router, which
     // answers 405 for them.
     if *request.method() != Method::POST {
@@ -166,8 +166,8 @@ pub async fn check_forms(State(state): State<AppState>, request: Request, next: 
         .to_owned();
     // Only the forms that take photos are sent as multipart; anywhere else it is refused like
     // any other body that is not the page's form.
-    let multipart = is_multipart(&content_type)
-        && super::posts::takes_photos(request.uri().path()).is_some();
+    let multipart =
+        is_multipart(&content_type) && super::posts::takes_photos(request.uri().path()).is_some();
     if !multipart && !is_urlencoded(&content_type) {
         return AppError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

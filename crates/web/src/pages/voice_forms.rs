@@ -99,9 +99,16 @@ async fn send_voice(
                     media_ids: ids.as_deref(),
                 };
                 let viewer = visit.viewer();
-                posts::edit(&state.db, &state.settings, &viewer, PostKind::Voice, id, edit)
-                    .await
-                    .map(|_| href(PostKind::Voice, id))
+                posts::edit(
+                    &state.db,
+                    &state.settings,
+                    &viewer,
+                    PostKind::Voice,
+                    id,
+                    edit,
+                )
+                .await
+                .map(|_| href(PostKind::Voice, id))
             }
         };
         match written {
