@@ -319,7 +319,7 @@ pub fn fieldset(visit: &Visit, state: &AppState, kind: PostKind, photos: &Photos
                             input id=(name("position")) type="number" name=(name("position")) value=(n) min="1" max=(count) inputmode="numeric";
                         }
                     }
-                    div {
+                    div.check {
                         input id=(name("remove")) type="checkbox" name=(name("remove")) value="1" checked[s.remove];
                         " "
                         label for=(name("remove")) { (visit.ta("photos-remove", &[("n", n.into())])) }
