@@ -56,6 +56,12 @@ impl MediaHub {
     pub fn upload_body_limit(&self) -> usize {
         self.limits.max_bytes + 64 * 1024
     }
+
+    /// The largest body of a page form that takes up to `photos` photos: each photo at the
+    /// upload limit, plus what any other form may send for its text.
+    pub fn form_body_limit(&self, photos: usize) -> usize {
+        photos * self.limits.max_bytes + crate::MAX_BODY_BYTES
+    }
 }
 
 /// Whether `path` takes uploads (and so the larger body limit).
@@ -148,6 +154,25 @@ pub async fn upload(
     ))
 }
 
+/// Why an upload was not kept: the file itself (the member can pick another), or a failure of
+/// ours.
+#[derive(Debug)]
+pub enum UploadError {
+    /// The file was refused.
+    Refused(MediaError),
+    /// Processing or storing failed; the cause is logged by whoever answers with it.
+    Failed(AppError),
+}
+
+impl From<UploadError> for AppError {
+    fn from(e: UploadError) -> Self {
+        match e {
+            UploadError::Refused(e) => refused(e),
+            UploadError::Failed(e) => e,
+        }
+    }
+}
+
 /// Processes and stores an upload by `owner` (for the API and the pages' forms).
 pub async fn store_upload(
     state: &AppState,
@@ -155,6 +180,17 @@ pub async fn store_upload(
     file: bytes::Bytes,
     description: Option<String>,
 ) -> Result<enishi_core::media::Media, AppError> {
+    Ok(keep_upload(state, owner, file, description).await?)
+}
+
+/// [`store_upload`], telling a refused file apart from a failure (the pages' forms show the
+/// first in the member's language, next to the form).
+pub async fn keep_upload(
+    state: &AppState,
+    owner: &enishi_core::Actor,
+    file: bytes::Bytes,
+    description: Option<String>,
+) -> Result<enishi_core::media::Media, UploadError> {
     let hub = &state.media;
     let processed = {
         let _turn = hub
@@ -162,12 +198,12 @@ pub async fn store_upload(
             .clone()
             .acquire_owned()
             .await
-            .map_err(AppError::internal)?;
+            .map_err(|e| UploadError::Failed(AppError::internal(e)))?;
         let limits = hub.limits;
         tokio::task::spawn_blocking(move || enishi_media::process(&file, &limits))
             .await
-            .map_err(AppError::internal)?
-            .map_err(refused)?
+            .map_err(|e| UploadError::Failed(AppError::internal(e)))?
+            .map_err(UploadError::Refused)?
     };
     let key = enishi_db::media::new_key();
     let ext = enishi_core::media::ext_of(processed.content_type);
@@ -205,7 +241,7 @@ pub async fn store_upload(
             }
         }
     }
-    recorded
+    recorded.map_err(UploadError::Failed)
 }
 
 /// Changes to a photo.

@@ -17,11 +17,14 @@ mod post_delete;
 mod post_forms;
 mod post_lists;
 mod post_page;
+mod post_photos;
 mod post_reactions;
 pub mod posts;
 pub mod profile;
+mod sent_form;
 mod settings;
 pub mod visit;
+mod voice_forms;
 mod widgets;
 
 use crate::{AppError, AppState};
