@@ -429,11 +429,16 @@ pub struct Counts {
     pub attached: u64,
 }
 
-/// Counts photos (for `enishi media usage`).
+/// Counts the photos uploaded here (for `enishi media usage`).
 pub async fn count(db: &Db) -> OpResult<Counts> {
     use sea_orm::PaginatorTrait;
-    let all = media::Entity::find().count(&db.conn).await?;
+    // Uploads here; other servers' files are the cache's (`remote_media::cache_bytes`).
+    let all = media::Entity::find()
+        .filter(media::Column::RemoteUrl.is_null())
+        .count(&db.conn)
+        .await?;
     let loose = media::Entity::find()
+        .filter(media::Column::RemoteUrl.is_null())
         .filter(media::Column::AttachedAs.eq(attachment_str(Attachment::Unattached)))
         .count(&db.conn)
         .await?;
