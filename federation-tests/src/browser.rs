@@ -513,6 +513,23 @@ impl Browser {
         }
     }
 
+    /// Picks the file at `path` in the file input named `name`, as a person choosing a file
+    /// does (WebDriver hands the input the file's path on this machine).
+    pub async fn attach(&self, name: &str, path: &std::path::Path) -> anyhow::Result<()> {
+        let escaped = name.replace('\\', "\\\\").replace('"', "\\\"");
+        let field = self
+            .find(&format!(r#"input[type=file][name="{escaped}"]"#))
+            .await?;
+        let path = path
+            .to_str()
+            .ok_or_else(|| anyhow::anyhow!("the path {path:?} is not UTF-8"))?;
+        self.cmd(
+            || format!("attaching {path} to {name:?}"),
+            field.send_keys(path),
+        )
+        .await
+    }
+
     /// Clicks the first element that matches the CSS selector `css` (a link, a form's
     /// button) and waits until the page it leads to has loaded; fails when no new page comes.
     /// chromedriver's own click returns as soon as the click is done, sometimes before a form

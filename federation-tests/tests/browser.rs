@@ -23,9 +23,12 @@ use std::collections::HashMap;
 
 #[path = "browser/flows.rs"]
 mod flows;
+#[path = "browser/photos.rs"]
+mod photos;
 #[path = "browser/scenarios.rs"]
 mod scenarios;
 
+use photos::a_photo_picked_in_the_diary_form_shows_on_the_diary;
 use scenarios::{
     a_friend_on_another_instance_sees_a_friends_only_diary, a_japanese_browser_gets_japanese_pages,
     an_introduction_is_written_shown_and_hidden, friends_share_a_diary_nobody_else_sees,
@@ -39,6 +42,7 @@ enishi_testkit::main!(db: [
     a_friend_on_another_instance_sees_a_friends_only_diary,
     script_in_posts_comments_and_names_does_not_run,
     a_japanese_browser_gets_japanese_pages,
+    a_photo_picked_in_the_diary_form_shows_on_the_diary,
 ], plain: [
     a_strict_policy_stops_planted_script_and_the_harness_still_works,
     script_that_ran_is_caught,

@@ -15,6 +15,7 @@ mod m20261203_000009_federation_reach;
 mod m20261203_000010_mentions;
 mod m20261203_000011_boosts;
 mod m20261203_000012_media;
+mod m20261204_000013_remote_media;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_mentions::Migration),
             Box::new(m20261203_000011_boosts::Migration),
             Box::new(m20261203_000012_media::Migration),
+            Box::new(m20261204_000013_remote_media::Migration),
         ]
     }
 }

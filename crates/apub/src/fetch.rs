@@ -290,6 +290,62 @@ impl Fetcher {
         Ok(body)
     }
 
+    /// Fetches a file (another server's attachment or avatar), unsigned as Mastodon fetches
+    /// them, through the outgoing-request policy: at most `max_bytes` (refused early when the
+    /// server announces more, cut off when it sends more) and within `time` for the whole
+    /// transfer, so a file that never ends costs nothing but the wait.
+    pub async fn file(
+        &self,
+        url: &Url,
+        max_bytes: usize,
+        time: std::time::Duration,
+    ) -> Result<Vec<u8>, FetchError> {
+        self.check_url(url)?;
+        let transfer = async {
+            let mut response = self
+                .client
+                .get(url)
+                .map_err(|e| FetchError::Refused(e.to_string()))?
+                .header("accept", "image/*")
+                .send()
+                .await
+                .map_err(|e| match egress::refusal(&e) {
+                    Some(refused) => FetchError::Refused(refused.to_string()),
+                    None => FetchError::Http(format!("{url}: {e}")),
+                })?;
+            let status = response.status().as_u16();
+            if status != 200 {
+                return Err(FetchError::Status {
+                    url: url.to_string(),
+                    status,
+                });
+            }
+            let too_large =
+                || ApubError::Invalid(format!("{url} is larger than {max_bytes} bytes"));
+            if response
+                .content_length()
+                .is_some_and(|n| n > max_bytes as u64)
+            {
+                return Err(too_large().into());
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|e| FetchError::Http(format!("{url}: {e}")))?
+            {
+                if body.len() + chunk.len() > max_bytes {
+                    return Err(too_large().into());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(body)
+        };
+        tokio::time::timeout(time, transfer)
+            .await
+            .map_err(|_| FetchError::Http(format!("{url}: no whole answer in {time:?}")))?
+    }
+
     /// Fetches an ActivityStreams document; its `id` must be `url` (or at least on the same
     /// origin, for servers that redirect ids).
     pub async fn object(&self, url: &Url) -> Result<Value, FetchError> {

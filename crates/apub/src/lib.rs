@@ -1,6 +1,7 @@
 //! Enishi's ActivityPub layer: ActivityStreams wire types, the conversions between them and
 //! domain types (one place per pair), actor keys, and the federation crate's trait impls.
 
+pub mod attachments;
 pub mod context;
 pub mod convert;
 pub mod data;

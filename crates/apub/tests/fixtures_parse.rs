@@ -178,6 +178,7 @@ fn uploaded_profile_images_are_the_icon_and_image() {
         preview_height: 400,
         blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj".into(),
         description: None,
+        link: None,
     };
     let images = enishi_core::media::ProfileImages {
         avatar: Some(photo("a", "image/png")),
@@ -227,4 +228,63 @@ fn an_actor_without_preferred_username_takes_its_name_from_its_id() {
         actor.username,
         id.path_segments().unwrap().next_back().unwrap()
     );
+}
+
+/// The post inside a fixture (the object of a `Create`, or the fixture itself).
+fn post_object(path: &str) -> serde_json::Value {
+    let json: serde_json::Value =
+        serde_json::from_str(&fixture(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+    match json.get("object") {
+        Some(o) if o.is_object() => o.clone(),
+        _ => json,
+    }
+}
+
+#[test]
+fn attachments_of_mastodon_gotosocial_and_misskey_posts_are_read() {
+    use enishi_apub::attachments::of_post;
+    // Mastodon: a PNG with long alt text (CR LF kept as written).
+    let masto = of_post(&post_object("mastodon/note_public_live_masto_ai.json"));
+    assert_eq!(masto.len(), 1);
+    assert!(masto[0].fetchable);
+    assert_eq!(masto[0].media_type.as_deref(), Some("image/png"));
+    assert!(
+        masto[0]
+            .url
+            .starts_with("https://s3.masto.ai/media_attachments/")
+    );
+    assert!(
+        masto[0]
+            .description
+            .as_deref()
+            .is_some_and(|d| d.starts_with("Original Heathcliff comic"))
+    );
+    // Mastodon: a video is only linked to, never fetched; `name: null` is no alt text.
+    let video = of_post(&post_object("mastodon/create_note_followers_only.json"));
+    assert_eq!(video.len(), 1);
+    assert!(!video[0].fetchable);
+    assert_eq!(video[0].media_type.as_deref(), Some("video/mp4"));
+    assert_eq!((video[0].width, video[0].height), (272, 270));
+    assert_eq!(video[0].description, None);
+    // GoToSocial: a PNG as a Document with alt text.
+    let gts = of_post(&post_object(
+        "gotosocial/note_public_live_single_string_to_cc.json",
+    ));
+    assert_eq!(gts.len(), 1);
+    assert!(gts[0].fetchable);
+    assert!(
+        gts[0]
+            .description
+            .as_deref()
+            .is_some_and(|d| d.starts_with("GoToSocial settings panel"))
+    );
+    // Misskey: a WebP without sizes.
+    let misskey = of_post(&post_object("misskey/note_public_live_misskey_io.json"));
+    assert_eq!(misskey.len(), 1);
+    assert!(misskey[0].fetchable);
+    assert_eq!(misskey[0].media_type.as_deref(), Some("image/webp"));
+    assert_eq!((misskey[0].width, misskey[0].height), (0, 0));
+    // Posts without files have none, and profile fields are never files.
+    assert!(of_post(&post_object("mastodon/create_note_public.json")).is_empty());
+    assert!(of_post(&post_object("gotosocial/actor_person_with_fields.json")).is_empty());
 }

@@ -3,9 +3,10 @@
 //! the peak RSS of a burst of parallel uploads, and the latency of serving a thumbnail with
 //! its key checked, on SQLite and PostgreSQL.
 //!
-//! The server runs in this process (`enishi_server::start`, the real router) with the local
-//! file store, and is driven over loopback HTTP; the RSS figure is the whole process's, so it
-//! includes the client and its copies of the upload bodies.
+//! The server is the `enishi` binary built beside this one (`enishi serve --no-workers`, the
+//! local file store), a process of its own driven over loopback HTTP, so that the peak RSS is
+//! the server's alone: not the client's copies of the upload bodies, nor the photo this
+//! benchmark generates.
 
 use crate::timeline::percentile;
 use image::codecs::jpeg::JpegEncoder;
@@ -78,9 +79,9 @@ async fn upload(
     Ok(body)
 }
 
-/// Peak RSS of this process in MiB since the last reset.
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+/// Peak RSS of process `pid` in MiB since the last reset.
+fn peak_rss_mb(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kb: f64 = status
         .lines()
         .find(|l| l.starts_with("VmHWM:"))?
@@ -91,9 +92,52 @@ fn peak_rss_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-/// Starts the peak RSS afresh (Linux: writing 5 to `clear_refs`).
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
+/// Starts the peak RSS of `pid` afresh (Linux: writing 5 to `clear_refs`).
+fn reset_peak_rss(pid: u32) {
+    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+}
+
+/// The `enishi` server, a child process; stopped when dropped.
+struct Server {
+    child: std::process::Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `enishi serve --no-workers` (the binary next to this one) on `url` and `dir`, at
+/// `base`'s port, and waits until it answers.
+async fn start_server(url: &str, dir: &std::path::Path, port: u16) -> anyhow::Result<Server> {
+    let exe = std::env::current_exe()?;
+    let binary = exe.with_file_name("enishi");
+    anyhow::ensure!(
+        binary.exists(),
+        "{} is missing: cargo build --release -p enishi-server -p enishi-bench",
+        binary.display()
+    );
+    let child = std::process::Command::new(&binary)
+        .args(["serve", "--no-workers"])
+        .env("ENISHI_DATABASE_URL", url)
+        .env("ENISHI_DATA_DIR", dir)
+        .env("ENISHI_DOMAIN", format!("localhost:{port}"))
+        .env("ENISHI_SCHEME", "http")
+        .env("ENISHI_BIND", format!("127.0.0.1:{port}"))
+        .env("ENISHI_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()?;
+    let server = Server { child };
+    let probe = format!("http://127.0.0.1:{port}/nodeinfo/2.1");
+    for _ in 0..600 {
+        if reqwest::get(&probe).await.is_ok_and(|r| r.status() == 200) {
+            return Ok(server);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("the server did not answer at {probe} within a minute")
 }
 
 /// One database's figures.
@@ -112,18 +156,19 @@ async fn measure(
     photo: &[u8],
     args: &Args,
 ) -> anyhow::Result<Figures> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let server = start_server(url, dir, port).await?;
+    let pid = server.child.id();
     let mut config = enishi_server::default_config(url, dir);
-    config.run_workers = false;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    config.instance.domain = base
-        .trim_start_matches("http://")
-        .replace("127.0.0.1", "localhost");
-    let running = enishi_server::start(config, listener, std::future::pending()).await?;
+    config.instance.domain = format!("localhost:{port}");
+    let db = enishi_db::connect(url, 2).await?;
     let keys = tokio::task::spawn_blocking(enishi_apub::keys::generate_actor_keys).await?;
     let member = enishi_db::accounts::create(
-        &running.db,
-        &running.config.instance,
+        &db,
+        &config.instance,
         enishi_db::accounts::NewMember {
             username: "bench",
             password: "password1",
@@ -132,7 +177,7 @@ async fn measure(
         },
     )
     .await?;
-    let token = enishi_db::tokens::create(&running.db, member.account_id, "bench").await?;
+    let token = enishi_db::tokens::create(&db, member.account_id, "bench").await?;
     let client = reqwest::Client::new();
 
     // One after another: the rate a single member sees, processing included.
@@ -149,13 +194,13 @@ async fn measure(
     times.sort_by(f64::total_cmp);
 
     // A burst at once: processing queues behind the core count, so memory stays bounded.
-    reset_peak_rss();
+    reset_peak_rss(pid);
     let t = Instant::now();
     let burst =
         futures::future::join_all((0..args.burst).map(|_| upload(&client, &base, &token, photo)))
             .await;
     let burst_secs = t.elapsed().as_secs_f64();
-    let burst_rss_mb = peak_rss_mb();
+    let burst_rss_mb = peak_rss_mb(pid);
     for r in burst {
         r?;
     }
@@ -177,7 +222,8 @@ async fn measure(
         thumbs.push(get().await?);
     }
     thumbs.sort_by(f64::total_cmp);
-    running.stop().await?;
+    drop(server);
+    db.conn.close().await?;
     Ok(Figures {
         uploads_per_sec,
         upload_p50_ms: percentile(&times, 0.5),
@@ -192,7 +238,7 @@ async fn measure(
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let photo = tokio::task::spawn_blocking(phone_jpeg).await??;
     println!(
-        "photos: a 4032x3024 JPEG of {:.2} MB; {} uploads one after another, a burst of {}, {} warm-up and {} measured thumbnail requests; in-process server, local file store, loopback HTTP",
+        "photos: a 4032x3024 JPEG of {:.2} MB; {} uploads one after another, a burst of {}, {} warm-up and {} measured thumbnail requests; the enishi binary as its own process, local file store, loopback HTTP; peak RSS is the server's",
         photo.len() as f64 / 1e6,
         args.uploads,
         args.burst,

@@ -48,6 +48,20 @@ impl Variant {
         if e != ext {
             return None;
         }
+        Self::from_stem(stem)
+    }
+
+    /// Reads a file name whatever its extension says (`jpg` or `png`): for another server's
+    /// attachment, whose URLs are handed out before its type is known.
+    pub fn from_any_file_name(name: &str) -> Option<Variant> {
+        let (stem, e) = name.split_once('.')?;
+        if !matches!(e, "jpg" | "png") {
+            return None;
+        }
+        Self::from_stem(stem)
+    }
+
+    fn from_stem(stem: &str) -> Option<Variant> {
         [Variant::Original, Variant::Preview]
             .into_iter()
             .find(|v| v.stem() == stem)
@@ -126,6 +140,10 @@ pub struct Media {
     pub blurhash: String,
     /// Alt text.
     pub description: Option<String>,
+    /// Set for another server's attachment that is not served from here (a video, a sound, a
+    /// type this instance does not read, or one whose fetch failed): where it is, shown as a
+    /// link the member may follow.
+    pub link: Option<String>,
 }
 
 impl Media {
@@ -138,6 +156,17 @@ impl Media {
     pub fn path(&self, variant: Variant) -> String {
         format!("/media/{}/{}.{}", self.key, variant.stem(), self.ext())
     }
+}
+
+/// The size of a thumbnail of a `width` × `height` image: at most [`PREVIEW_MAX_SIDE`] on its
+/// long side, never larger than the image.
+pub fn preview_size(width: u32, height: u32) -> (u32, u32) {
+    let long = width.max(height);
+    if long <= PREVIEW_MAX_SIDE {
+        return (width, height);
+    }
+    let scale = |side: u32| ((side as u64 * PREVIEW_MAX_SIDE as u64) / long as u64).max(1) as u32;
+    (scale(width), scale(height))
 }
 
 /// The extension files of `content_type` are stored and served with.

@@ -194,7 +194,27 @@ async fn store_remote(db: &Db, a: Actor) -> Result<Actor, DbErr> {
     row.introductions_audience = Set(a.introductions_audience.map(|x| x.as_str().to_owned()));
     row.updated_at = Set(now);
     row.fetched_at = Set(Some(now));
-    to_domain(row.save(&db.conn).await?.try_into_model()?)
+    let stored = to_domain(row.save(&db.conn).await?.try_into_model()?)?;
+    // The avatar is served from the media cache, never from the other server.
+    let avatar = stored
+        .avatar_url
+        .as_ref()
+        .map(|u| crate::remote_media::RemoteAttachment {
+            url: u.to_string(),
+            media_type: None,
+            description: None,
+            width: 0,
+            height: 0,
+            fetchable: true,
+        });
+    crate::remote_media::sync_actor_image(
+        &db.conn,
+        stored.id,
+        enishi_core::media::Attachment::Avatar,
+        avatar.as_ref(),
+    )
+    .await?;
+    Ok(stored)
 }
 
 /// Any actor by database id.

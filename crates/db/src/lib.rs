@@ -28,6 +28,7 @@ pub mod profile_images;
 pub mod profiles;
 pub mod reactions;
 pub mod relations;
+pub mod remote_media;
 pub mod social;
 pub mod stats;
 pub mod tokens;

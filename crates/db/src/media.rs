@@ -33,6 +33,48 @@ pub(crate) fn to_domain(row: &media::Model) -> Media {
         preview_height: row.preview_height as u32,
         blurhash: row.blurhash.clone(),
         description: row.description.clone(),
+        link: match FetchState::of(row) {
+            FetchState::Linked | FetchState::Failed => row.remote_url.clone(),
+            _ => None,
+        },
+    }
+}
+
+/// Where a photo's files stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchState {
+    /// Uploaded here: the files are in the store.
+    Stored,
+    /// Another server's, not in the cache (never fetched, or evicted).
+    Pending,
+    /// Another server's, in the cache.
+    Cached,
+    /// Another server's; the last fetch failed and is tried again later.
+    Failed,
+    /// Another server's, of a type not fetched: only linked to.
+    Linked,
+}
+
+impl FetchState {
+    /// The column's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FetchState::Stored => "stored",
+            FetchState::Pending => "pending",
+            FetchState::Cached => "cached",
+            FetchState::Failed => "failed",
+            FetchState::Linked => "linked",
+        }
+    }
+
+    pub(crate) fn of(row: &media::Model) -> Self {
+        match row.fetch_state.as_str() {
+            "pending" => FetchState::Pending,
+            "cached" => FetchState::Cached,
+            "failed" => FetchState::Failed,
+            "linked" => FetchState::Linked,
+            _ => FetchState::Stored,
+        }
     }
 }
 
@@ -78,6 +120,7 @@ pub async fn create(db: &Db, owner: ActorId, new: NewMedia<'_>) -> OpResult<Medi
         description: Set(new.description),
         size: Set(new.size as i64),
         created_at: Set(Utc::now()),
+        fetch_state: Set(FetchState::Stored.as_str().into()),
         ..Default::default()
     }
     .insert(&db.conn)
@@ -206,8 +249,17 @@ pub(crate) async fn rekey_post(conn: &impl ConnectionTrait, post: PostId) -> OpR
         .all(conn)
         .await?;
     for row in rows {
+        // Another server's attachment not in the cache has no files to follow the key.
+        let files = matches!(
+            FetchState::of(&row),
+            FetchState::Stored | FetchState::Cached
+        );
+        let key = new_key();
         let mut active: media::ActiveModel = row.into();
-        active.key = Set(new_key());
+        if !files {
+            active.stored_key = Set(key.clone());
+        }
+        active.key = Set(key);
         active.update(conn).await?;
     }
     Ok(())
@@ -249,38 +301,66 @@ pub async fn fill(conn: &impl ConnectionTrait, views: &mut [PostView]) -> Result
 /// A photo as the file server needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Servable {
+    /// Its row.
+    pub id: i64,
     /// Where its files are in the store.
     pub stored_key: String,
     /// `image/jpeg` or `image/png`.
     pub content_type: String,
     /// Whether anyone may see it: then caches may keep it for long.
     pub public: bool,
+    /// Whether its files are here, are to be fetched, or are not served at all.
+    pub state: FetchState,
+    /// Another server's attachment: where it is.
+    pub remote_url: Option<String>,
+    /// When the last fetch was tried.
+    pub fetched_at: Option<DateTime<Utc>>,
 }
 
 /// The photo whose URLs carry `key`, if that key is alive.
 pub async fn servable(db: &Db, key: &str) -> OpResult<Option<Servable>> {
-    let Some(row) = media::Entity::find()
-        .filter(media::Column::Key.eq(key))
+    servable_where(db, media::Column::Key.eq(key)).await
+}
+
+/// Photo `id` as the file server needs it (read again after waiting for a fetch).
+pub async fn servable_by_id(db: &Db, id: i64) -> OpResult<Option<Servable>> {
+    servable_where(db, media::Column::Id.eq(id)).await
+}
+
+async fn servable_where(
+    db: &Db,
+    which: sea_orm::sea_query::SimpleExpr,
+) -> OpResult<Option<Servable>> {
+    let Some((row, post)) = media::Entity::find()
+        .filter(which)
+        .find_also_related(post::Entity)
         .one(&db.conn)
         .await?
     else {
         return Ok(None);
     };
-    let profile = [Attachment::Avatar, Attachment::Header].map(attachment_str);
-    let public = match row.post_id {
-        Some(p) => post::Entity::find_by_id(p)
-            .one(&db.conn)
-            .await?
-            .is_some_and(|p| p.audience == Audience::Public.as_str()),
-        None if profile.contains(&row.attached_as.as_str()) => {
+    let public = match (&post, row.remote_url.is_some()) {
+        (Some(p), _) => p.audience == Audience::Public.as_str(),
+        // Another server's avatar or header: as public as the actor document it came in.
+        (None, true) => row.attached_as != attachment_str(Attachment::Post),
+        // A member's avatar or header: as public as their avatar audience.
+        (None, false)
+            if [Attachment::Avatar, Attachment::Header]
+                .map(attachment_str)
+                .contains(&row.attached_as.as_str()) =>
+        {
             crate::profile_images::public(&db.conn, row.owner_id).await?
         }
-        None => false,
+        (None, false) => false,
     };
     Ok(Some(Servable {
+        id: row.id,
+        state: FetchState::of(&row),
         stored_key: row.stored_key,
         content_type: row.content_type,
         public,
+        remote_url: row.remote_url,
+        fetched_at: row.fetched_at,
     }))
 }
 
@@ -357,11 +437,16 @@ pub struct Counts {
     pub attached: u64,
 }
 
-/// Counts photos (for `enishi media usage`).
+/// Counts the photos uploaded here (for `enishi media usage`).
 pub async fn count(db: &Db) -> OpResult<Counts> {
     use sea_orm::PaginatorTrait;
-    let all = media::Entity::find().count(&db.conn).await?;
+    // Uploads here; other servers' files are the cache's (`remote_media::cache_bytes`).
+    let all = media::Entity::find()
+        .filter(media::Column::RemoteUrl.is_null())
+        .count(&db.conn)
+        .await?;
     let loose = media::Entity::find()
+        .filter(media::Column::RemoteUrl.is_null())
         .filter(media::Column::AttachedAs.eq(attachment_str(Attachment::Unattached)))
         .count(&db.conn)
         .await?;

@@ -59,7 +59,7 @@ pub(crate) async fn set(
     Ok(())
 }
 
-/// `owner`'s avatar and header image, whoever may see them.
+/// Member `owner`'s uploaded avatar and header image, whoever may see them.
 pub async fn of(conn: &impl ConnectionTrait, owner: ActorId) -> Result<ProfileImages, DbErr> {
     let rows = media::Entity::find()
         .filter(media::Column::OwnerId.eq(owner.0))
@@ -67,6 +67,8 @@ pub async fn of(conn: &impl ConnectionTrait, owner: ActorId) -> Result<ProfileIm
             attachment_str(Attachment::Avatar),
             attachment_str(Attachment::Header),
         ]))
+        // Uploads only: a remote actor's images are kept by `remote_media`.
+        .filter(media::Column::RemoteUrl.is_null())
         .order_by_asc(media::Column::Id)
         .all(conn)
         .await?;

@@ -84,7 +84,7 @@ pub async fn view(db: &Db, viewer: &Viewer, owner: &Actor) -> OpResult<ProfileVi
     if !sees(s.bio_audience) {
         actor.summary = None;
     }
-    let images = if sees(s.avatar_audience) {
+    let images = if owner.is_local && sees(s.avatar_audience) {
         crate::profile_images::of(&db.conn, owner.id).await?
     } else {
         actor.avatar_url = None;

@@ -315,6 +315,11 @@ async fn media_usage(config: Config) -> anyhow::Result<ExitCode> {
     );
     println!("files          {}", usage.files);
     println!("bytes          {}", usage.bytes);
+    println!(
+        "cache          {} bytes of other servers' photos (at most {})",
+        enishi_db::remote_media::cache_bytes(&db).await?,
+        config.media.cache_max
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -155,7 +155,8 @@ pub async fn start(
             enishi_media::MediaStore::open(&config.media.store)
                 .context("opening the media store")?,
             config.media.limits,
-        ),
+        )
+        .with_cache(config.media.cache_max, config.media.fetch_timeout),
     };
     let media_upkeep = config
         .run_workers

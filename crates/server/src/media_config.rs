@@ -15,7 +15,17 @@ pub struct MediaConfig {
     pub limits: ProcessLimits,
     /// Where the files are kept.
     pub store: StoreConfig,
+    /// Most bytes the cache of other servers' attachments and avatars may hold.
+    pub cache_max: u64,
+    /// How long fetching one of those files may take, start to end.
+    pub fetch_timeout: std::time::Duration,
 }
+
+/// The default size of the cache of other servers' files: 1 GiB.
+pub const DEFAULT_CACHE_MAX: u64 = 1 << 30;
+
+/// The default time one fetch of another server's file may take.
+pub const DEFAULT_FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
 impl MediaConfig {
     /// The defaults: 10 MiB, 40 megapixels, files under `{data_dir}/media`.
@@ -25,6 +35,8 @@ impl MediaConfig {
             store: StoreConfig::Local {
                 root: data_dir.join("media"),
             },
+            cache_max: DEFAULT_CACHE_MAX,
+            fetch_timeout: DEFAULT_FETCH_TIMEOUT,
         }
     }
 }
@@ -35,6 +47,8 @@ impl MediaConfig {
 pub(crate) struct MediaFile {
     max_bytes: Option<usize>,
     max_pixels: Option<u64>,
+    cache_max: Option<u64>,
+    fetch_timeout: Option<u64>,
     dir: Option<PathBuf>,
     s3_endpoint: Option<String>,
     s3_bucket: Option<String>,
@@ -53,6 +67,14 @@ pub(crate) const MEDIA_VARS: &[(&str, &str)] = &[
     (
         "ENISHI_MEDIA_MAX_PIXELS",
         "largest decoded photo in pixels (default 40000000)",
+    ),
+    (
+        "ENISHI_MEDIA_CACHE_MAX",
+        "most bytes kept of other servers' photos and avatars (default 1073741824, 1 GiB)",
+    ),
+    (
+        "ENISHI_MEDIA_FETCH_TIMEOUT",
+        "seconds one fetch of another server's photo may take (default 20)",
     ),
     (
         "ENISHI_MEDIA_DIR",
@@ -132,6 +154,16 @@ impl MediaConfig {
             max_bytes,
             max_pixels,
         };
+        let cache_max =
+            positive("ENISHI_MEDIA_CACHE_MAX", file.cache_max)?.unwrap_or(DEFAULT_CACHE_MAX);
+        let fetch_timeout = positive("ENISHI_MEDIA_FETCH_TIMEOUT", file.fetch_timeout)?
+            .map_or(DEFAULT_FETCH_TIMEOUT, std::time::Duration::from_secs);
+        if fetch_timeout > std::time::Duration::from_secs(300) {
+            return Err(bad(
+                "ENISHI_MEDIA_FETCH_TIMEOUT",
+                "must be at most 300 seconds",
+            ));
+        }
         let store = match text("ENISHI_MEDIA_S3_BUCKET", file.s3_bucket) {
             Some(bucket) => {
                 let key = |name: &str, from_file: Option<String>| {
@@ -181,7 +213,12 @@ impl MediaConfig {
                     .unwrap_or_else(|| data_dir.join("media")),
             },
         };
-        Ok(MediaConfig { limits, store })
+        Ok(MediaConfig {
+            limits,
+            store,
+            cache_max,
+            fetch_timeout,
+        })
     }
 }
 
@@ -193,6 +230,8 @@ impl MediaConfig {
         let _ = writeln!(out, "\n[media]");
         let _ = writeln!(out, "max_bytes = {}", self.limits.max_bytes);
         let _ = writeln!(out, "max_pixels = {}", self.limits.max_pixels);
+        let _ = writeln!(out, "cache_max = {}", self.cache_max);
+        let _ = writeln!(out, "fetch_timeout = {}", self.fetch_timeout.as_secs());
         match &self.store {
             StoreConfig::Local { root } => {
                 let _ = writeln!(out, "dir = {:?}", root.display().to_string());

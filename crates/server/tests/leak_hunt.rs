@@ -86,6 +86,7 @@ async fn hunt_seed(db: &TestDb, seed: u64) -> anyhow::Result<Report> {
             build::change(&members, &mut m, &mut rng, &report).await?;
         }
         read_everything(&report, &members, &anonymous, &m, &prints).await?;
+        read::photos(&report, &m).await?;
         read::tags_and_mentions(&report, &anonymous, None, &m, phase == 1).await?;
         for (i, mem) in members.iter().enumerate() {
             read::tags_and_mentions(&report, &mem.api, Some(i), &m, phase == 1).await?;

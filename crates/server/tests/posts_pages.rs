@@ -6,11 +6,20 @@
 mod common;
 #[path = "posts_pages/more.rs"]
 mod more;
+#[path = "posts_pages/photo_refusals.rs"]
+mod photo_refusals;
+#[path = "posts_pages/photos.rs"]
+mod photos;
 
 use common::{befriend, instance, items, member};
 use enishi_testkit::TestDb;
 use enishi_testkit::web::{Answer, WebClient};
 use more::{timeline_and_diary_list_page_backwards, voice_posts_from_the_composer};
+use photo_refusals::{
+    photo_forms_refuse_bad_files_and_forged_tokens,
+    photo_forms_take_photos_past_the_usual_body_limit,
+};
+use photos::a_diary_carries_photos_from_its_form;
 use serde_json::json;
 
 enishi_testkit::main!(db: [
@@ -19,6 +28,9 @@ enishi_testkit::main!(db: [
     only_the_author_edits_and_deletes,
     voice_posts_from_the_composer,
     timeline_and_diary_list_page_backwards,
+    a_diary_carries_photos_from_its_form,
+    photo_forms_refuse_bad_files_and_forged_tokens,
+    photo_forms_take_photos_past_the_usual_body_limit,
 ]);
 
 /// A browser logged in as `name` (every test member's password is `password1`).

@@ -22,6 +22,19 @@ pub struct Answer {
     pub headers: reqwest::header::HeaderMap,
 }
 
+/// A file sent with [`WebClient::post_multipart`], as a file input sends it.
+#[derive(Debug, Clone, Copy)]
+pub struct FilePart<'a> {
+    /// The input's name.
+    pub field: &'a str,
+    /// The file's name.
+    pub file_name: &'a str,
+    /// The type the browser claims (the server sniffs the bytes anyway).
+    pub content_type: &'a str,
+    /// The file.
+    pub bytes: &'a [u8],
+}
+
 /// A simulated person's browser: its own cookies, its own language.
 pub struct WebClient {
     /// `http://host:port` of the instance.
@@ -154,6 +167,50 @@ impl WebClient {
                 .body(body),
         )
         .await
+    }
+
+    /// `POST path` as a browser sends a form with file inputs (`multipart/form-data`): the
+    /// form token this browser holds first (as the pages put it), then `fields`, then `files`.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[FilePart<'_>],
+    ) -> anyhow::Result<Answer> {
+        let token = match self.csrf_token() {
+            Some(t) => t,
+            None => {
+                self.get("/").await?;
+                self.csrf_token()
+                    .ok_or_else(|| anyhow::anyhow!("the site set no form token cookie"))?
+            }
+        };
+        let mut all: Vec<(&str, &str)> = vec![("csrf", &token)];
+        all.extend_from_slice(fields);
+        self.post_multipart_raw(path, &all, files).await
+    }
+
+    /// `POST path` as a multipart form with exactly these fields, in this order, then `files`
+    /// (no token added).
+    pub async fn post_multipart_raw(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[FilePart<'_>],
+    ) -> anyhow::Result<Answer> {
+        use reqwest::multipart::{Form, Part};
+        let mut form = Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        for f in files {
+            let part = Part::bytes(f.bytes.to_vec())
+                .file_name(f.file_name.to_owned())
+                .mime_str(f.content_type)?;
+            form = form.part(f.field.to_owned(), part);
+        }
+        self.send(self.http.post(self.url(path)).multipart(form))
+            .await
     }
 
     /// The form token cookie's value.

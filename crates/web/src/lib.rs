@@ -7,6 +7,7 @@ pub mod error;
 pub mod inbox;
 pub mod limits;
 pub mod media;
+pub mod media_cache;
 pub mod mentions;
 pub mod metrics;
 pub mod negotiate;
@@ -95,11 +96,7 @@ async fn limit_bodies(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let limit = if media::takes_uploads(request.uri().path()) {
-        state.media.upload_body_limit()
-    } else {
-        MAX_BODY_BYTES
-    };
+    let limit = body_limit(&state, request.uri().path());
     let announced = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -117,6 +114,20 @@ async fn limit_bodies(
     let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
     next.run(axum::extract::Request::from_parts(parts, body))
         .await
+}
+
+/// The largest request body `path` takes: [`MAX_BODY_BYTES`], except where photos are
+/// uploaded (the API's upload, and the page forms that carry a post's photos).
+pub(crate) fn body_limit(state: &AppState, path: &str) -> usize {
+    if media::takes_uploads(path) {
+        state.media.upload_body_limit()
+    } else if let Some(kind) = pages::posts::takes_photos(path) {
+        state
+            .media
+            .form_body_limit(enishi_core::media::max_per_post(kind))
+    } else {
+        MAX_BODY_BYTES
+    }
 }
 
 /// Refuses a URL whose path or query carries an encoded NUL character (`%00`): no name, id or

@@ -28,6 +28,8 @@ pub struct MediaHub {
     /// Decoding a photo takes a core and tens of megabytes: at most this many at once, so a
     /// burst of uploads queues instead of exhausting memory.
     pub turns: Arc<Semaphore>,
+    /// The cache of other servers' files.
+    pub cache: crate::media_cache::RemoteCache,
 }
 
 impl MediaHub {
@@ -38,12 +40,27 @@ impl MediaHub {
             store,
             limits,
             turns: Arc::new(Semaphore::new(cores)),
+            cache: crate::media_cache::RemoteCache::default(),
         }
+    }
+
+    /// The same hub, its cache of other servers' files holding at most `bytes`, each fetched
+    /// within `fetch_time`.
+    pub fn with_cache(mut self, bytes: u64, fetch_time: std::time::Duration) -> Self {
+        self.cache = crate::media_cache::RemoteCache::new(bytes);
+        self.cache.fetch_time = fetch_time;
+        self
     }
 
     /// The largest request body an upload may have: the file and room for the form around it.
     pub fn upload_body_limit(&self) -> usize {
         self.limits.max_bytes + 64 * 1024
+    }
+
+    /// The largest body of a page form that takes up to `photos` photos: each photo at the
+    /// upload limit, plus what any other form may send for its text.
+    pub fn form_body_limit(&self, photos: usize) -> usize {
+        photos * self.limits.max_bytes + crate::MAX_BODY_BYTES
     }
 }
 
@@ -137,6 +154,25 @@ pub async fn upload(
     ))
 }
 
+/// Why an upload was not kept: the file itself (the member can pick another), or a failure of
+/// ours.
+#[derive(Debug)]
+pub enum UploadError {
+    /// The file was refused.
+    Refused(MediaError),
+    /// Processing or storing failed; the cause is logged by whoever answers with it.
+    Failed(AppError),
+}
+
+impl From<UploadError> for AppError {
+    fn from(e: UploadError) -> Self {
+        match e {
+            UploadError::Refused(e) => refused(e),
+            UploadError::Failed(e) => e,
+        }
+    }
+}
+
 /// Processes and stores an upload by `owner` (for the API and the pages' forms).
 pub async fn store_upload(
     state: &AppState,
@@ -144,6 +180,17 @@ pub async fn store_upload(
     file: bytes::Bytes,
     description: Option<String>,
 ) -> Result<enishi_core::media::Media, AppError> {
+    Ok(keep_upload(state, owner, file, description).await?)
+}
+
+/// [`store_upload`], telling a refused file apart from a failure (the pages' forms show the
+/// first in the member's language, next to the form).
+pub async fn keep_upload(
+    state: &AppState,
+    owner: &enishi_core::Actor,
+    file: bytes::Bytes,
+    description: Option<String>,
+) -> Result<enishi_core::media::Media, UploadError> {
     let hub = &state.media;
     let processed = {
         let _turn = hub
@@ -151,12 +198,12 @@ pub async fn store_upload(
             .clone()
             .acquire_owned()
             .await
-            .map_err(AppError::internal)?;
+            .map_err(|e| UploadError::Failed(AppError::internal(e)))?;
         let limits = hub.limits;
         tokio::task::spawn_blocking(move || enishi_media::process(&file, &limits))
             .await
-            .map_err(AppError::internal)?
-            .map_err(refused)?
+            .map_err(|e| UploadError::Failed(AppError::internal(e)))?
+            .map_err(UploadError::Refused)?
     };
     let key = enishi_db::media::new_key();
     let ext = enishi_core::media::ext_of(processed.content_type);
@@ -194,7 +241,7 @@ pub async fn store_upload(
             }
         }
     }
-    recorded
+    recorded.map_err(UploadError::Failed)
 }
 
 /// Changes to a photo.
@@ -238,6 +285,7 @@ pub async fn serve(
     State(state): State<AppState>,
     axum::extract::Path((key, file)): axum::extract::Path<(String, String)>,
 ) -> Result<Response, AppError> {
+    use enishi_db::media::FetchState;
     let gone = || AppError::not_found("no such file");
     if !enishi_core::media::is_key(&key) {
         return Err(gone());
@@ -245,14 +293,26 @@ pub async fn serve(
     let Some(found) = enishi_db::media::servable(&state.db, &key).await? else {
         return Err(gone());
     };
-    let ext = enishi_core::media::ext_of(&found.content_type);
-    if Variant::from_file_name(&file, ext).is_none() {
-        return Err(gone());
+    let variant = match found.state {
+        FetchState::Stored => {
+            Variant::from_file_name(&file, enishi_core::media::ext_of(&found.content_type))
+        }
+        // Another server's file: its URLs went out before its type was known.
+        _ => Variant::from_any_file_name(&file),
     }
+    .ok_or_else(gone)?;
+    let Some((stored_key, content_type)) = crate::media_cache::ready(&state, &found).await? else {
+        return Err(gone());
+    };
+    let name = format!(
+        "{}.{}",
+        variant.stem(),
+        enishi_core::media::ext_of(&content_type)
+    );
     let Some(bytes) = state
         .media
         .store
-        .get(&found.stored_key, &file)
+        .get(&stored_key, &name)
         .await
         .map_err(AppError::internal)?
     else {
@@ -264,7 +324,7 @@ pub async fn serve(
         // The URL is the capability: the browser may keep it, shared caches may not.
         "private, max-age=86400"
     };
-    let content_type = HeaderValue::from_str(&found.content_type)
+    let content_type = HeaderValue::from_str(&content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     Ok((
         [

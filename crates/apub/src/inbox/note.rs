@@ -45,6 +45,8 @@ pub struct RemoteNote {
     pub mentions: Vec<Url>,
     /// Its hashtags, lower-case, without `#`.
     pub hashtags: Vec<String>,
+    /// Its attachments (files), in order.
+    pub attachments: Vec<enishi_db::remote_media::RemoteAttachment>,
 }
 
 /// Whether `url` is the Public collection in any of its spellings.
@@ -170,6 +172,7 @@ pub fn read(object: &Value) -> Result<RemoteNote, InboxError> {
         introduction_of: introduction_subject(object),
         mentions: mention_tags(object),
         hashtags: hashtag_tags(object),
+        attachments: crate::attachments::of_post(object),
         id,
     })
 }
@@ -388,6 +391,7 @@ impl RemoteNote {
             addressed,
             mentioned: &[],
             hashtags: &self.hashtags,
+            attachments: &self.attachments,
             published: self.published,
         }
     }

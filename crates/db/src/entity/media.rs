@@ -21,9 +21,26 @@ pub struct Model {
     pub description: Option<String>,
     pub size: i64,
     pub created_at: DateTimeUtc,
+    pub remote_url: Option<String>,
+    pub fetch_state: String,
+    pub used_at: Option<DateTimeUtc>,
+    pub fetched_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::post::Entity",
+        from = "Column::PostId",
+        to = "super::post::Column::Id"
+    )]
+    Post,
+}
+
+impl Related<super::post::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Post.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -41,6 +41,8 @@ pub struct RemotePost<'a> {
     pub mentioned: &'a [ActorId],
     /// Its hashtags, lower-case.
     pub hashtags: &'a [String],
+    /// Its attachments, in order.
+    pub attachments: &'a [crate::remote_media::RemoteAttachment],
     /// When it was published.
     pub published: DateTime<Utc>,
 }
@@ -140,6 +142,14 @@ pub async fn receive_post(db: &Db, new: RemotePost<'_>) -> OpResult<Received> {
     let row = match existing {
         Some(row) if row.author_id != new.author.id.0 => return Ok(Received::Ignored),
         Some(row) => {
+            let narrowed = row
+                .audience
+                .parse::<Audience>()
+                .is_ok_and(|old| !audience.includes(old));
+            if narrowed {
+                // Those who got the old URLs may no longer see the post.
+                crate::media::rekey_post(&txn, PostId(row.id)).await?;
+            }
             let mut row: post::ActiveModel = row.into();
             row.title = Set(new.title.map(str::to_owned));
             row.body = Set(new.text.to_owned());
@@ -176,6 +186,7 @@ pub async fn receive_post(db: &Db, new: RemotePost<'_>) -> OpResult<Received> {
         new.hashtags.iter().map(String::as_str),
     )
     .await?;
+    crate::remote_media::sync_post(&txn, new.author.id, PostId(row.id), new.attachments).await?;
     if created {
         let setting = crate::marks::Setting {
             owner: new.author.id,

@@ -25,6 +25,28 @@ fn profile(owner: usize, part: &'static str, audience: Audience) -> Mark {
     }
 }
 
+/// Uploads a small PNG of a random colour as `api`'s member; returns its media id.
+async fn upload_photo(api: &common::Api, rng: &mut StdRng) -> anyhow::Result<String> {
+    let colour = image::Rgb([rng.r#gen(), rng.r#gen(), rng.r#gen()]);
+    let img = image::RgbImage::from_pixel(8, 6, colour);
+    let mut png = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut png, image::ImageFormat::Png)?;
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(png.into_inner()).file_name("p.png"),
+    );
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/media", api.base))
+        .bearer_auth(api.token().unwrap_or_default())
+        .multipart(form)
+        .send()
+        .await?;
+    let status = r.status();
+    let body: serde_json::Value = r.json().await?;
+    anyhow::ensure!(status == 201, "upload: {status} {body}");
+    Ok(body["id"].as_str().unwrap_or_default().to_owned())
+}
+
 fn audience(rng: &mut StdRng) -> Audience {
     *Audience::ALL.choose(rng).expect("audiences")
 }
@@ -133,16 +155,21 @@ pub async fn build(
             // tag's list), each allowed only to those who may see it.
             let named = rng.gen_range(0..n);
             let tail = format!("@{} #hunt", name(named));
-            let (path, kind, body) = if rng.gen_bool(0.5) {
+            let (path, kind, mut body) = if rng.gen_bool(0.5) {
                 let body = json!({"title": format!("diary {mk}"), "body": format!("dear diary {mk} {tail}"), "audience": audience});
                 ("/api/v1/diaries", "diaries", body)
             } else {
                 let body = json!({"text": format!("voice {mk} {tail}"), "audience": audience});
                 ("/api/v1/voices", "voices", body)
             };
+            // A photo on some posts: its URL may reach only those who may see the post.
+            if rng.gen_bool(0.4) {
+                body["media_ids"] = json!([upload_photo(&mem.api, rng).await?]);
+            }
             let (s, p) = mem.api.post(path, body).await?;
             anyhow::ensure!(s == 201, "post: {p}");
             let id = p["id"].as_str().unwrap().to_owned();
+            m.photos_of(&id, &p, false);
             m.marks.insert(mk.clone(), Mark::Post(id.clone()));
             let post = Post {
                 author: i,
@@ -323,6 +350,7 @@ pub async fn change(
         });
         if s == 200 {
             m.posts.get_mut(&id).expect("known").audience = new;
+            m.photos_of(&id, &body, !new.includes(old));
         }
     }
     let intros: Vec<String> = m.intros.keys().cloned().collect();

@@ -54,8 +54,23 @@ impl Report {
         }
     }
 
-    /// Every marker in `body` that `v` may not see is a leak.
+    /// Every marker in `body` that `v` may not see is a leak, and so is every photo URL of a
+    /// post `v` may not see.
     pub fn scan(&self, m: &Model, v: Option<usize>, place: &str, body: &str) {
+        for (at, _) in body.match_indices("/media/") {
+            let Some(key) = model::photo_key(&body[at..]) else {
+                continue;
+            };
+            if let Some(post) = m.photo_keys.get(key)
+                && !m.sees_post(v, post)
+            {
+                let who = v.map_or("anonymous".to_owned(), name);
+                self.problem(
+                    format!("LEAK: a photo URL of {post}"),
+                    format!("{who} via {place}"),
+                );
+            }
+        }
         for marker in markers_in(body) {
             let Some(mark) = m.marks.get(marker) else {
                 continue;

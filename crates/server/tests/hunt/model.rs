@@ -70,6 +70,22 @@ pub struct Model {
     pub marks: HashMap<String, Mark>,
     /// (member, post id): the mentions that told their member, as the rule stood when written.
     pub mention_notices: BTreeSet<(usize, String)>,
+    /// Photo capability key → the post that carries it: a key in a body its reader may not
+    /// see the post of is a leak, as a marker is.
+    pub photo_keys: HashMap<String, String>,
+    /// Post id → the URLs of its photos now (the original and the thumbnail of each).
+    pub photos: BTreeMap<String, Vec<String>>,
+    /// URLs that died when their post's audience narrowed: they must answer 404.
+    pub dead_photos: Vec<(String, String)>,
+}
+
+/// The capability key in a photo URL (`…/media/{32 hex}/…`).
+pub fn photo_key(url: &str) -> Option<&str> {
+    let at = url.find("/media/")? + "/media/".len();
+    let key = url.get(at..at + 32)?;
+    key.bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        .then_some(key)
 }
 
 pub fn name(i: usize) -> String {
@@ -118,6 +134,34 @@ impl Model {
 
     pub fn may(&self, v: Option<usize>, o: usize, audience: Audience) -> bool {
         may_see(audience, Self::kind(v), self.rel(v, o))
+    }
+
+    /// Records the photos of post `id` from its API answer (`media`), the URLs it had before
+    /// (if any) becoming dead ones.
+    pub fn photos_of(&mut self, id: &str, post: &serde_json::Value, narrowed: bool) {
+        let urls: Vec<String> = post["media"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|m| [m["url"].as_str(), m["preview_url"].as_str()])
+            .flatten()
+            .map(str::to_owned)
+            .collect();
+        if urls.is_empty() {
+            return;
+        }
+        for u in &urls {
+            if let Some(key) = photo_key(u) {
+                self.photo_keys.insert(key.to_owned(), id.to_owned());
+            }
+        }
+        if let Some(old) = self.photos.insert(id.to_owned(), urls.clone())
+            && narrowed
+        {
+            for u in old.into_iter().filter(|u| !urls.contains(u)) {
+                self.dead_photos.push((u, id.to_owned()));
+            }
+        }
     }
 
     pub fn sees_post(&self, v: Option<usize>, id: &str) -> bool {

@@ -296,3 +296,23 @@ pub async fn tags_and_mentions(
     });
     Ok(())
 }
+
+/// Every photo URL handed out works for whoever holds it (it is the capability), and every URL
+/// that died with a narrowing answers 404, whoever asks.
+pub async fn photos(r: &Report, m: &Model) -> anyhow::Result<()> {
+    let http = reqwest::Client::new();
+    r.check(!m.photos.is_empty(), || "some posts carry photos".into());
+    for (post, urls) in &m.photos {
+        for url in urls {
+            let s = http.get(url).send().await?.status();
+            r.check(s == 200, || format!("photo {url} of {post}: {s}"));
+        }
+    }
+    for (url, post) in &m.dead_photos {
+        let s = http.get(url).send().await?.status();
+        r.check(s == 404, || {
+            format!("LEAK: photo URL {url} of {post} still answers {s} after its audience narrowed")
+        });
+    }
+    Ok(())
+}

@@ -118,8 +118,11 @@ pub struct DiaryOut {
 pub struct MediaOut {
     /// Its id (for `media_ids`).
     pub id: String,
-    /// Always `image`.
+    /// `image`: served by this instance; `unknown`: another server's file this instance does
+    /// not serve (a video, a sound, a type it does not read), and both URLs are where it is,
+    /// to be followed as a link, not embedded.
     #[serde(rename = "type")]
+    #[schema(value_type = String, pattern = "^(image|unknown)$")]
     pub kind: &'static str,
     /// The image (at most 2,560 pixels on its long side).
     pub url: String,
@@ -143,6 +146,18 @@ impl MediaOut {
             base.join(&media.path(v))
                 .map_or_else(|_| media.path(v), |u| u.to_string())
         };
+        if let Some(link) = &media.link {
+            return MediaOut {
+                id: media.public_id.clone(),
+                kind: "unknown",
+                url: link.clone(),
+                preview_url: link.clone(),
+                width: media.width,
+                height: media.height,
+                description: media.description.clone(),
+                blurhash: media.blurhash.clone(),
+            };
+        }
         MediaOut {
             id: media.public_id.clone(),
             kind: "image",
@@ -155,13 +170,13 @@ impl MediaOut {
         }
     }
 
-    /// The photos of `v`. A post's photos are served by the server that wrote it, which for
-    /// the posts that carry photos here (local ones) is this instance: its id gives the base.
-    fn of_post(v: &PostView) -> Vec<MediaOut> {
+    /// The photos of `v`, served by this instance (`base`) whoever wrote the post: another
+    /// server's are served from the cache here.
+    fn of_post(v: &PostView, base: &url::Url) -> Vec<MediaOut> {
         v.post
             .media
             .iter()
-            .map(|m| MediaOut::new(m, &v.post.ap_id))
+            .map(|m| MediaOut::new(m, base))
             .collect()
     }
 }
@@ -208,11 +223,12 @@ pub enum PostOut {
     Voice(VoiceOut),
 }
 
-impl From<PostView> for DiaryOut {
-    fn from(v: PostView) -> Self {
+impl DiaryOut {
+    /// `v` as the API shows it, its photos' URLs on `base` (this instance).
+    pub fn of(v: PostView, base: &url::Url) -> Self {
         let audience = ShownAudience::of(&v);
         let body_html = enishi_core::render::post_html(&v.post);
-        let media = MediaOut::of_post(&v);
+        let media = MediaOut::of_post(&v, base);
         DiaryOut {
             id: v.post.public_id,
             ap_id: v.post.ap_id.to_string(),
@@ -231,11 +247,12 @@ impl From<PostView> for DiaryOut {
     }
 }
 
-impl From<PostView> for VoiceOut {
-    fn from(v: PostView) -> Self {
+impl VoiceOut {
+    /// `v` as the API shows it, its photos' URLs on `base` (this instance).
+    pub fn of(v: PostView, base: &url::Url) -> Self {
         let audience = ShownAudience::of(&v);
         let text_html = enishi_core::render::post_html(&v.post);
-        let media = MediaOut::of_post(&v);
+        let media = MediaOut::of_post(&v, base);
         VoiceOut {
             id: v.post.public_id,
             ap_id: v.post.ap_id.to_string(),
@@ -265,11 +282,12 @@ impl PostOut {
     }
 }
 
-impl From<PostView> for PostOut {
-    fn from(v: PostView) -> Self {
+impl PostOut {
+    /// `v` as the API shows it, its photos' URLs on `base` (this instance).
+    pub fn of(v: PostView, base: &url::Url) -> Self {
         match v.post.kind {
-            PostKind::Diary => PostOut::Diary(v.into()),
-            PostKind::Voice => PostOut::Voice(v.into()),
+            PostKind::Diary => PostOut::Diary(DiaryOut::of(v, base)),
+            PostKind::Voice => PostOut::Voice(VoiceOut::of(v, base)),
         }
     }
 }

@@ -211,7 +211,10 @@ pub async fn create_diary(
         media_ids: &input.media_ids,
     };
     let view = posts::create(&state.db, &state.settings, &me.member, new).await?;
-    Ok((StatusCode::CREATED, Json(view.into())))
+    Ok((
+        StatusCode::CREATED,
+        Json(DiaryOut::of(view, &state.settings.url("/"))),
+    ))
 }
 
 /// Reads a diary (leaves a footprint for a logged-in reader).
@@ -222,11 +225,10 @@ pub async fn get_diary(
     caller: Caller,
     PathParam(id): PathParam<String>,
 ) -> Result<Json<DiaryOut>, AppError> {
-    Ok(Json(
-        read(&state, &caller.viewer(), PostKind::Diary, &id)
-            .await?
-            .into(),
-    ))
+    Ok(Json(DiaryOut::of(
+        read(&state, &caller.viewer(), PostKind::Diary, &id).await?,
+        &state.settings.url("/"),
+    )))
 }
 
 /// Edits a diary (its author only).
@@ -247,7 +249,7 @@ pub async fn edit_diary(
         known: &known,
         media_ids: input.media_ids.as_deref(),
     };
-    Ok(Json(
+    Ok(Json(DiaryOut::of(
         posts::edit(
             &state.db,
             &state.settings,
@@ -256,9 +258,9 @@ pub async fn edit_diary(
             &id,
             edit,
         )
-        .await?
-        .into(),
-    ))
+        .await?,
+        &state.settings.url("/"),
+    )))
 }
 
 /// Deletes a diary (its author only).
@@ -283,7 +285,13 @@ pub async fn member_diaries(
     QueryParams(params): QueryParams<PageParams>,
 ) -> Result<Json<Page<DiaryOut>>, AppError> {
     let (list, limit) = by_member(&state, &caller, &handle, PostKind::Diary, &params).await?;
-    Ok(Json(page(list, limit, |v| v.post.id.0, DiaryOut::from)))
+    let base = state.settings.url("/");
+    Ok(Json(page(
+        list,
+        limit,
+        |v| v.post.id.0,
+        |v| DiaryOut::of(v, &base),
+    )))
 }
 
 /// Comments on a diary.
@@ -373,7 +381,10 @@ pub async fn create_voice(
         media_ids: &input.media_ids,
     };
     let view = posts::create(&state.db, &state.settings, &me.member, new).await?;
-    Ok((StatusCode::CREATED, Json(view.into())))
+    Ok((
+        StatusCode::CREATED,
+        Json(VoiceOut::of(view, &state.settings.url("/"))),
+    ))
 }
 
 /// Reads a voice post.
@@ -384,11 +395,10 @@ pub async fn get_voice(
     caller: Caller,
     PathParam(id): PathParam<String>,
 ) -> Result<Json<VoiceOut>, AppError> {
-    Ok(Json(
-        read(&state, &caller.viewer(), PostKind::Voice, &id)
-            .await?
-            .into(),
-    ))
+    Ok(Json(VoiceOut::of(
+        read(&state, &caller.viewer(), PostKind::Voice, &id).await?,
+        &state.settings.url("/"),
+    )))
 }
 
 /// Edits a voice post (its author only).
@@ -409,7 +419,7 @@ pub async fn edit_voice(
         known: &known,
         media_ids: input.media_ids.as_deref(),
     };
-    Ok(Json(
+    Ok(Json(VoiceOut::of(
         posts::edit(
             &state.db,
             &state.settings,
@@ -418,9 +428,9 @@ pub async fn edit_voice(
             &id,
             edit,
         )
-        .await?
-        .into(),
-    ))
+        .await?,
+        &state.settings.url("/"),
+    )))
 }
 
 /// Deletes a voice post (its author only).
@@ -445,7 +455,13 @@ pub async fn member_voices(
     QueryParams(params): QueryParams<PageParams>,
 ) -> Result<Json<Page<VoiceOut>>, AppError> {
     let (list, limit) = by_member(&state, &caller, &handle, PostKind::Voice, &params).await?;
-    Ok(Json(page(list, limit, |v| v.post.id.0, VoiceOut::from)))
+    let base = state.settings.url("/");
+    Ok(Json(page(
+        list,
+        limit,
+        |v| v.post.id.0,
+        |v| VoiceOut::of(v, &base),
+    )))
 }
 
 /// Comments on a voice post.
@@ -544,13 +560,14 @@ pub async fn timeline(
     redact(&state, &viewer, list.iter_mut().map(|v| &mut v.author)).await?;
     let mut boosters = posts::boosters(&state.db, &viewer, &list).await?;
     redact(&state, &viewer, boosters.values_mut()).await?;
+    let base = state.settings.url("/");
     Ok(Json(page(
         list,
         limit,
         |v| v.post.id.0,
         |v| {
             let by = boosters.get(&v.post.id);
-            PostOut::from(v).boosted_by(by)
+            PostOut::of(v, &base).boosted_by(by)
         },
     )))
 }
@@ -570,5 +587,11 @@ pub async fn tagged(
     let tag = tag.trim_start_matches('#');
     let mut list = posts::tagged(&state.db, &viewer, tag, cursor, limit).await?;
     redact(&state, &viewer, list.iter_mut().map(|v| &mut v.author)).await?;
-    Ok(Json(page(list, limit, |v| v.post.id.0, PostOut::from)))
+    let base = state.settings.url("/");
+    Ok(Json(page(
+        list,
+        limit,
+        |v| v.post.id.0,
+        |v| PostOut::of(v, &base),
+    )))
 }

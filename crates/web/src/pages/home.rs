@@ -56,14 +56,16 @@ pub fn excerpt(text: &str, n: usize) -> String {
 }
 
 /// The voice composer, its audience defaulting to the member's setting.
-fn composer(visit: &Visit, default: enishi_core::Audience) -> Markup {
+fn composer(state: &AppState, visit: &Visit, default: enishi_core::Audience) -> Markup {
     html! {
-        form.stack.card method="post" action="/voices" {
+        // Multipart for the photo; the form token first, where `check_forms` reads it.
+        form.stack.card method="post" action="/voices" enctype="multipart/form-data" {
             (widgets::csrf(visit))
             div {
                 label for="voice-text" { (visit.t("voice-composer-label")) }
                 textarea #voice-text name="text" rows="3" maxlength="1000" required {}
             }
+            (super::post_photos::fieldset(visit, state, PostKind::Voice, &Default::default()))
             div.row {
                 label for="voice-audience" { (visit.t("field-audience")) }
                 (widgets::audience_select(visit, "voice-audience", "audience", default))
@@ -98,7 +100,7 @@ pub async fn member_home(state: &AppState, visit: &Visit) -> Result<Response, Ap
         .flatten();
     let body = html! {
         h1 { (visit.ta("home-title", &[("name", widgets::name_of(&me.actor).into())])) }
-        (composer(visit, me.settings.default_audience))
+        (composer(state, visit, me.settings.default_audience))
         @if !requests.is_empty() {
             section aria-labelledby="home-requests" {
                 h2 #home-requests { (visit.ta("home-requests", &[("count", requests.len().into())])) }

@@ -175,7 +175,8 @@ mod tests {
         // Each message resolves in each language by itself (no fallback to English), with
         // arguments of every name the pages pass.
         let args: HashMap<Cow<'static, str>, FluentValue<'_>> = [
-            "count", "name", "server", "seconds", "handle", "title", "what", "date",
+            "count", "name", "server", "seconds", "handle", "title", "what", "date", "n", "file",
+            "size",
         ]
         .into_iter()
         .map(|n| (Cow::Borrowed(n), FluentValue::from(1)))

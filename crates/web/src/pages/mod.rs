@@ -17,12 +17,15 @@ mod post_delete;
 mod post_forms;
 mod post_lists;
 mod post_page;
+mod post_photos;
 mod post_reactions;
 pub mod posts;
 pub mod profile;
 pub mod profile_images;
+mod sent_form;
 mod settings;
 pub mod visit;
+mod voice_forms;
 mod widgets;
 
 use crate::{AppError, AppState};

@@ -1,63 +1,68 @@
-//! Writing, editing and deleting diaries and voice posts: the forms and their answers, on the
-//! same `enishi_db::posts` calls as the API (its checks, its author-only rule).
+//! Writing and editing diaries: the forms and their answers, on the same `enishi_db::posts`
+//! calls as the API (its checks, its author-only rule). Voice posts are in `voice_forms`.
 
-use super::posts::{audience_field, href, own_post, refused_input, refused_page};
+use super::post_photos::{self, Photos, Refusal};
+use super::posts::{REFUSED, audience_field, href, own_post, refused_input};
+use super::sent_form::SentForm;
 use super::visit::Visit;
-use super::{page, see_other, widgets};
+use super::{page, page_with, see_other, widgets};
 use crate::{AppError, AppState};
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use enishi_core::{Audience, PostKind};
 use enishi_db::OpError;
 use enishi_db::posts::{self, NewPost, PostEdit};
 use maud::{Markup, PreEscaped, html};
-use serde::Deserialize;
 
 /// The diary form's fields.
-#[derive(Debug, Default, Deserialize)]
-pub struct DiaryForm {
-    #[serde(default)]
+#[derive(Debug, Default)]
+struct DiaryForm {
     title: String,
-    #[serde(default)]
     body: String,
-    #[serde(default)]
     audience: String,
-    /// Present when the Preview button sent the form.
-    #[serde(default)]
-    preview: Option<String>,
+    /// Whether the Preview button sent the form.
+    preview: bool,
 }
 
-/// The voice form's fields (the home page's composer sends the same).
-#[derive(Debug, Default, Deserialize)]
-pub struct VoiceForm {
-    #[serde(default)]
-    text: String,
-    #[serde(default)]
-    audience: String,
+impl DiaryForm {
+    fn read(sent: &SentForm) -> DiaryForm {
+        DiaryForm {
+            title: sent.text("title").to_owned(),
+            body: sent.text("body").to_owned(),
+            audience: sent.text("audience").to_owned(),
+            preview: sent.has("preview"),
+        }
+    }
 }
 
 /// Where a form is sent and what it is called.
-struct Target<'a> {
-    action: &'a str,
-    heading: String,
+pub(super) struct Target<'a> {
+    /// The form's `action`.
+    pub action: &'a str,
+    /// The page's heading.
+    pub heading: String,
 }
 
-/// The diary form, with an error or a preview of the body above it.
+/// What a diary form shows besides its fields.
+struct Shown<'a> {
+    photos: &'a Photos,
+    audience: Audience,
+    refusal: &'a Refusal,
+    preview: bool,
+}
+
+/// The diary form, with its errors or a preview of the body above it.
 fn diary_form(
+    state: &AppState,
     visit: &Visit,
     to: &Target<'_>,
     form: &DiaryForm,
-    audience: Audience,
-    error: Option<&str>,
-    preview: bool,
+    shown: Shown<'_>,
 ) -> Markup {
     html! {
         h1 { (to.heading) }
-        @if let Some(e) = error {
-            p.error role="alert" { (e) }
-        }
-        @if preview {
+        (shown.refusal.show())
+        @if shown.preview {
             section.card aria-labelledby="preview-heading" {
                 h2 #preview-heading { (visit.t("posts-preview-heading")) }
                 p { strong { (form.title) } }
@@ -66,7 +71,8 @@ fn diary_form(
                 div.body { (PreEscaped(enishi_core::render::diary_html(&form.body))) }
             }
         }
-        form.stack method="post" action=(to.action) {
+        // Multipart for the photos; the form token first, where `check_forms` reads it.
+        form.stack method="post" action=(to.action) enctype="multipart/form-data" {
             (widgets::csrf(visit))
             div {
                 label for="diary-title" { (visit.t("posts-field-title")) }
@@ -77,9 +83,10 @@ fn diary_form(
                 p.hint #diary-body-hint { (visit.t("posts-body-hint")) }
                 textarea #diary-body name="body" rows="12" aria-describedby="diary-body-hint" required { (form.body) }
             }
+            (post_photos::fieldset(visit, state, PostKind::Diary, shown.photos))
             div {
                 label for="diary-audience" { (visit.t("field-audience")) }
-                (widgets::audience_select(visit, "diary-audience", "audience", audience))
+                (widgets::audience_select(visit, "diary-audience", "audience", shown.audience))
             }
             div.row {
                 // The first button is the one Enter presses: saving, not previewing.
@@ -90,45 +97,6 @@ fn diary_form(
     }
 }
 
-/// The voice form, for editing or for a composer's refused post.
-fn voice_form(
-    visit: &Visit,
-    to: &Target<'_>,
-    form: &VoiceForm,
-    audience: Audience,
-    error: Option<&str>,
-) -> Markup {
-    html! {
-        h1 { (to.heading) }
-        @if let Some(e) = error {
-            p.error role="alert" { (e) }
-        }
-        form.stack method="post" action=(to.action) {
-            (widgets::csrf(visit))
-            div {
-                label for="voice-text" { (visit.t("voice-composer-label")) }
-                textarea #voice-text name="text" rows="3" required { (form.text) }
-            }
-            div {
-                label for="voice-audience" { (visit.t("field-audience")) }
-                (widgets::audience_select(visit, "voice-audience", "audience", audience))
-            }
-            div { button type="submit" { (visit.t("posts-save")) } }
-        }
-    }
-}
-
-/// What saving a previewed diary would refuse: the check the write makes, so that the preview
-/// warns early.
-fn preview_error(state: &AppState, visit: &Visit, form: &DiaryForm) -> Option<String> {
-    state
-        .settings
-        .limits
-        .check_diary(&form.title, &form.body)
-        .err()
-        .map(|e| refused_input(visit, &state.settings, Some(PostKind::Diary), &e))
-}
-
 /// `GET /diaries/new`.
 pub async fn new_diary(State(state): State<AppState>, visit: Visit) -> Result<Response, AppError> {
     let me = visit.member()?;
@@ -136,108 +104,135 @@ pub async fn new_diary(State(state): State<AppState>, visit: Visit) -> Result<Re
         action: "/diaries",
         heading: visit.t("posts-new-diary"),
     };
-    let body = diary_form(
-        &visit,
-        &to,
-        &DiaryForm::default(),
-        me.settings.default_audience,
-        None,
-        false,
-    );
+    let shown = Shown {
+        photos: &Photos::default(),
+        audience: me.settings.default_audience,
+        refusal: &Refusal::default(),
+        preview: false,
+    };
+    let body = diary_form(&state, &visit, &to, &DiaryForm::default(), shown);
     page(&state, &visit, &to.heading, body).await
 }
 
-/// `POST /diaries`: previews, or writes the diary as the API's `create_diary` does.
+/// Where a diary is written: a new one, or one being edited.
+enum Writing<'a> {
+    New,
+    Edit { id: &'a str, audience: Audience },
+}
+
+/// `POST /diaries` and `POST /diaries/{id}/edit`: reads the photos, then previews, or writes
+/// the diary as the API's `create_diary` and `edit_diary` do; a refusal shows the form again
+/// with what was sent, photos uploaded so far included.
+async fn send_diary(
+    state: &AppState,
+    visit: &Visit,
+    to: &Target<'_>,
+    writing: Writing<'_>,
+    sent: &SentForm,
+) -> Result<Response, AppError> {
+    let me = visit.member()?;
+    let form = DiaryForm::read(sent);
+    let mut refusal = Refusal::default();
+    let photos = post_photos::settle(state, visit, PostKind::Diary, sent, &mut refusal).await?;
+    let fallback = match writing {
+        Writing::New => me.settings.default_audience,
+        Writing::Edit { audience, .. } => audience,
+    };
+    let audience = audience_field(visit, &form.audience).unwrap_or_else(|e| {
+        refusal.add(REFUSED, e);
+        fallback
+    });
+    let show = |refusal: &Refusal, preview: bool| {
+        let shown = Shown {
+            photos: &photos,
+            audience,
+            refusal,
+            preview,
+        };
+        diary_form(state, visit, to, &form, shown)
+    };
+    if form.preview {
+        // What saving would refuse, so that the preview warns early (a warning: still 200).
+        let status = refusal.status();
+        if let Err(e) = state.settings.limits.check_diary(&form.title, &form.body) {
+            let msg = refused_input(visit, &state.settings, Some(PostKind::Diary), &e);
+            refusal.add(status, msg);
+        }
+        return page_with(status, state, visit, &to.heading, show(&refusal, true)).await;
+    }
+    if refusal.is_empty() {
+        let ids = photos.media_ids();
+        let known = crate::mentions::known_in(state, &[&form.body]).await;
+        photos.save_descriptions(state, visit).await?;
+        let written = match writing {
+            Writing::New => {
+                let new = NewPost {
+                    kind: PostKind::Diary,
+                    title: Some(&form.title),
+                    body: &form.body,
+                    audience: Some(audience),
+                    known: &known,
+                    media_ids: ids.as_deref().unwrap_or_default(),
+                };
+                posts::create(&state.db, &state.settings, me, new)
+                    .await
+                    .map(|v| v.post.public_id)
+            }
+            Writing::Edit { id, .. } => {
+                let edit = PostEdit {
+                    title: Some(&form.title),
+                    body: Some(&form.body),
+                    audience: Some(audience),
+                    known: &known,
+                    media_ids: ids.as_deref(),
+                };
+                let viewer = visit.viewer();
+                posts::edit(
+                    &state.db,
+                    &state.settings,
+                    &viewer,
+                    PostKind::Diary,
+                    id,
+                    edit,
+                )
+                .await
+                .map(|_| id.to_owned())
+            }
+        };
+        match written {
+            Ok(id) => return Ok(see_other(&href(PostKind::Diary, &id))),
+            Err(OpError::Invalid(e)) => {
+                let msg = refused_input(visit, &state.settings, Some(PostKind::Diary), &e);
+                refusal.add(REFUSED, msg);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    page_with(
+        refusal.status(),
+        state,
+        visit,
+        &to.heading,
+        show(&refusal, false),
+    )
+    .await
+}
+
+/// `POST /diaries`.
 pub async fn create_diary(
     State(state): State<AppState>,
     visit: Visit,
-    Form(form): Form<DiaryForm>,
+    sent: SentForm,
 ) -> Result<Response, AppError> {
-    let me = visit.member()?;
     let to = Target {
         action: "/diaries",
         heading: visit.t("posts-new-diary"),
     };
-    let audience = match audience_field(&visit, &form.audience) {
-        Ok(a) => a,
-        Err(e) => {
-            let body = diary_form(
-                &visit,
-                &to,
-                &form,
-                me.settings.default_audience,
-                Some(&e),
-                false,
-            );
-            return refused_page(&state, &visit, &to.heading, body).await;
-        }
-    };
-    if form.preview.is_some() {
-        let error = preview_error(&state, &visit, &form);
-        let body = diary_form(&visit, &to, &form, audience, error.as_deref(), true);
-        return page(&state, &visit, &to.heading, body).await;
-    }
-    let new = NewPost {
-        kind: PostKind::Diary,
-        title: Some(&form.title),
-        body: &form.body,
-        audience: Some(audience),
-        known: &crate::mentions::known_in(&state, &[&form.body]).await,
-        media_ids: &[],
-    };
-    match posts::create(&state.db, &state.settings, me, new).await {
-        Ok(view) => Ok(see_other(&href(PostKind::Diary, &view.post.public_id))),
-        Err(OpError::Invalid(e)) => {
-            let msg = refused_input(&visit, &state.settings, Some(PostKind::Diary), &e);
-            let body = diary_form(&visit, &to, &form, audience, Some(&msg), false);
-            refused_page(&state, &visit, &to.heading, body).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    send_diary(&state, &visit, &to, Writing::New, &sent).await
 }
 
-/// `POST /voices`: the home page's composer, as the API's `create_voice`.
-pub async fn create_voice(
-    State(state): State<AppState>,
-    visit: Visit,
-    Form(form): Form<VoiceForm>,
-) -> Result<Response, AppError> {
-    let me = visit.member()?;
-    let to = Target {
-        action: "/voices",
-        heading: visit.t("posts-new-voice"),
-    };
-    let refused = |msg: String, audience: Audience| {
-        let body = voice_form(&visit, &to, &form, audience, Some(&msg));
-        (to.heading.clone(), body)
-    };
-    let audience = match audience_field(&visit, &form.audience) {
-        Ok(a) => a,
-        Err(e) => {
-            let (title, body) = refused(e, me.settings.default_audience);
-            return refused_page(&state, &visit, &title, body).await;
-        }
-    };
-    let new = NewPost {
-        kind: PostKind::Voice,
-        title: None,
-        body: &form.text,
-        audience: Some(audience),
-        known: &crate::mentions::known_in(&state, &[&form.text]).await,
-        media_ids: &[],
-    };
-    match posts::create(&state.db, &state.settings, me, new).await {
-        Ok(_) => Ok(see_other("/")),
-        Err(OpError::Invalid(e)) => {
-            let msg = refused_input(&visit, &state.settings, Some(PostKind::Voice), &e);
-            let (title, body) = refused(msg, audience);
-            refused_page(&state, &visit, &title, body).await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-fn edit_target(visit: &Visit, kind: PostKind, id: &str) -> (String, String) {
+/// The action and heading of a post's edit form.
+pub(super) fn edit_target(visit: &Visit, kind: PostKind, id: &str) -> (String, String) {
     let heading = match kind {
         PostKind::Diary => visit.t("posts-edit-diary"),
         PostKind::Voice => visit.t("posts-edit-voice"),
@@ -262,16 +257,22 @@ pub async fn edit_diary_form(
         action: &action,
         heading,
     };
-    let body = diary_form(&visit, &to, &form, view.post.audience, None, false);
+    let shown = Shown {
+        photos: &Photos::of_post(&view.post.media),
+        audience: view.post.audience,
+        refusal: &Refusal::default(),
+        preview: false,
+    };
+    let body = diary_form(&state, &visit, &to, &form, shown);
     page(&state, &visit, &to.heading, body).await
 }
 
-/// `POST /diaries/{id}/edit`: previews, or saves as the API's `edit_diary`.
+/// `POST /diaries/{id}/edit`.
 pub async fn edit_diary(
     State(state): State<AppState>,
     visit: Visit,
     Path(id): Path<String>,
-    Form(form): Form<DiaryForm>,
+    sent: SentForm,
 ) -> Result<Response, AppError> {
     let view = own_post(&state, &visit, PostKind::Diary, &id).await?;
     let (action, heading) = edit_target(&visit, PostKind::Diary, &id);
@@ -279,110 +280,9 @@ pub async fn edit_diary(
         action: &action,
         heading,
     };
-    let audience = match audience_field(&visit, &form.audience) {
-        Ok(a) => a,
-        Err(e) => {
-            let body = diary_form(&visit, &to, &form, view.post.audience, Some(&e), false);
-            return refused_page(&state, &visit, &to.heading, body).await;
-        }
+    let writing = Writing::Edit {
+        id: &id,
+        audience: view.post.audience,
     };
-    if form.preview.is_some() {
-        let error = preview_error(&state, &visit, &form);
-        let body = diary_form(&visit, &to, &form, audience, error.as_deref(), true);
-        return page(&state, &visit, &to.heading, body).await;
-    }
-    let edit = PostEdit {
-        title: Some(&form.title),
-        body: Some(&form.body),
-        audience: Some(audience),
-        known: &crate::mentions::known_in(&state, &[&form.body]).await,
-        media_ids: None,
-    };
-    let viewer = visit.viewer();
-    match posts::edit(
-        &state.db,
-        &state.settings,
-        &viewer,
-        PostKind::Diary,
-        &id,
-        edit,
-    )
-    .await
-    {
-        Ok(_) => Ok(see_other(&href(PostKind::Diary, &id))),
-        Err(OpError::Invalid(e)) => {
-            let msg = refused_input(&visit, &state.settings, Some(PostKind::Diary), &e);
-            let body = diary_form(&visit, &to, &form, audience, Some(&msg), false);
-            refused_page(&state, &visit, &to.heading, body).await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// `GET /voices/{id}/edit`.
-pub async fn edit_voice_form(
-    State(state): State<AppState>,
-    visit: Visit,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let view = own_post(&state, &visit, PostKind::Voice, &id).await?;
-    let (action, heading) = edit_target(&visit, PostKind::Voice, &id);
-    let form = VoiceForm {
-        text: view.post.body.clone(),
-        ..VoiceForm::default()
-    };
-    let to = Target {
-        action: &action,
-        heading,
-    };
-    let body = voice_form(&visit, &to, &form, view.post.audience, None);
-    page(&state, &visit, &to.heading, body).await
-}
-
-/// `POST /voices/{id}/edit`, as the API's `edit_voice`.
-pub async fn edit_voice(
-    State(state): State<AppState>,
-    visit: Visit,
-    Path(id): Path<String>,
-    Form(form): Form<VoiceForm>,
-) -> Result<Response, AppError> {
-    let view = own_post(&state, &visit, PostKind::Voice, &id).await?;
-    let (action, heading) = edit_target(&visit, PostKind::Voice, &id);
-    let to = Target {
-        action: &action,
-        heading,
-    };
-    let audience = match audience_field(&visit, &form.audience) {
-        Ok(a) => a,
-        Err(e) => {
-            let body = voice_form(&visit, &to, &form, view.post.audience, Some(&e));
-            return refused_page(&state, &visit, &to.heading, body).await;
-        }
-    };
-    let edit = PostEdit {
-        title: None,
-        body: Some(&form.text),
-        audience: Some(audience),
-        known: &crate::mentions::known_in(&state, &[&form.text]).await,
-        media_ids: None,
-    };
-    let viewer = visit.viewer();
-    match posts::edit(
-        &state.db,
-        &state.settings,
-        &viewer,
-        PostKind::Voice,
-        &id,
-        edit,
-    )
-    .await
-    {
-        Ok(_) => Ok(see_other(&href(PostKind::Voice, &id))),
-        Err(OpError::Invalid(e)) => {
-            let msg = refused_input(&visit, &state.settings, Some(PostKind::Voice), &e);
-            let body = voice_form(&visit, &to, &form, audience, Some(&msg));
-            refused_page(&state, &visit, &to.heading, body).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    send_diary(&state, &visit, &to, writing, &sent).await
 }

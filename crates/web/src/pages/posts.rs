@@ -5,7 +5,7 @@
 //! browsers to [`post_page::show`]); everything else is here.
 
 use super::visit::Visit;
-use super::{post_delete, post_forms, post_lists, post_page, post_reactions};
+use super::{post_delete, post_forms, post_lists, post_page, post_reactions, voice_forms};
 use crate::{AppError, AppState};
 use axum::Router;
 use axum::http::StatusCode;
@@ -20,17 +20,18 @@ pub use post_page::{After, show};
 pub fn routes() -> Router<AppState> {
     use post_forms as f;
     use post_reactions as r;
+    use voice_forms as v;
     Router::new()
         .route("/diaries/new", get(f::new_diary))
         .route("/diaries", post(f::create_diary))
-        .route("/voices", post(f::create_voice))
+        .route("/voices", post(v::create_voice))
         .route(
             "/diaries/{id}/edit",
             get(f::edit_diary_form).post(f::edit_diary),
         )
         .route(
             "/voices/{id}/edit",
-            get(f::edit_voice_form).post(f::edit_voice),
+            get(v::edit_voice_form).post(v::edit_voice),
         )
         .route(
             "/diaries/{id}/delete",
@@ -50,6 +51,22 @@ pub fn routes() -> Router<AppState> {
         .route("/timeline", get(post_lists::timeline))
         .route("/users/{name}/diaries", get(post_lists::member_diaries))
         .route("/tags/{tag}", get(post_lists::tagged))
+}
+
+/// The kind of post whose form `path` receives, when that form takes photos (writing a diary
+/// or a voice post, and editing one).
+pub fn takes_photos(path: &str) -> Option<PostKind> {
+    let kind = |p: &str| match p {
+        "diaries" => Some(PostKind::Diary),
+        "voices" => Some(PostKind::Voice),
+        _ => None,
+    };
+    let parts: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
+    match parts.as_slice() {
+        [k] => kind(k),
+        [k, id, "edit"] if !id.is_empty() => kind(k),
+        _ => None,
+    }
 }
 
 /// The page of a post on this instance.
@@ -108,22 +125,13 @@ pub fn refused_input(
             visit.ta("posts-error-voice", &[("count", limits.voice.into())])
         }
         ("text", None) => visit.ta("posts-error-comment", &[("count", limits.comment.into())]),
+        ("media_ids", Some(kind)) => super::post_photos::too_many(visit, kind),
         _ => e.message.clone(),
     }
 }
 
 /// The status of a form shown again because its input was refused.
 pub const REFUSED: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
-
-/// A form page shown again with [`REFUSED`] because its input was refused.
-pub async fn refused_page(
-    state: &AppState,
-    visit: &Visit,
-    title: &str,
-    body: maud::Markup,
-) -> Result<axum::response::Response, AppError> {
-    super::page_with(REFUSED, state, visit, title, body).await
-}
 
 /// A post the member may change: 404 if they may not see it, 403 if it is not theirs (as the
 /// API's edit and delete answer).

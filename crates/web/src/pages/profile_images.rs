@@ -1,17 +1,16 @@
 //! The avatar and header image forms of the profile settings page: upload, replace (with alt
-//! text) or remove either image. The forms are multipart, posted to routes of their own that
-//! check the form token themselves (`visit::check_forms` reads only urlencoded bodies), and
-//! take a photo's body limit. Setting and removing go through `profiles::update`, as the API's
+//! text) or remove either image. The forms are multipart, their token first for
+//! `visit::check_forms`, and take a photo's body limit. Setting and removing go through `profiles::update`, as the API's
 //! `avatar_id` and `header_id` do, so the same checks apply and other servers hear of it.
 
-use super::visit::{CsrfToken, Visit};
+use super::visit::Visit;
 use super::{see_other, widgets};
 use crate::{AppError, AppState};
+use axum::Router;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::post;
-use axum::{Extension, Router};
 use enishi_core::media::{DESCRIPTION_MAX, Media, ProfileImage, ProfileImages, Variant};
 use enishi_db::profiles::{self, ProfileEdit};
 use maud::{Markup, html};
@@ -33,8 +32,7 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// Whether `path` receives one of these forms: they carry a photo, and check their form token
-/// themselves.
+/// Whether `path` receives one of these forms: multipart, with a photo.
 pub fn receives(path: &str) -> bool {
     path == AVATAR || path == HEADER
 }
@@ -64,7 +62,7 @@ fn image_form(visit: &Visit, which: ProfileImage, current: Option<&Media>) -> Ma
                         alt=(m.description.as_deref().unwrap_or_default());
                 }
             }
-            // The token comes first: the handler refuses the form before reading any file.
+            // The token comes first: `check_forms` reads only the first field of a multipart form.
             form.stack method="post" action=(action) enctype="multipart/form-data" {
                 (widgets::csrf(visit))
                 div {
@@ -95,9 +93,8 @@ struct Sent {
     remove: bool,
 }
 
-/// Reads the form, its token first: a form without the visitor's token is refused before any
-/// file in it is read.
-async fn read_form(expected: &str, mut form: Multipart) -> Result<Sent, AppError> {
+/// Reads the form (its token, first, was checked by `check_forms`).
+async fn read_form(mut form: Multipart) -> Result<Sent, AppError> {
     let bad = |e: axum::extract::multipart::MultipartError| {
         let status = e.status();
         if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -106,17 +103,6 @@ async fn read_form(expected: &str, mut form: Multipart) -> Result<Sent, AppError
             AppError::bad_request("invalid_multipart", e.body_text())
         }
     };
-    let token = match form.next_field().await {
-        Ok(Some(f)) if f.name() == Some("csrf") => f.text().await.ok(),
-        _ => None,
-    };
-    let matches = token.is_some_and(|t| {
-        use subtle::ConstantTimeEq;
-        t.len() == expected.len() && bool::from(t.as_bytes().ct_eq(expected.as_bytes()))
-    });
-    if !matches {
-        return Err(super::visit::refused());
-    }
     let mut sent = Sent {
         file: None,
         description: None,
@@ -137,30 +123,27 @@ async fn read_form(expected: &str, mut form: Multipart) -> Result<Sent, AppError
 async fn save_avatar(
     State(state): State<AppState>,
     visit: Visit,
-    Extension(token): Extension<CsrfToken>,
     form: Multipart,
 ) -> Result<Response, AppError> {
-    save(&state, &visit, &token, ProfileImage::Avatar, form).await
+    save(&state, &visit, ProfileImage::Avatar, form).await
 }
 
 async fn save_header(
     State(state): State<AppState>,
     visit: Visit,
-    Extension(token): Extension<CsrfToken>,
     form: Multipart,
 ) -> Result<Response, AppError> {
-    save(&state, &visit, &token, ProfileImage::Header, form).await
+    save(&state, &visit, ProfileImage::Header, form).await
 }
 
 /// Uploads and sets the image, removes it, or changes its alt text.
 async fn save(
     state: &AppState,
     visit: &Visit,
-    CsrfToken(expected): &CsrfToken,
     which: ProfileImage,
     form: Multipart,
 ) -> Result<Response, AppError> {
-    let sent = read_form(expected, form).await?;
+    let sent = read_form(form).await?;
     let me = visit.member()?;
     let description = match enishi_core::media::check_description(sent.description.as_deref()) {
         Ok(d) => d,

@@ -127,7 +127,7 @@ pub async fn browser_cookies(
 }
 
 /// Why a form was refused.
-pub(super) fn refused() -> AppError {
+fn refused() -> AppError {
     AppError::new(
         StatusCode::FORBIDDEN,
         "form_expired",
@@ -136,8 +136,11 @@ pub(super) fn refused() -> AppError {
 }
 
 /// Guards every state-changing page request: the `Origin` (when sent) must be this instance,
-/// and the urlencoded body must carry `csrf` equal to the token cookie.
+/// and the form must carry `csrf` equal to the token cookie. An urlencoded form may carry it
+/// anywhere; a multipart one (the forms with photos) as its first field, where the pages put
+/// it, so that nothing after it matters to the check.
 pub async fn check_forms(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    use super::sent_form::{first_field, is_multipart, is_urlencoded};
     use axum::response::IntoResponse;
     // Pages change state only through POST forms; other methods go on to the router, which
     // answers 405 for them.
@@ -155,16 +158,18 @@ pub async fn check_forms(State(state): State<AppState>, request: Request, next: 
     let Some(CsrfToken(expected)) = request.extensions().get::<CsrfToken>().cloned() else {
         return refused().into_response();
     };
-    // The profile image forms are multipart: their handler checks the token in the body.
-    if super::profile_images::receives(request.uri().path()) {
-        return next.run(request).await;
-    }
-    let form = request
+    let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !form {
+        .unwrap_or_default()
+        .to_owned();
+    // Only the forms that take photos are sent as multipart; anywhere else it is refused like
+    // any other body that is not the page's form.
+    let path = request.uri().path();
+    let multipart = is_multipart(&content_type)
+        && (super::posts::takes_photos(path).is_some() || super::profile_images::receives(path));
+    if !multipart && !is_urlencoded(&content_type) {
         return AppError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
@@ -172,22 +177,30 @@ pub async fn check_forms(State(state): State<AppState>, request: Request, next: 
         )
         .into_response();
     }
+    // The whole body is buffered before the check. That is bounded: `limit_bodies` caps it at
+    // `body_limit` for this path (1 MiB, or a form's photos at their size limit on the routes
+    // that take them), the same bound used here.
+    let limit = crate::body_limit(&state, request.uri().path());
     let (parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await {
+    let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
         Err(_) => {
             return AppError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
-                "the form is larger than 1 MiB",
+                format!("the form is larger than the limit of {limit} bytes"),
             )
             .into_response();
         }
     };
-    let sent = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-        .ok()
-        .and_then(|fields| fields.into_iter().find(|(k, _)| k == "csrf"))
-        .map(|(_, v)| v);
+    let sent = if multipart {
+        first_field(&content_type, bytes.clone(), "csrf").await
+    } else {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            .ok()
+            .and_then(|fields| fields.into_iter().find(|(k, _)| k == "csrf"))
+            .map(|(_, v)| v)
+    };
     let matches = sent.is_some_and(|s| {
         use subtle::ConstantTimeEq;
         s.len() == expected.len() && bool::from(s.as_bytes().ct_eq(expected.as_bytes()))

@@ -101,10 +101,23 @@ pub fn photos(post: &Post) -> Markup {
         @if !post.media.is_empty() {
             div.photos {
                 @for m in &post.media {
-                    a href=(m.path(Variant::Original)) {
-                        img src=(m.path(Variant::Preview))
-                            alt=(m.description.as_deref().unwrap_or(""))
-                            width=(m.preview_width) height=(m.preview_height) loading="lazy";
+                    @if let Some(link) = &m.link {
+                        // Another server's file that is not served from here: a link the
+                        // member chooses to follow, never an embed.
+                        a.attachment-link href=(link) rel="nofollow noopener noreferrer" {
+                            (m.description.as_deref().unwrap_or(link))
+                        }
+                    } @else {
+                        a href=(m.path(Variant::Original)) {
+                            @if m.preview_width > 0 && m.preview_height > 0 {
+                                img src=(m.path(Variant::Preview))
+                                    alt=(m.description.as_deref().unwrap_or(""))
+                                    width=(m.preview_width) height=(m.preview_height) loading="lazy";
+                            } @else {
+                                img src=(m.path(Variant::Preview))
+                                    alt=(m.description.as_deref().unwrap_or("")) loading="lazy";
+                            }
+                        }
                     }
                 }
             }
