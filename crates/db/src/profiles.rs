@@ -84,10 +84,12 @@ pub async fn view(db: &Db, viewer: &Viewer, owner: &Actor) -> OpResult<ProfileVi
     if !sees(s.bio_audience) {
         actor.summary = None;
     }
-    let images = if owner.is_local && sees(s.avatar_audience) {
+    let images = if !sees(s.avatar_audience) {
+        actor.avatar_url = None;
+        ProfileImages::default()
+    } else if owner.is_local {
         crate::profile_images::of(&db.conn, owner.id).await?
     } else {
-        actor.avatar_url = None;
         ProfileImages::default()
     };
     let fields = fields_of(&db.conn, owner.id)
