@@ -291,6 +291,24 @@ async fn a_friends_photo_is_served_from_here_and_dies_with_the_audience(
         !page.to_string().contains(ap_id),
         "the stranger's timeline shows the friends-only diary"
     );
+    // Bob's uploaded avatar reaches A with his actor, and A serves it from its cache.
+    let face = bob.upload_photo(TEST_PHOTO, "bob's face").await?;
+    let (s, e) = bob
+        .api
+        .patch("/api/v1/me/profile", json!({"avatar_id": face["id"]}))
+        .await?;
+    anyhow::ensure!(s == 200, "{s} {e}");
+    let avatar = eventually("bob's avatar reaches A", || async {
+        let profile = alice.api.ok(&format!("/api/v1/users/{}", bob.handle)).await?;
+        Ok(profile["avatar"]["url"].as_str().map(str::to_owned))
+    })
+    .await?;
+    anyhow::ensure!(
+        avatar.starts_with(&format!("{}/media/", a.run.base_url)),
+        "served from A: {avatar}"
+    );
+    let (s, kind, _) = fetch(&avatar).await?;
+    anyhow::ensure!(s == 200 && kind == "image/jpeg", "the avatar: {s} {kind}");
     // Bob narrows the diary to himself: A's copy goes, and its URLs with it.
     let (s, e) = bob
         .api

@@ -61,14 +61,29 @@ pub(crate) async fn set(
 
 /// Member `owner`'s uploaded avatar and header image, whoever may see them.
 pub async fn of(conn: &impl ConnectionTrait, owner: ActorId) -> Result<ProfileImages, DbErr> {
+    images_where(conn, owner, media::Column::RemoteUrl.is_null()).await
+}
+
+/// A remote actor's avatar, kept by `remote_media` (its file in the cache, served from here).
+pub async fn of_remote(
+    conn: &impl ConnectionTrait,
+    owner: ActorId,
+) -> Result<ProfileImages, DbErr> {
+    images_where(conn, owner, media::Column::RemoteUrl.is_not_null()).await
+}
+
+async fn images_where(
+    conn: &impl ConnectionTrait,
+    owner: ActorId,
+    whose: sea_orm::sea_query::SimpleExpr,
+) -> Result<ProfileImages, DbErr> {
     let rows = media::Entity::find()
         .filter(media::Column::OwnerId.eq(owner.0))
         .filter(media::Column::AttachedAs.is_in([
             attachment_str(Attachment::Avatar),
             attachment_str(Attachment::Header),
         ]))
-        // Uploads only: a remote actor's images are kept by `remote_media`.
-        .filter(media::Column::RemoteUrl.is_null())
+        .filter(whose)
         .order_by_asc(media::Column::Id)
         .all(conn)
         .await?;

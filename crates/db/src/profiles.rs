@@ -90,7 +90,7 @@ pub async fn view(db: &Db, viewer: &Viewer, owner: &Actor) -> OpResult<ProfileVi
     } else if owner.is_local {
         crate::profile_images::of(&db.conn, owner.id).await?
     } else {
-        ProfileImages::default()
+        crate::profile_images::of_remote(&db.conn, owner.id).await?
     };
     let fields = fields_of(&db.conn, owner.id)
         .await?

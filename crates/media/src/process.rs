@@ -169,19 +169,25 @@ fn fit_fast(img: &DynamicImage, side: u32) -> DynamicImage {
 fn encode(img: &DynamicImage, png: bool) -> Result<Vec<u8>, MediaError> {
     let mut out = Vec::new();
     let failed = |e: image::ImageError| MediaError::Broken(e.to_string());
+    // 8-bit RGB(A) is encoded as it is; anything else (16-bit, grey, …) is converted first.
     if png {
-        let img = if img.color().has_alpha() {
-            DynamicImage::ImageRgba8(img.to_rgba8())
-        } else {
-            DynamicImage::ImageRgb8(img.to_rgb8())
-        };
-        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
-            .map_err(failed)?;
+        match img {
+            DynamicImage::ImageRgba8(_) | DynamicImage::ImageRgb8(_) => {
+                img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            }
+            _ if img.color().has_alpha() => DynamicImage::ImageRgba8(img.to_rgba8())
+                .write_to(&mut Cursor::new(&mut out), ImageFormat::Png),
+            _ => DynamicImage::ImageRgb8(img.to_rgb8())
+                .write_to(&mut Cursor::new(&mut out), ImageFormat::Png),
+        }
+        .map_err(failed)?;
     } else {
-        let rgb = img.to_rgb8();
-        JpegEncoder::new_with_quality(&mut out, 85)
-            .encode_image(&rgb)
-            .map_err(failed)?;
+        let mut jpeg = JpegEncoder::new_with_quality(&mut out, 85);
+        match img.as_rgb8() {
+            Some(rgb) => jpeg.encode_image(rgb),
+            None => jpeg.encode_image(&img.to_rgb8()),
+        }
+        .map_err(failed)?;
     }
     Ok(out)
 }

@@ -28,6 +28,10 @@ pub struct MediaHub {
     /// Decoding a photo takes a core and tens of megabytes: at most this many at once, so a
     /// burst of uploads queues instead of exhausting memory.
     pub turns: Arc<Semaphore>,
+    /// Uploads whose bodies are being read or held, at most twice the turns: the rest wait
+    /// with their bytes still in the network's buffers rather than in memory, so a burst of
+    /// uploads costs a few bodies, not all of them.
+    pub intake: Arc<Semaphore>,
     /// The cache of other servers' files.
     pub cache: crate::media_cache::RemoteCache,
 }
@@ -40,6 +44,7 @@ impl MediaHub {
             store,
             limits,
             turns: Arc::new(Semaphore::new(cores)),
+            intake: Arc::new(Semaphore::new(cores * 2)),
             cache: crate::media_cache::RemoteCache::default(),
         }
     }
@@ -63,6 +68,9 @@ impl MediaHub {
         photos * self.limits.max_bytes + crate::MAX_BODY_BYTES
     }
 }
+
+/// How long an upload's body may take to arrive once its turn to be read has come.
+const UPLOAD_READ_TIME: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Whether `path` takes uploads (and so the larger body limit).
 pub fn takes_uploads(path: &str) -> bool {
@@ -145,7 +153,26 @@ pub async fn upload(
     me: CurrentMember,
     form: Multipart,
 ) -> Result<(StatusCode, Json<MediaOut>), AppError> {
-    let upload = read_upload(form).await?;
+    let _intake = state
+        .media
+        .intake
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(AppError::internal)?;
+    // A client that trickles its body must not hold a place for long.
+    let upload = tokio::time::timeout(UPLOAD_READ_TIME, read_upload(form))
+        .await
+        .map_err(|_| {
+            AppError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                format!(
+                    "the upload did not arrive within {} seconds",
+                    UPLOAD_READ_TIME.as_secs()
+                ),
+            )
+        })??;
     let description = check_description(upload.description.as_deref())?;
     let media = store_upload(&state, &me.member.actor, upload.file, description).await?;
     Ok((
