@@ -299,7 +299,10 @@ async fn a_friends_photo_is_served_from_here_and_dies_with_the_audience(
         .await?;
     anyhow::ensure!(s == 200, "{s} {e}");
     let avatar = eventually("bob's avatar reaches A", || async {
-        let profile = alice.api.ok(&format!("/api/v1/users/{}", bob.handle)).await?;
+        let profile = alice
+            .api
+            .ok(&format!("/api/v1/users/{}", bob.handle))
+            .await?;
         Ok(profile["avatar"]["url"].as_str().map(str::to_owned))
     })
     .await?;

@@ -499,12 +499,11 @@ pub struct ProfileOut {
 }
 
 impl ProfileOut {
-    /// The shape of a profile view.
-    pub fn new(v: ProfileView, relationship: Option<Relationship>) -> Self {
-        // Profile images are uploads of members here: the actor's id gives this instance.
-        let image = |m: &Option<enishi_core::media::Media>| {
-            m.as_ref().map(|m| MediaOut::new(m, &v.actor.ap_id))
-        };
+    /// The shape of a profile view, its images' URLs on `base` (this instance: a remote
+    /// actor's avatar is served from the cache here).
+    pub fn new(v: ProfileView, relationship: Option<Relationship>, base: &url::Url) -> Self {
+        let image =
+            |m: &Option<enishi_core::media::Media>| m.as_ref().map(|m| MediaOut::new(m, base));
         let (avatar, header) = (image(&v.images.avatar), image(&v.images.header));
         ProfileOut {
             handle: v.actor.api_handle(),

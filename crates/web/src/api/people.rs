@@ -25,7 +25,7 @@ pub async fn me(State(state): State<AppState>, me: CurrentMember) -> Result<Json
         ap_id: m.actor.ap_id.to_string(),
         is_admin: m.is_admin,
         settings: m.settings.into(),
-        profile: ProfileOut::new(view, None),
+        profile: ProfileOut::new(view, None, &state.settings.url("/")),
     }))
 }
 
@@ -183,6 +183,7 @@ pub async fn update_profile(
     Ok(Json(ProfileOut::new(
         profiles::view(&state.db, &me.viewer(), &actor).await?,
         None,
+        &state.settings.url("/"),
     )))
 }
 
@@ -207,7 +208,7 @@ pub async fn profile(
     {
         footprints::record(&state.db, me, owner.id, footprints::Target::Profile).await?;
     }
-    Ok(Json(ProfileOut::new(view, rel)))
+    Ok(Json(ProfileOut::new(view, rel, &state.settings.url("/"))))
 }
 
 /// How the caller stands with someone.
