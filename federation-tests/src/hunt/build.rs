@@ -111,6 +111,19 @@ impl Hunt {
                 json!({"text": format!("voice {mk}"), "audience": audience}),
             )
         };
+        // A photo on some posts: its URLs, on either instance, may reach only those who may
+        // see the post.
+        let mut body = body;
+        if self.rng.gen_bool(0.4) {
+            let colour = image::Rgb([self.rng.r#gen(), self.rng.r#gen(), self.rng.r#gen()]);
+            let mut png = std::io::Cursor::new(Vec::new());
+            image::RgbImage::from_pixel(8, 6, colour)
+                .write_to(&mut png, image::ImageFormat::Png)?;
+            let photo = self.members[m]
+                .upload_photo(png.get_ref(), "a photo")
+                .await?;
+            body["media_ids"] = json!([photo["id"]]);
+        }
         let (s, p) = self.members[m].api.post(path, body).await?;
         anyhow::ensure!(s == 201, "post by {}: {s} {p}", self.model.name(m));
         let ap = str_of(&p, "ap_id")?;

@@ -46,7 +46,8 @@ impl Hunt {
         format!("{who} [{standing}] via {how}")
     }
 
-    /// The posts, comments and introductions whose ActivityPub ids appear in `body`.
+    /// The posts, comments and introductions whose ActivityPub ids (or, for posts, photo URLs)
+    /// appear in `body`.
     fn objects_in(&self, body: &str) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
         for n in &self.nodes {
@@ -59,6 +60,13 @@ impl Hunt {
                         .unwrap_or(rest.len());
                     out.insert(format!("{prefix}{}", &rest[..len]));
                 }
+            }
+        }
+        // A photo URL stands for its post.
+        for (at, _) in body.match_indices("/media/") {
+            let key = body.get(at + "/media/".len()..at + "/media/".len() + 32);
+            if let Some(ap) = key.and_then(|k| self.photo_keys.get(k)) {
+                out.insert(ap.clone());
             }
         }
         out

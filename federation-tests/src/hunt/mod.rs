@@ -2,7 +2,8 @@
 //!
 //! Two instances, a random community of members on both, content at every audience and a
 //! unique marker in every piece of text (diaries, voice posts, comments, introductions,
-//! nicknames, bios, profile fields). Reading happens twice: once after everything was delivered,
+//! nicknames, bios, profile fields), and a photo on some posts, whose URLs (each instance has
+//! its own for a post's photo) count as the post's id. Reading happens twice: once after everything was delivered,
 //! and again after a second phase of changes — unfriending from either side, blocking and
 //! unblocking a friend, narrowing and widening posts, hiding and deleting introductions,
 //! changing section audiences, deleting comments — because that is when copies held elsewhere
@@ -102,6 +103,35 @@ pub struct Hunt {
     problems: BTreeMap<(u8, String), Vec<String>>,
     phase: u8,
     stats: Stats,
+    /// Photo key → the ActivityPub id of the post that carries it, on either instance (each
+    /// keeps its own keys for a post's photos): a photo URL in a body is that post's, judged
+    /// as its id would be.
+    photo_keys: BTreeMap<String, String>,
+}
+
+impl Hunt {
+    /// Reads which post each photo key of each instance belongs to, from the databases (a
+    /// remote post's photos get keys of the reader's instance when they arrive).
+    async fn learn_photo_keys(&mut self) -> anyhow::Result<()> {
+        use sea_orm::{ConnectionTrait, Statement};
+        for n in &self.nodes {
+            let db = &n.run.db.conn;
+            let rows = db
+                .query_all_raw(Statement::from_string(
+                    db.get_database_backend(),
+                    "SELECT media.key AS key, post.ap_id AS ap_id FROM media \
+                     JOIN post ON post.id = media.post_id",
+                ))
+                .await?;
+            for row in rows {
+                let key: String = row.try_get("", "key")?;
+                let ap: String = row.try_get("", "ap_id")?;
+                self.photo_keys.insert(key, ap);
+            }
+        }
+        anyhow::ensure!(!self.photo_keys.is_empty(), "the hunt's posts carry photos");
+        Ok(())
+    }
 }
 
 /// Runs one seed on two fresh instances of `kind`; returns the problems found. The read
@@ -140,13 +170,16 @@ pub async fn run_seed(
         problems: BTreeMap::new(),
         phase: 1,
         stats: Stats::default(),
+        photo_keys: BTreeMap::new(),
     };
     h.build().await?;
     h.stats.friendships = h.model.friends.len();
+    h.learn_photo_keys().await?;
     h.read_all(if thorough { Depth::Lists } else { Depth::Lean })
         .await?;
     h.phase = 2;
     h.change().await?;
+    h.learn_photo_keys().await?;
     h.read_all(Depth::Full).await?;
     h.stats.posts = h.model.posts.len();
     h.stats.comments = h.model.comments.len();
