@@ -1,5 +1,7 @@
 use enishi_migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait,
+};
 use std::time::Duration;
 
 /// Which database engine is behind a connection.
@@ -86,9 +88,58 @@ async fn connect_inner(url: &str, max_connections: u32, relaxed: bool) -> Result
     })
 }
 
+/// Opens the SQLite file at `path` for reading only, changing nothing in it (not even its
+/// journal mode): for checking a backup, or copying from a snapshot.
+pub async fn open_sqlite_read_only(path: &std::path::Path) -> Result<Db, DbErr> {
+    let mut options = ConnectOptions::new(format!("sqlite://{}?mode=ro", path.display()));
+    options
+        .max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| o.read_only(true).create_if_missing(false));
+    let conn = sea_orm::Database::connect(options).await?;
+    Ok(Db {
+        conn,
+        backend: Backend::Sqlite,
+        herald: None,
+    })
+}
+
 /// Applies every pending migration; returns how many were applied.
+///
+/// All pending migrations run in one transaction: if one fails, the database is left exactly
+/// as it was, on SQLite too (sea-orm-migration alone runs SQLite's migrations without one, so a
+/// failure could leave half a schema). On PostgreSQL an advisory lock held by that transaction
+/// lets several processes start at once: the first migrates, the others wait and find nothing
+/// left to do.
 pub async fn migrate(db: &Db) -> Result<usize, DbErr> {
-    let pending = Migrator::get_pending_migrations(&db.conn).await?.len();
-    Migrator::up(&db.conn, None).await?;
+    migrate_with::<Migrator>(db).await
+}
+
+/// [`migrate`] with another list of migrations (tests use one that ends in a failing step).
+pub async fn migrate_with<M: MigratorTrait>(db: &Db) -> Result<usize, DbErr> {
+    let txn = db.conn.begin().await?;
+    if db.backend == Backend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+            .await?;
+    }
+    let pending = M::get_pending_migrations(&txn).await?.len();
+    M::up(&txn, None).await?;
+    txn.commit().await?;
     Ok(pending)
+}
+
+/// The PostgreSQL advisory lock key that serialises migrations ("enishi" in ASCII).
+const MIGRATION_LOCK: i64 = 0x656e_6973_6869;
+
+/// How many migrations this build knows that the database has not applied.
+pub async fn pending_migrations(db: &Db) -> Result<usize, DbErr> {
+    Ok(Migrator::get_pending_migrations_read_only(&db.conn)
+        .await?
+        .len())
+}
+
+/// A round trip to the database (for readiness checks).
+pub async fn ping(db: &Db) -> Result<(), DbErr> {
+    db.conn.ping().await
 }

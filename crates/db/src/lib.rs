@@ -31,10 +31,15 @@ pub mod relations;
 pub mod remote_media;
 pub mod social;
 pub mod stats;
+pub mod tables;
 pub mod tokens;
+pub mod transfer;
 pub mod visibility;
 
-pub use connection::{Backend, Db, connect, connect_for_delivery, migrate};
+pub use connection::{
+    Backend, Db, connect, connect_for_delivery, migrate, migrate_with, open_sqlite_read_only,
+    pending_migrations, ping,
+};
 pub use error::{OpError, OpResult};
 pub use sea_orm::DbErr;
 

@@ -1,6 +1,7 @@
 //! The `enishi` command line: run a community instance and administer it.
 
 use crate::Config;
+use crate::cli_ops as ops;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use enishi_apub::keys::generate_actor_keys;
@@ -53,6 +54,32 @@ enum Command {
     /// Inspect and tidy the photo store.
     #[command(subcommand)]
     Media(MediaCommand),
+    /// Write a backup of the database to FILE (SQLite: while serving; PostgreSQL: pg_dump).
+    Backup {
+        /// The backup file to create (never overwritten).
+        file: PathBuf,
+    },
+    /// Restore the database from a backup made by `enishi backup` (stop Enishi first).
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// SQLite: set the existing database file aside (renamed, not deleted) and restore in
+        /// its place.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Database operations.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Move this SQLite instance, whole, into an empty PostgreSQL database (resumable).
+    MoveToPostgres {
+        /// postgres://USER[:PASSWORD]@HOST:PORT/DATABASE of an empty database.
+        url: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -137,15 +164,6 @@ enum ConfigCommand {
 /// Parses the command line and runs the command (the whole `enishi` binary).
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let filter =
-        std::env::var("ENISHI_LOG").unwrap_or_else(|_| "info,sea_orm_migration=warn".into());
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-
     let config = match Config::load(cli.config.as_deref()) {
         Ok(config) => config,
         Err(e) => {
@@ -153,6 +171,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    crate::logging::init(config.log_format);
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     match runtime.block_on(run(cli.command, config)) {
         Ok(code) => code,
@@ -180,8 +199,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             serve(config).await
         }
         Command::Worker => worker(config).await,
-        Command::Media(MediaCommand::Prune) => media_prune(config).await,
-        Command::Media(MediaCommand::Usage) => media_usage(config).await,
+        Command::Media(MediaCommand::Prune) => ops::media_prune(config).await,
+        Command::Media(MediaCommand::Usage) => ops::media_usage(config).await,
+        Command::Backup { file } => ops::backup(config, &file).await,
+        Command::Restore { file, replace } => ops::restore(config, &file, replace).await,
+        Command::Db(DbCommand::MoveToPostgres { url }) => ops::move_to_postgres(config, &url).await,
         Command::Queue(QueueCommand::Status) => {
             let db = crate::open_database(&config).await?;
             let q = enishi_db::outbox::status(&db).await?;
@@ -276,51 +298,6 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-async fn media_prune(config: Config) -> anyhow::Result<ExitCode> {
-    let db = crate::open_database(&config).await?;
-    let store = enishi_media::MediaStore::open(&config.media.store)?;
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg:24} [{bar:40}] {pos}/{len}")?
-            .progress_chars("=> "),
-    );
-    let report = crate::media_prune::prune(&db, &store, &|step, done, total| {
-        bar.set_message(step.to_owned());
-        bar.set_length(total);
-        bar.set_position(done);
-    })
-    .await?;
-    bar.finish_and_clear();
-    println!("uploads never attached, forgotten: {}", report.unattached);
-    println!("re-keyed photos moved:            {}", report.moved);
-    println!("unused files deleted:             {}", report.deleted_files);
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn media_usage(config: Config) -> anyhow::Result<ExitCode> {
-    let db = crate::open_database(&config).await?;
-    let store = enishi_media::MediaStore::open(&config.media.store)?;
-    let spinner = indicatif::ProgressBar::new_spinner();
-    spinner.set_message(format!("listing {store:?}"));
-    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let usage = store.usage().await?;
-    spinner.finish_and_clear();
-    let photos = enishi_db::media::count(&db).await?;
-    println!("store          {store:?}");
-    println!(
-        "photos         {} ({} attached)",
-        photos.all, photos.attached
-    );
-    println!("files          {}", usage.files);
-    println!("bytes          {}", usage.bytes);
-    println!(
-        "cache          {} bytes of other servers' photos (at most {})",
-        enishi_db::remote_media::cache_bytes(&db).await?,
-        config.media.cache_max
-    );
-    Ok(ExitCode::SUCCESS)
 }
 
 async fn set_suspended(config: Config, name: &str, suspended: bool) -> anyhow::Result<ExitCode> {

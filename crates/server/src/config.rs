@@ -44,6 +44,8 @@ pub struct Config {
     /// Resolves names for outgoing requests instead of the system's resolver (tests); the
     /// outgoing-request policy still filters its answers. Not a setting.
     pub resolver: Option<enishi_apub::egress::CustomResolver>,
+    /// The shape of log lines (`ENISHI_LOG_FORMAT`).
+    pub log_format: crate::logging::LogFormat,
 }
 
 /// PEM files for serving https.
@@ -145,6 +147,7 @@ struct FileConfig {
     metrics_bind: Option<String>,
     metrics_token: Option<String>,
     media: Option<crate::media_config::MediaFile>,
+    log_format: Option<String>,
 }
 
 /// Environment variables that configure Enishi, with what they set.
@@ -154,6 +157,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "host[:port] in every id (default localhost:8080)",
     ),
     ("ENISHI_BIND", "listen address (default 127.0.0.1:8080)"),
+    (
+        "ENISHI_LOG_FORMAT",
+        "text or json: the shape of log lines on standard error (default text)",
+    ),
     (
         "ENISHI_SCHEME",
         "https or http (default http for localhost domains, else https)",
@@ -494,7 +501,12 @@ impl Config {
             file.media.unwrap_or_default(),
             &data_dir,
         )?;
+        let log_format = match pick("ENISHI_LOG_FORMAT", "log_format", file.log_format) {
+            Some((src, v)) => crate::logging::LogFormat::parse(&src, &v)?,
+            None => crate::logging::LogFormat::default(),
+        };
         Ok(Config {
+            log_format,
             access,
             media,
             delivery,
@@ -543,6 +555,7 @@ impl Config {
         let _ = writeln!(out, "domain = {:?}", i.domain);
         let _ = writeln!(out, "scheme = {:?}", i.scheme.as_str());
         let _ = writeln!(out, "bind = {:?}", self.bind.to_string());
+        let _ = writeln!(out, "log_format = {:?}", self.log_format.as_str());
         let _ = writeln!(
             out,
             "database_url = {:?}",
@@ -604,6 +617,14 @@ impl Config {
     /// Whether the database is an SQLite file (whose directory must exist before connecting).
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
+    }
+
+    /// The SQLite database file (`None` on PostgreSQL, or for an in-memory database).
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        let rest = self.database_url.strip_prefix("sqlite:")?;
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let path = rest.split('?').next().unwrap_or_default();
+        (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
     }
 }
 

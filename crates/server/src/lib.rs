@@ -2,10 +2,14 @@
 //! (which start several instances in one process).
 
 pub mod access;
+pub mod backup;
 pub mod cli;
+mod cli_ops;
 pub mod config;
+pub mod logging;
 pub mod media_config;
 pub mod media_prune;
+pub mod move_db;
 
 pub use config::{Config, ConfigError};
 
@@ -38,9 +42,9 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
                 )
             })
     };
-    // Migrations run on a connection of their own, before the pool opens: on SQLite they are
-    // not one transaction, and a statement taking another pooled connection whose view of the
-    // schema is older fails (it refuses, say, to create an index that was just dropped).
+    // Migrations run on a connection of their own, in one transaction, before the pool opens:
+    // a pooled connection whose view of the schema is older could fail a statement (refusing,
+    // say, to create an index that was just dropped).
     let single = open(1).await?;
     let applied = enishi_db::migrate(&single).await;
     single.conn.close().await?;

@@ -4,6 +4,7 @@
 pub mod actors;
 pub mod api;
 pub mod error;
+pub mod health;
 pub mod inbox;
 pub mod limits;
 pub mod media;
@@ -40,6 +41,7 @@ pub fn router(state: AppState, federation: FederationConfig<FederationData>) -> 
         .merge(inbox::routes())
         .merge(objects::routes())
         .merge(api::routes())
+        .merge(health::routes())
         .route("/metrics", axum::routing::get(metrics::metrics_with_token))
         .fallback(error::not_found_fallback)
         .with_state(state)

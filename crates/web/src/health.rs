@@ -1,0 +1,94 @@
+//! `GET /healthz` and `GET /readyz`: whether the process is up, and whether the instance can do
+//! its work. Proxies and container engines probe the first (a process whose database is down
+//! still answers it, so that one database hiccup does not take every web process out of the
+//! load balancer at once); monitoring and orchestrators probe the second.
+//!
+//! Neither says more than "ok" or "failing" per check: the causes go to the log, not to whoever
+//! asks.
+
+use crate::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use std::time::Duration;
+
+/// A due delivery that has waited longer than this means no worker is taking deliveries (or
+/// they are far behind): `/readyz` fails its `queue` check.
+pub const QUEUE_STUCK_AFTER: Duration = Duration::from_secs(15 * 60);
+
+/// The routes.
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/healthz", axum::routing::get(healthz))
+        .route("/readyz", axum::routing::get(readyz))
+}
+
+/// 200 whenever the process answers HTTP.
+async fn healthz() -> Response {
+    no_store(Json(json!({ "status": "ok" })).into_response())
+}
+
+/// 200 when the database answers, its schema is this build's, and the delivery queue moves;
+/// 503 naming the failing checks otherwise.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let database = match enishi_db::ping(&state.db).await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness: the database does not answer");
+            false
+        }
+    };
+    let migrations = database
+        && match enishi_db::pending_migrations(&state.db).await {
+            Ok(0) => true,
+            Ok(n) => {
+                tracing::warn!(pending = n, "readiness: migrations are pending");
+                false
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "readiness: cannot read the applied migrations");
+                false
+            }
+        };
+    let queue = database
+        && match enishi_db::outbox::status(&state.db).await {
+            Ok(q) if q.oldest_due_secs <= QUEUE_STUCK_AFTER.as_secs() => true,
+            Ok(q) => {
+                tracing::warn!(
+                    oldest_due_secs = q.oldest_due_secs,
+                    "readiness: the oldest due delivery has waited too long; are workers running?"
+                );
+                false
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "readiness: cannot read the delivery queue");
+                false
+            }
+        };
+    let word = |ok: bool| if ok { "ok" } else { "failing" };
+    let ready = database && migrations && queue;
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = json!({
+        "status": if ready { "ready" } else { "not_ready" },
+        "checks": {
+            "database": word(database),
+            "migrations": word(migrations),
+            "queue": word(queue),
+        },
+    });
+    no_store((status, Json(body)).into_response())
+}
+
+fn no_store(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
+}
