@@ -43,6 +43,9 @@ pub enum MoveError {
         /// Rows in the target.
         target_rows: u64,
     },
+    /// The progress callback asked to stop; what was copied stays, and the next run resumes.
+    #[error("the move was interrupted; run it again to continue")]
+    Interrupted,
     /// A database error.
     #[error(transparent)]
     Db(#[from] DbErr),
@@ -59,8 +62,10 @@ pub struct MoveReport {
     pub already_copied: u64,
 }
 
-/// How far a move is: rows copied so far of all rows, and the table being copied.
-pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Send + Sync);
+/// Told how far a move is (the table being copied, rows copied so far, all rows) after each
+/// committed batch; answers whether to go on (`false` interrupts the move, which a later run
+/// resumes).
+pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) -> bool + Send + Sync);
 
 /// Copies every table of `source` (SQLite) into `target` (PostgreSQL), which must be empty or
 /// hold an interrupted move of the same source. Runs the migrations on `target` first.
@@ -137,7 +142,9 @@ pub async fn move_to_postgres(
         let (mut last_rowid, mut copied, done) = read_progress(target, &table.name).await?;
         report.already_copied += copied;
         done_rows += copied;
-        progress(&table.name, done_rows, all);
+        if !progress(&table.name, done_rows, all) {
+            return Err(MoveError::Interrupted);
+        }
         if done {
             continue;
         }
@@ -168,7 +175,9 @@ pub async fn move_to_postgres(
             txn.commit().await?;
             last_rowid = next_rowid;
             done_rows += n;
-            progress(&table.name, done_rows, all);
+            if !progress(&table.name, done_rows, all) {
+                return Err(MoveError::Interrupted);
+            }
         }
         target
             .conn

@@ -103,6 +103,7 @@ pub async fn move_to_postgres(config: Config, url: &str) -> anyhow::Result<ExitC
         bar.set_message(table.to_owned());
         bar.set_length(all);
         bar.set_position(done);
+        true
     };
     let moved = crate::move_db::move_to_postgres(&config, url, &progress).await;
     bar.finish_and_clear();
