@@ -1,6 +1,9 @@
 //! The `enishi` binary as an admin uses it: configuration checks, member and invite commands,
 //! and `serve` answering WebFinger and actor requests — on SQLite and PostgreSQL.
 
+mod common;
+
+use common::process::{Server, enishi, free_port, run, serve, stop, text};
 use enishi_testkit::TestDb;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
@@ -18,35 +21,6 @@ enishi_testkit::main!(
         default_serve_creates_the_sqlite_file,
     ],
 );
-
-fn enishi(envs: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_enishi"));
-    cmd.env_clear().env("ENISHI_LOG", "warn");
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    cmd
-}
-
-fn run(envs: &[(&str, &str)], args: &[&str], stdin: Option<&str>) -> anyhow::Result<Output> {
-    let mut child = enishi(envs)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    {
-        let mut input = child.stdin.take().unwrap();
-        if let Some(text) = stdin {
-            input.write_all(text.as_bytes())?;
-        }
-    }
-    Ok(child.wait_with_output()?)
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 async fn config_check_prints_and_rejects() -> anyhow::Result<()> {
     let ok = run(&[], &["config", "check"], None)?;
@@ -210,77 +184,6 @@ async fn user_commands_create_list_and_refuse(t: TestDb) -> anyhow::Result<()> {
     let bad_invite = run(&env, &["invite", "create", "--max-uses", "0"], None)?;
     assert!(!bad_invite.status.success());
     Ok(())
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A running `enishi serve`, killed if the test ends before stopping it.
-struct Server(Option<Child>);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// Starts `enishi serve` and waits for its "serving" line.
-fn serve(envs: &[(&str, &str)], cwd: &std::path::Path) -> anyhow::Result<(Server, String)> {
-    let mut child = enishi(envs)
-        .arg("serve")
-        .current_dir(cwd)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut seen = String::new();
-    while Instant::now() < deadline {
-        match lines.next() {
-            Some(line) => {
-                let line = line?;
-                seen.push_str(&line);
-                seen.push('\n');
-                if line.starts_with("Enishi is serving") {
-                    // Keep draining stdout so the server never blocks on a full pipe.
-                    std::thread::spawn(move || for _ in lines.by_ref() {});
-                    return Ok((Server(Some(child)), seen));
-                }
-            }
-            None => break,
-        }
-    }
-    let _ = child.kill();
-    anyhow::bail!("enishi serve did not start: {seen}")
-}
-
-fn stop(mut server: Server) -> anyhow::Result<()> {
-    let child = server.0.as_mut().expect("running");
-    Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status()?;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(status) = child.try_wait()? {
-            server.0 = None;
-            anyhow::ensure!(status.success(), "enishi serve exited with {status}");
-            return Ok(());
-        }
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "enishi serve did not stop on SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 async fn serve_answers_webfinger_and_actor_requests(t: TestDb) -> anyhow::Result<()> {

@@ -6,7 +6,7 @@
 //! Neither says more than "ok" or "failing" per check: the causes go to the log, not to whoever
 //! asks.
 
-use crate::AppState;
+use crate::{AppError, AppState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -68,21 +68,38 @@ async fn readyz(State(state): State<AppState>) -> Response {
             }
         };
     let word = |ok: bool| if ok { "ok" } else { "failing" };
-    let ready = database && migrations && queue;
-    let status = if ready {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    let body = json!({
-        "status": if ready { "ready" } else { "not_ready" },
-        "checks": {
-            "database": word(database),
-            "migrations": word(migrations),
-            "queue": word(queue),
-        },
+    let checks = json!({
+        "database": word(database),
+        "migrations": word(migrations),
+        "queue": word(queue),
     });
-    no_store((status, Json(body)).into_response())
+    if database && migrations && queue {
+        return no_store(Json(json!({ "status": "ready", "checks": checks })).into_response());
+    }
+    let failing: Vec<&str> = [
+        ("database", database),
+        ("migrations", migrations),
+        ("queue", queue),
+    ]
+    .into_iter()
+    .filter(|(_, ok)| !ok)
+    .map(|(name, _)| name)
+    .collect();
+    let error = AppError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "not_ready",
+        format!("not ready: {} failing", failing.join(", ")),
+    );
+    // The error's usual shape, with the checks beside it.
+    let body = json!({
+        "error": error.code,
+        "message": error.message,
+        "status": "not_ready",
+        "checks": checks,
+    });
+    let mut response = (error.status, Json(body)).into_response();
+    response.extensions_mut().insert(error);
+    no_store(response)
 }
 
 fn no_store(mut response: Response) -> Response {

@@ -2,6 +2,8 @@
 //! tokens, and a small JSON API client.
 #![allow(dead_code)] // each test target uses a different part
 
+pub mod process;
+
 use enishi_apub::keys::generate_actor_keys;
 use enishi_db::accounts::{self, NewMember};
 use enishi_server::{Running, default_config, start_on_free_port};
