@@ -259,7 +259,9 @@ impl Fetcher {
             .get(url)
             .map_err(|e| FetchError::Refused(e.to_string()))?
             .header("accept", accept);
-        for (name, value) in &signed.headers {
+        // `Host` comes from the URL, as the signature says; set again by hand it would be a
+        // second host header over HTTP/2, which nginx refuses with 400.
+        for (name, value) in signed.headers.iter().filter(|(n, _)| *n != "Host") {
             request = request.header(*name, value);
         }
         let mut response = request

@@ -3,7 +3,7 @@
 use crate::entity::{actor, instance_setting};
 use crate::{ActorKeys, Db, actors};
 use enishi_core::{Actor, ActorKind, InstanceSettings};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
 
 const DOMAIN_KEY: &str = "domain";
 
@@ -26,26 +26,28 @@ pub enum InstanceError {
     Db(#[from] DbErr),
 }
 
-/// Records the domain on first start and refuses a different one later.
+/// Records the domain on first start and refuses a different one later. Several processes
+/// starting at once on a new database (web processes and workers) agree on one row.
 pub async fn claim_domain(db: &Db, settings: &InstanceSettings) -> Result<(), InstanceError> {
+    // Insert unless present; whoever came first wins, and everyone then reads the same row.
+    instance_setting::Entity::insert(instance_setting::ActiveModel {
+        key: Set(DOMAIN_KEY.to_owned()),
+        value: Set(settings.domain.clone()),
+    })
+    .on_conflict_do_nothing_on([instance_setting::Column::Key])
+    .exec(&db.conn)
+    .await?;
     let stored = instance_setting::Entity::find_by_id(DOMAIN_KEY.to_owned())
         .one(&db.conn)
-        .await?;
-    match stored {
-        Some(row) if row.value == settings.domain => Ok(()),
-        Some(row) => Err(InstanceError::DomainMismatch {
-            stored: row.value,
+        .await?
+        .ok_or_else(|| DbErr::Custom("the instance's domain vanished".into()))?;
+    if stored.value == settings.domain {
+        Ok(())
+    } else {
+        Err(InstanceError::DomainMismatch {
+            stored: stored.value,
             configured: settings.domain.clone(),
-        }),
-        None => {
-            instance_setting::ActiveModel {
-                key: Set(DOMAIN_KEY.to_owned()),
-                value: Set(settings.domain.clone()),
-            }
-            .insert(&db.conn)
-            .await?;
-            Ok(())
-        }
+        })
     }
 }
 

@@ -212,10 +212,14 @@ pub async fn claim(
     // The window numbers each host's due rows; taking every host's first row, then every
     // host's second, and so on spreads a batch over as many hosts as possible (one host's
     // backlog cannot fill it). The outer select locks them: PostgreSQL allows no row locks in
-    // a query with a window function.
+    // a query with a window function. It repeats the "still free" conditions because those
+    // are what PostgreSQL checks again on a row another worker claimed and committed while
+    // this statement waited: the window's list was read from an older snapshot, and without
+    // them both workers would take the row (a duplicate delivery).
     let sql = format!(
         "UPDATE delivery SET locked_until = $1, attempts = attempts + 1 WHERE id IN (
-           SELECT c.id FROM delivery c WHERE c.id IN (
+           SELECT c.id FROM delivery c WHERE c.state = 'pending'
+             AND (c.locked_until IS NULL OR c.locked_until < $2) AND c.id IN (
              SELECT w.id FROM (
                SELECT d.id, ROW_NUMBER() OVER (PARTITION BY d.host ORDER BY d.id) AS nth
                FROM delivery d

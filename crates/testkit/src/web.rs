@@ -59,6 +59,17 @@ impl WebClient {
         }
     }
 
+    /// A browser with no cookies that talks through `http` (which must not follow redirects:
+    /// a test client trusting a test CA, or bound to a chosen source address).
+    pub fn with_client(base: &str, http: reqwest::Client) -> WebClient {
+        WebClient {
+            base: base.trim_end_matches('/').to_owned(),
+            http,
+            cookies: Mutex::new(BTreeMap::new()),
+            accept_language: None,
+        }
+    }
+
     /// The same browser asking for pages in `lang`.
     pub fn with_language(mut self, lang: &str) -> WebClient {
         self.accept_language = Some(lang.to_owned());

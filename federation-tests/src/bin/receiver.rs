@@ -10,8 +10,9 @@
 //! Enishi's own aws-lc-rs verifier instead, which costs a tenth of the crate's `rsa` code: the
 //! receivers share the machine with the sender, and the benchmark measures the sender.
 //!
-//! Usage: `receiver --ports N [--verifier crate|aws-lc] [--behaviour PORT_INDEX=fail|slow:MS ...]`;
-//! prints one line `listening PORT PORT …` when ready.
+//! Usage: `receiver --ports N [--verifier crate|aws-lc] [--behaviour PORT_INDEX=fail|slow:MS ...]
+//! [--ca PEM]`; prints one line `listening PORT PORT …` when ready. With `--ca`, senders' actor
+//! documents are fetched trusting that CA too (senders serving https with a test CA).
 
 use activitypub_federation::axum::inbox::{ActivityData, receive_activity};
 use activitypub_federation::config::{Data, FederationConfig, FederationMiddleware};
@@ -289,6 +290,7 @@ async fn main() -> anyhow::Result<()> {
     let mut default = Behaviour::Ok;
     let mut fixed_ports: Vec<u16> = Vec::new();
     let mut fast = false;
+    let mut ca: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -313,6 +315,7 @@ async fn main() -> anyhow::Result<()> {
                     other => anyhow::bail!("--verifier crate|aws-lc, not {other:?}"),
                 }
             }
+            "--ca" => ca = Some(args.next().ok_or_else(|| anyhow::anyhow!("--ca PEM"))?),
             "--slow" => {
                 default = Behaviour::Slow(
                     args.next()
@@ -338,8 +341,15 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let shared = Shared::default();
+    let mut client = reqwest::Client::builder().timeout(Duration::from_secs(10));
+    if let Some(path) = &ca {
+        client = client.tls_certs_merge(reqwest::Certificate::from_pem_bundle(&std::fs::read(
+            path,
+        )?)?);
+    }
     let config = FederationConfig::builder()
         .domain("receiver.localhost")
+        .client(reqwest_middleware::ClientBuilder::new(client.build()?).build())
         .app_data(shared)
         .debug(true)
         .build()
