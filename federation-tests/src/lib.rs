@@ -62,6 +62,11 @@ impl Receiver {
         Ok(Receiver { child, ports })
     }
 
+    /// The receiver's process id (for CPU accounting in benchmarks).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `per_host` inboxes on each of the receiver's hosts.
     pub fn inboxes(&self, per_host: usize) -> Vec<Url> {
         self.ports

@@ -38,7 +38,7 @@ pub struct Args {
     postgres: String,
 }
 
-fn sibling(name: &str) -> anyhow::Result<std::path::PathBuf> {
+pub(crate) fn sibling(name: &str) -> anyhow::Result<std::path::PathBuf> {
     let path = std::env::current_exe()?.with_file_name(name);
     anyhow::ensure!(
         path.exists(),
@@ -55,7 +55,7 @@ fn receiver(hosts: usize, verifier: &str) -> anyhow::Result<Receiver> {
     )
 }
 
-fn now_us() -> u128 {
+pub(crate) fn now_us() -> u128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_micros())
@@ -79,7 +79,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// Signatures per second on all cores, with a fresh RSA-2048 key.
-fn signing_rate(rsa_crate: bool) -> f64 {
+pub(crate) fn signing_rate(rsa_crate: bool) -> f64 {
     let keys = enishi_apub::keys::generate_actor_keys();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let run_for = Duration::from_secs(2);

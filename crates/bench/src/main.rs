@@ -13,12 +13,16 @@
 //! comments, serves it in-process through the real router, and measures the HTML render time
 //! of the member's home page and of that diary page (p50/p99 over loopback HTTP).
 //!
+//! `enishi-bench scale` runs N web processes and N delivery workers on one PostgreSQL database
+//! and reports timeline throughput, fan-out rate and the CPU each costs.
+//!
 //! `enishi-bench media` uploads a 3 MB phone JPEG one after another and in a burst, and
 //! serves a thumbnail: uploads per second, the burst's peak RSS, and thumbnail latency.
 
 mod fanout;
 mod media;
 mod pages;
+mod scale;
 mod timeline;
 
 use clap::{Parser, Subcommand};
@@ -43,6 +47,9 @@ enum Bench {
     Pages(pages::Args),
     /// Photo uploads per second, memory of a burst of uploads, thumbnail latency.
     Media(media::Args),
+    /// PostgreSQL with N web and N worker processes: timeline throughput, fan-out rate, and
+    /// the CPU each costs Enishi and PostgreSQL.
+    Scale(scale::Args),
 }
 
 #[tokio::main]
@@ -52,5 +59,6 @@ async fn main() -> anyhow::Result<()> {
         Bench::Fanout(args) => fanout::run(args).await,
         Bench::Pages(args) => pages::run(args).await,
         Bench::Media(args) => media::run(args).await,
+        Bench::Scale(args) => scale::run(args).await,
     }
 }

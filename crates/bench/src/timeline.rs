@@ -53,7 +53,7 @@ impl Args {
 }
 
 /// Path of the `enishi` binary built beside this one.
-fn enishi_binary() -> anyhow::Result<PathBuf> {
+pub(crate) fn enishi_binary() -> anyhow::Result<PathBuf> {
     let me = std::env::current_exe()?;
     let path = me.with_file_name("enishi");
     anyhow::ensure!(

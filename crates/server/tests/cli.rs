@@ -3,12 +3,9 @@
 
 mod common;
 
-use common::process::{Server, enishi, free_port, run, serve, stop, text};
+use common::process::{free_port, run, serve, stop, text};
 use enishi_testkit::TestDb;
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 enishi_testkit::main!(
     db: [

@@ -212,10 +212,7 @@ async fn backup(
 ) -> anyhow::Result<std::process::Output> {
     let env = env.to_vec();
     let file = file.display().to_string();
-    Ok(
-        tokio::task::spawn_blocking(move || run(&borrowed(&env), &["backup", &file], None))
-            .await??,
-    )
+    tokio::task::spawn_blocking(move || run(&borrowed(&env), &["backup", &file], None)).await?
 }
 
 async fn a_backup_made_while_serving_restores_every_table(t: TestDb) -> anyhow::Result<()> {
