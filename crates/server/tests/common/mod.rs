@@ -2,6 +2,7 @@
 //! tokens, and a small JSON API client.
 #![allow(dead_code)] // each test target uses a different part
 
+pub mod media;
 pub mod process;
 
 use enishi_apub::keys::generate_actor_keys;
