@@ -1,5 +1,5 @@
 //! The production path, for real (issue 16): the `enishi` binary (the release build when
-//! `ENISHI_DEPLOY_BINARY` names it, as `scripts/test` does) behind the TLS proxies from
+//! `DEPLOYMENT_TEST_BINARY` names it, as `scripts/test` does) behind the TLS proxies from
 //! Debian's packages, running the shipped `deploy/Caddyfile` and `deploy/nginx-enishi.conf`
 //! with certificates from a test CA.
 //!
@@ -30,15 +30,15 @@ enishi_testkit::main!(db: [], plain: [two_instances_federate_through_tls_proxies
 /// How long anything may take to cross between the instances.
 const PATIENCE: Duration = Duration::from_secs(30);
 
-/// The binary under test: the release build if `ENISHI_DEPLOY_BINARY` names it.
+/// The binary under test: the release build if `DEPLOYMENT_TEST_BINARY` names it.
 fn binary() -> PathBuf {
-    match std::env::var_os("ENISHI_DEPLOY_BINARY") {
+    match std::env::var_os("DEPLOYMENT_TEST_BINARY") {
         Some(p) => PathBuf::from(p),
         None => {
             static NOTE: std::sync::Once = std::sync::Once::new();
             NOTE.call_once(|| {
                 eprintln!(
-                    "note: ENISHI_DEPLOY_BINARY is not set; testing the debug build of enishi (scripts/test sets it to the release build)"
+                    "note: DEPLOYMENT_TEST_BINARY is not set; testing the debug build of enishi (scripts/test sets it to the release build)"
                 )
             });
             PathBuf::from(env!("CARGO_BIN_EXE_enishi-node"))

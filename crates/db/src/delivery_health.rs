@@ -154,6 +154,40 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         .ok()
 }
 
+/// Seconds the oldest delivery that a worker could take right now has waited (0 when none):
+/// due, not leased, its host not resting after failures, and not held behind an earlier
+/// delivery of the same object to the same inbox. Unlike the queue's `oldest_due_secs`, a
+/// dead server that keeps being sent activities does not raise it; only workers that are not
+/// working (or far behind) do.
+pub async fn oldest_takeable_secs(db: &Db) -> Result<u64, DbErr> {
+    let now = Utc::now();
+    let backend = db.conn.get_database_backend();
+    let sql = format!(
+        "SELECT d.next_attempt_at FROM delivery d
+         WHERE d.state = '{p}' AND d.next_attempt_at <= $1
+           AND (d.locked_until IS NULL OR d.locked_until < $1)
+           AND NOT EXISTS (SELECT 1 FROM delivery e WHERE e.inbox_url = d.inbox_url
+                           AND e.object_key = d.object_key AND e.id < d.id AND e.state = '{p}')
+           AND NOT EXISTS (SELECT 1 FROM delivery_host h WHERE h.host = d.host
+                           AND h.available = FALSE AND h.next_probe_at > $1)
+         ORDER BY d.next_attempt_at LIMIT 1",
+        p = state::PENDING,
+    );
+    let row = db
+        .conn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [Value::from(now)],
+        ))
+        .await?;
+    let Some(row) = row else {
+        return Ok(0);
+    };
+    let oldest: DateTime<Utc> = row.try_get("", "next_attempt_at")?;
+    Ok(u64::try_from((now - oldest).num_seconds()).unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

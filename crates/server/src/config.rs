@@ -264,7 +264,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     (
         "ENISHI_LOG",
-        "log filter, e.g. info or enishi=debug (default info)",
+        "log filter, e.g. info or enishi=debug (default info, with the migrator and PostgreSQL notices at warn)",
     ),
 ];
 
@@ -284,7 +284,7 @@ impl Config {
             if key.starts_with("ENISHI_") && !key.starts_with("ENISHI_TEST_") && !known {
                 return Err(err(
                     key.clone(),
-                    "unknown setting; see `enishi config check --help` for the list",
+                    "unknown setting; the Configuration section of the README lists every ENISHI_* variable",
                 ));
             }
         }

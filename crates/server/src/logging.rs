@@ -37,13 +37,19 @@ impl LogFormat {
     }
 }
 
-/// Sends the process's log to standard error in `format`, filtered by `ENISHI_LOG`.
+/// The filter without `ENISHI_LOG`: information, without the migrator's step-by-step account
+/// and PostgreSQL's notices (its "relation already exists, skipping" at every start).
+pub const DEFAULT_FILTER: &str = "info,sea_orm_migration=warn,sqlx::postgres::notice=warn";
+
+/// Sends the process's log to standard error in `format`, filtered by `ENISHI_LOG`; colours
+/// only when standard error is a terminal (not in the journal or a file).
 pub fn init(format: LogFormat) {
-    let filter =
-        std::env::var("ENISHI_LOG").unwrap_or_else(|_| "info,sea_orm_migration=warn".into());
+    let filter = std::env::var("ENISHI_LOG").unwrap_or_else(|_| DEFAULT_FILTER.into());
     let filter = tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|_| "info".into());
+    use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),

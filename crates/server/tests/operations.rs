@@ -18,10 +18,11 @@ use std::time::Duration;
 
 enishi_testkit::main!(
     db: [
+        sigterm_lets_a_request_in_flight_finish,
         health_and_readiness_say_what_fails,
         a_backup_made_while_serving_restores_every_table,
     ],
-    plain: [logs_can_be_json_lines],
+    plain: [logs_can_be_json_lines, the_admin_guide_s_commands_run],
 );
 
 /// The environment of an instance on `t`'s database, listening on `port`.
@@ -359,4 +360,151 @@ async fn a_backup_made_while_serving_restores_every_table(t: TestDb) -> anyhow::
     fresh.destroy().await?;
     mid.destroy().await?;
     files.destroy().await
+}
+
+/// A request whose body is still arriving when SIGTERM comes is answered in full; the process
+/// then exits cleanly, and no new connection is taken meanwhile.
+async fn sigterm_lets_a_request_in_flight_finish(t: TestDb) -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    let port = free_port();
+    let env = environment(&t, port);
+    let created = run(
+        &borrowed(&env),
+        &["user", "create", "alice", "--generate-password"],
+        None,
+    )?;
+    anyhow::ensure!(created.status.success(), "{}", text(&created.stderr));
+    let token = run(&borrowed(&env), &["token", "create", "alice"], None)?;
+    let token = text(&token.stdout).trim().to_owned();
+    let (mut server, _) = serve(&borrowed(&env), &t.dir)?;
+
+    let body = br#"{"text": "posted while the server stops", "audience": "public"}"#;
+    let (first, rest) = body.split_at(20);
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    conn.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        conn,
+        "POST /api/v1/voices HTTP/1.1\r\nHost: localhost:{port}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    conn.write_all(first)?;
+    conn.flush()?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pid = server.0.as_ref().map(|c| c.id()).unwrap_or_default();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Stopping: no new connections are served.
+    let fresh = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .timeout(Duration::from_secs(2))
+        .send()
+        .await;
+    anyhow::ensure!(
+        fresh.is_err(),
+        "a new request was served after SIGTERM: {fresh:?}"
+    );
+    conn.write_all(rest)?;
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer)?;
+    anyhow::ensure!(
+        answer.starts_with("HTTP/1.1 201"),
+        "the request in flight was not answered in full: {answer:?}"
+    );
+    let child = server.0.as_mut().expect("running");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "serve did not exit");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    server.0 = None;
+    anyhow::ensure!(status.success(), "serve exited with {status}");
+    // The voice was stored.
+    let db = enishi_db::connect(&t.url, 1).await?;
+    let n = enishi_db::tables::count(&db, "post").await?;
+    db.conn.close().await?;
+    anyhow::ensure!(n == 1, "{n} posts stored");
+    Ok(())
+}
+
+/// The admin guide's commands that other tests do not run, as it writes them: the queue, the
+/// photo store, invites, and the move to PostgreSQL from the command line.
+async fn the_admin_guide_s_commands_run() -> anyhow::Result<()> {
+    let t = TestDb::create(DbKind::Sqlite).await?;
+    let target = TestDb::create(DbKind::Postgres).await?;
+    let env = environment(&t, free_port());
+    let env = borrowed(&env);
+    let ok = |args: &[&str]| -> anyhow::Result<String> {
+        let out = run(&env, args, None)?;
+        anyhow::ensure!(
+            out.status.success(),
+            "enishi {}: {}",
+            args.join(" "),
+            text(&out.stderr)
+        );
+        Ok(text(&out.stdout))
+    };
+    ok(&["user", "create", "alice", "--admin", "--generate-password"])?;
+    let code = ok(&[
+        "invite",
+        "create",
+        "--max-uses",
+        "5",
+        "--expires-in-days",
+        "14",
+    ])?;
+    anyhow::ensure!(code.trim().len() >= 8, "an invite code: {code:?}");
+    let status = ok(&["queue", "status"])?;
+    anyhow::ensure!(
+        status.contains("depth") && status.contains("dead-lettered"),
+        "{status}"
+    );
+    let retried = ok(&["queue", "retry-dead", "--host", "down.example"])?;
+    anyhow::ensure!(retried.contains("requeued 0"), "{retried}");
+    let usage = ok(&["media", "usage"])?;
+    anyhow::ensure!(
+        usage.contains("photos") && usage.contains("bytes"),
+        "{usage}"
+    );
+    let pruned = ok(&["media", "prune"])?;
+    anyhow::ensure!(pruned.contains("uploads never attached"), "{pruned}");
+
+    let moved = ok(&["db", "move-to-postgres", &target.url])?;
+    anyhow::ensure!(moved.contains("moved") && moved.contains("rows"), "{moved}");
+    let on_postgres: Vec<(&str, &str)> = env
+        .iter()
+        .map(|(k, v)| {
+            if *k == "ENISHI_DATABASE_URL" {
+                (*k, target.url.as_str())
+            } else {
+                (*k, *v)
+            }
+        })
+        .collect();
+    let listed = run(&on_postgres, &["user", "list"], None)?;
+    anyhow::ensure!(
+        text(&listed.stdout).contains("alice") && text(&listed.stdout).contains("admin"),
+        "the member moved: {}",
+        text(&listed.stdout)
+    );
+    let again = run(&env, &["db", "move-to-postgres", &target.url], None)?;
+    anyhow::ensure!(
+        !again.status.success() && text(&again.stderr).contains("not empty"),
+        "a second move into the same database is refused: {}",
+        text(&again.stderr)
+    );
+    let not_postgres = run(&env, &["db", "move-to-postgres", "mysql://x/y"], None)?;
+    anyhow::ensure!(
+        !not_postgres.status.success()
+            && text(&not_postgres.stderr).contains("not a PostgreSQL URL"),
+        "{}",
+        text(&not_postgres.stderr)
+    );
+    target.destroy().await?;
+    t.destroy().await
 }

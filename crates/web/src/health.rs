@@ -14,8 +14,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use std::time::Duration;
 
-/// A due delivery that has waited longer than this means no worker is taking deliveries (or
-/// they are far behind): `/readyz` fails its `queue` check.
+/// A delivery that a worker could take, waiting longer than this, means no worker is taking
+/// deliveries (or they are far behind): `/readyz` fails its `queue` check. Deliveries held for a
+/// resting host, or behind an earlier one to the same inbox, do not count.
 pub const QUEUE_STUCK_AFTER: Duration = Duration::from_secs(15 * 60);
 
 /// The routes.
@@ -53,12 +54,12 @@ async fn readyz(State(state): State<AppState>) -> Response {
             }
         };
     let queue = database
-        && match enishi_db::outbox::status(&state.db).await {
-            Ok(q) if q.oldest_due_secs <= QUEUE_STUCK_AFTER.as_secs() => true,
-            Ok(q) => {
+        && match enishi_db::delivery_health::oldest_takeable_secs(&state.db).await {
+            Ok(waited) if waited <= QUEUE_STUCK_AFTER.as_secs() => true,
+            Ok(waited) => {
                 tracing::warn!(
-                    oldest_due_secs = q.oldest_due_secs,
-                    "readiness: the oldest due delivery has waited too long; are workers running?"
+                    waited_secs = waited,
+                    "readiness: a delivery any worker could take has waited too long; are workers running?"
                 );
                 false
             }
