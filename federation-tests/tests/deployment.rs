@@ -319,9 +319,15 @@ async fn two_instances_federate_through_tls_proxies() -> anyhow::Result<()> {
             &mut b.command(&["serve", "--no-workers"], Some(port)),
         )?);
     }
+    // The second worker serves its own `/metrics`, as the guide suggests for worker processes.
+    let worker_metrics = free_port();
     let mut workers = vec![
         Process::spawn("B worker 1", &mut b.command(&["worker"], None))?,
-        Process::spawn("B worker 2", &mut b.command(&["worker"], None))?,
+        Process::spawn(
+            "B worker 2",
+            b.command(&["worker"], None)
+                .env("ENISHI_METRICS_BIND", format!("127.0.0.1:{worker_metrics}")),
+        )?,
     ];
     let nginx_dir = b.db.dir.join("nginx");
     let nginx_conf = nginx_config(&nginx_dir, b_public, &b_web, &cert)?;
@@ -454,6 +460,7 @@ async fn two_instances_federate_through_tls_proxies() -> anyhow::Result<()> {
     }
 
     deployment_support::fan_out_survives_a_stopped_worker(&b, &ca_pem, &mut workers).await?;
+    deployment_support::a_worker_s_metrics_count_its_deliveries(worker_metrics).await?;
     deployment_support::forwarded_for_is_believed_only_from_the_proxy(&b, &ca_pem, &b_web).await?;
 
     // Every process stops cleanly on SIGTERM.

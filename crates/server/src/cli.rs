@@ -411,9 +411,31 @@ async fn worker(config: Config) -> anyhow::Result<ExitCode> {
     let metrics = std::sync::Arc::new(enishi_apub::outbox::Metrics::default());
     let wake = std::sync::Arc::new(tokio::sync::Notify::new());
     let db = crate::worker_database(&config, &db).await?;
+    // Its own `/metrics`, when an address is configured: the delivery counters are per process.
+    let metrics_task = match config.access.metrics_bind {
+        Some(addr) => {
+            let l = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("ENISHI_METRICS_BIND: cannot listen on {addr}"))?;
+            println!(
+                "Enishi worker metrics on http://{}/metrics",
+                l.local_addr()?
+            );
+            let router = enishi_web::worker_metrics_router(db.clone(), metrics.clone());
+            Some(tokio::spawn(async move {
+                if let Err(e) = axum::serve(l, router).await {
+                    tracing::warn!(error = %e, "the metrics listener stopped");
+                }
+            }))
+        }
+        None => None,
+    };
     let w = crate::delivery_worker(&config, db, metrics, wake)?;
     println!("Enishi delivery worker running");
     w.run(shutdown_signal()).await;
+    if let Some(t) = metrics_task {
+        t.abort();
+    }
     Ok(ExitCode::SUCCESS)
 }
 

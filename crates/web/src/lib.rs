@@ -158,6 +158,17 @@ pub fn metrics_router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The same for an `enishi worker` process, which has no web state: the queue's gauges and the
+/// worker's own delivery counters.
+pub fn worker_metrics_router(
+    db: enishi_db::Db,
+    metrics: std::sync::Arc<enishi_apub::outbox::Metrics>,
+) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(metrics::worker_metrics))
+        .with_state((db, metrics))
+}
+
 /// After a successful change, wakes this process's delivery workers: the change may have
 /// queued activities, and waiting for the next poll would only add latency.
 async fn wake_delivery_workers(

@@ -4,7 +4,10 @@ use crate::{AppError, AppState};
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use enishi_apub::outbox::Metrics;
+use enishi_db::Db;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 /// `/metrics` on the main address: only with the configured bearer token; without one set, or
 /// with a wrong one, it is not there (404).
@@ -33,7 +36,32 @@ pub async fn metrics_with_token(
 /// Renders the queue's gauges (from the database, so every process agrees) and this process's
 /// delivery counters and rate-limit counts.
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, AppError> {
-    let q = enishi_db::outbox::status(&state.db).await?;
+    let mut out = render(&state.db, &state.metrics).await?;
+    out.push_str(&state.access.login.render());
+    Ok(text(out))
+}
+
+/// `/metrics` of an `enishi worker` process: the queue's gauges and its own delivery counters.
+pub async fn worker_metrics(
+    State((db, metrics)): State<(Db, Arc<Metrics>)>,
+) -> Result<Response, AppError> {
+    Ok(text(render(&db, &metrics).await?))
+}
+
+fn text(out: String) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        )],
+        out,
+    )
+        .into_response()
+}
+
+/// The queue's gauges and `metrics`' counters, in Prometheus text format.
+async fn render(db: &Db, metrics: &Metrics) -> Result<String, AppError> {
+    let q = enishi_db::outbox::status(db).await?;
     let mut out = String::new();
     for (name, help, value) in [
         (
@@ -64,14 +92,6 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, AppError
             "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
         );
     }
-    out.push_str(&state.metrics.render());
-    out.push_str(&state.access.login.render());
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; version=0.0.4"),
-        )],
-        out,
-    )
-        .into_response())
+    out.push_str(&metrics.render());
+    Ok(out)
 }

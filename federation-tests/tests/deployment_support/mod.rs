@@ -233,6 +233,29 @@ pub async fn fan_out_survives_a_stopped_worker(
     Ok(())
 }
 
+/// The worker that kept running serves `/metrics` on its own address: the queue is empty and
+/// its counters hold the larger part of the fan-out (it delivered at least everything left
+/// after the other one stopped, and the fan-out was stopped a fifth of the way).
+pub async fn a_worker_s_metrics_count_its_deliveries(port: u16) -> anyhow::Result<()> {
+    let body = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await?
+        .error_for_status()?
+        .text()
+        .await?;
+    let value = |series: &str| -> anyhow::Result<u64> {
+        body.lines()
+            .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
+            .ok_or_else(|| anyhow::anyhow!("no {series} in {body}"))
+    };
+    let delivered = value("enishi_deliveries_total{outcome=\"delivered\"} ")?;
+    anyhow::ensure!(
+        delivered >= 500,
+        "the remaining worker delivered {delivered} of 1,000"
+    );
+    anyhow::ensure!(value("enishi_outbox_depth ")? == 0, "{body}");
+    Ok(())
+}
+
 /// The login limit keys on the client's real address: nginx passes it in X-Forwarded-For and
 /// replaces whatever the client claimed there; a web process believes X-Forwarded-For from
 /// the proxy (127.0.0.1) and from nobody else.
