@@ -16,6 +16,7 @@ mod m20261203_000010_mentions;
 mod m20261203_000011_boosts;
 mod m20261203_000012_media;
 mod m20261204_000013_remote_media;
+mod m20261204_000014_moderation;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_boosts::Migration),
             Box::new(m20261203_000012_media::Migration),
             Box::new(m20261204_000013_remote_media::Migration),
+            Box::new(m20261204_000014_moderation::Migration),
         ]
     }
 }

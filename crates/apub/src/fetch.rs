@@ -162,6 +162,7 @@ pub struct Fetcher {
     signer: Arc<Signer>,
     db: Db,
     key_limits: Arc<KeyFetchLimits>,
+    blocks: enishi_core::moderation::LiveBlocks,
 }
 
 impl std::fmt::Debug for Fetcher {
@@ -223,7 +224,14 @@ impl Fetcher {
             signer: Arc::new(signer),
             db,
             key_limits: Arc::new(KeyFetchLimits::new()),
+            blocks: Default::default(),
         }
+    }
+
+    /// The same fetcher, refusing servers that `blocks` rejects.
+    pub fn with_blocks(mut self, blocks: enishi_core::moderation::LiveBlocks) -> Self {
+        self.blocks = blocks;
+        self
     }
 
     /// Whether `url` may be fetched: https, or http when this instance itself runs on plain
@@ -236,6 +244,12 @@ impl Fetcher {
         }
         if self.settings.is_local_url(url) {
             return Err(FetchError::Refused(format!("{url} is on this instance")));
+        }
+        if self.blocks.current().rejects_url(url) {
+            return Err(FetchError::Refused(format!(
+                "{} is blocked by this instance",
+                url.host_str().unwrap_or_default()
+            )));
         }
         Ok(())
     }

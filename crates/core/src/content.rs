@@ -223,6 +223,8 @@ pub enum NotificationKind {
     Introduction,
     /// Someone mentioned the recipient in a post or comment the recipient may see.
     Mention,
+    /// A friendship ended because an admin blocked the friend's server.
+    ServerBlocked,
 }
 
 impl NotificationKind {
@@ -235,6 +237,7 @@ impl NotificationKind {
             NotificationKind::Like => "like",
             NotificationKind::Introduction => "introduction",
             NotificationKind::Mention => "mention",
+            NotificationKind::ServerBlocked => "server_blocked",
         }
     }
 }
@@ -250,6 +253,7 @@ impl FromStr for NotificationKind {
             NotificationKind::Like,
             NotificationKind::Introduction,
             NotificationKind::Mention,
+            NotificationKind::ServerBlocked,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

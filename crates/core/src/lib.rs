@@ -7,6 +7,7 @@ pub mod delivery;
 pub mod instance;
 pub mod media;
 pub mod mention;
+pub mod moderation;
 pub mod render;
 pub mod username;
 pub mod visibility;

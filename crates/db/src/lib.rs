@@ -5,9 +5,12 @@
 
 pub mod accounts;
 pub mod actors;
+pub mod audit;
 pub mod browser_sessions;
 mod connection;
 pub mod delivery_health;
+pub mod domain_block_csv;
+pub mod domain_blocks;
 pub mod entity;
 pub mod error;
 pub mod federation;

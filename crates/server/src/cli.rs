@@ -71,6 +71,15 @@ enum Command {
     /// Database operations.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Block and unblock other servers (takes effect in every running process).
+    #[command(subcommand)]
+    Domain(crate::cli_moderation::DomainCommand),
+    /// Print the audit log of moderation actions, newest first.
+    Audit {
+        /// How many entries.
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -199,6 +208,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             serve(config).await
         }
         Command::Worker => worker(config).await,
+        Command::Domain(c) => crate::cli_moderation::domain(config, c).await,
+        Command::Audit { limit } => crate::cli_moderation::audit(config, limit).await,
         Command::Media(MediaCommand::Prune) => ops::media_prune(config).await,
         Command::Media(MediaCommand::Usage) => ops::media_usage(config).await,
         Command::Backup { file } => ops::backup(config, &file).await,
@@ -430,12 +441,14 @@ async fn worker(config: Config) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let w = crate::delivery_worker(&config, db, metrics, wake)?;
+    let (blocks, blocks_task) = crate::live_blocks(&config, &db).await?;
+    let w = crate::delivery_worker(&config, blocks, db, metrics, wake)?;
     println!("Enishi delivery worker running");
     w.run(shutdown_signal()).await;
     if let Some(t) = metrics_task {
         t.abort();
     }
+    blocks_task.abort();
     Ok(ExitCode::SUCCESS)
 }
 

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod backup;
 pub mod cli;
+mod cli_moderation;
 mod cli_ops;
 pub mod config;
 pub mod logging;
@@ -79,6 +80,7 @@ pub struct Running {
     upkeep: tokio::task::JoinHandle<()>,
     media_upkeep: Option<tokio::task::JoinHandle<()>>,
     metrics_task: Option<tokio::task::JoinHandle<()>>,
+    blocks_task: tokio::task::JoinHandle<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
@@ -95,6 +97,7 @@ impl Running {
 
     async fn stop_workers(&mut self) {
         self.upkeep.abort();
+        self.blocks_task.abort();
         if let Some(m) = self.media_upkeep.take() {
             m.abort();
         }
@@ -124,7 +127,8 @@ pub async fn start(
     db.herald = Some(Arc::new(enishi_apub::herald::ActivityHerald::new(
         settings.clone(),
     )));
-    let inbox = inbox_context(&config, &db, &settings, &instance_actor).await?;
+    let (blocks, blocks_task) = live_blocks(&config, &db).await?;
+    let inbox = inbox_context(&config, &db, &settings, &instance_actor, blocks.clone()).await?;
     let upkeep = enishi_apub::friend_proof::spawn_upkeep(db.clone(), inbox.fetcher.clone());
 
     let federation = FederationConfig::builder()
@@ -189,6 +193,7 @@ pub async fn start(
     let worker = if config.run_workers {
         let w = delivery_worker(
             &config,
+            blocks.clone(),
             worker_database(&config, &db).await?,
             metrics.clone(),
             wake.clone(),
@@ -255,6 +260,7 @@ pub async fn start(
         media_upkeep,
         metrics_task,
         metrics_addr,
+        blocks_task,
         task,
     })
 }
@@ -279,12 +285,38 @@ pub async fn wait(mut running: Running) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How often a process looks whether the server blocks changed (a block made elsewhere takes
+/// effect here within this).
+pub const BLOCKS_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The server blocks in force, kept in step with the database by the returned task (abort it
+/// when the process's instance stops). The start-up setting's servers are put in the list
+/// first, once each.
+pub async fn live_blocks(
+    config: &Config,
+    db: &Db,
+) -> anyhow::Result<(
+    enishi_core::moderation::LiveBlocks,
+    tokio::task::JoinHandle<()>,
+)> {
+    let added = enishi_db::domain_blocks::seed(db, &config.blocked_domains)
+        .await
+        .context("ENISHI_BLOCKED_DOMAINS")?;
+    if !added.is_empty() {
+        tracing::info!(?added, "blocked servers from ENISHI_BLOCKED_DOMAINS");
+    }
+    let live = enishi_core::moderation::LiveBlocks::default();
+    let task = enishi_db::domain_blocks::keep_live(db.clone(), live.clone(), BLOCKS_POLL).await?;
+    Ok((live, task))
+}
+
 /// The inbox's verifier and the fetcher, signing as the instance actor.
 pub async fn inbox_context(
     config: &Config,
     db: &Db,
     settings: &Arc<enishi_core::InstanceSettings>,
     instance_actor: &enishi_core::Actor,
+    blocks: enishi_core::moderation::LiveBlocks,
 ) -> anyhow::Result<enishi_apub::inbox::InboxContext> {
     let pem = enishi_db::actors::private_key_pem(db, instance_actor.id)
         .await?
@@ -302,12 +334,13 @@ pub async fn inbox_context(
                 settings.origin()
             ))
     })?;
-    let fetcher = enishi_apub::fetch::Fetcher::new(client, settings.clone(), signer, db.clone());
+    let fetcher = enishi_apub::fetch::Fetcher::new(client, settings.clone(), signer, db.clone())
+        .with_blocks(blocks.clone());
     Ok(enishi_apub::inbox::InboxContext {
         db: db.clone(),
         settings: settings.clone(),
         fetcher,
-        blocked_domains: Arc::new(config.blocked_domains.clone()),
+        blocks,
     })
 }
 
@@ -391,6 +424,7 @@ pub fn delivery_client(config: &Config) -> anyhow::Result<enishi_apub::egress::C
 /// A delivery worker configured from `config`.
 pub fn delivery_worker(
     config: &Config,
+    blocks: enishi_core::moderation::LiveBlocks,
     db: Db,
     metrics: Arc<Metrics>,
     wake: Arc<Notify>,
@@ -413,7 +447,7 @@ pub fn delivery_worker(
             env!("CARGO_PKG_VERSION"),
             config.instance.origin()
         ),
-        blocked_domains: config.blocked_domains.clone(),
+        blocks,
         ..Default::default()
     };
     Ok(DeliveryWorker::new(

@@ -39,20 +39,15 @@ pub struct InboxContext {
     pub settings: Arc<InstanceSettings>,
     /// Signed fetches (keys, actors, objects).
     pub fetcher: Fetcher,
-    /// Servers refused outright (`host[:port]`, lower-case): their deliveries and signed
-    /// fetches get 403.
-    pub blocked_domains: Arc<Vec<String>>,
+    /// Server blocks in force (kept in step with the database): deliveries and signed
+    /// fetches from a rejected server get 403.
+    pub blocks: enishi_core::moderation::LiveBlocks,
 }
 
 impl InboxContext {
-    /// Whether `url` is on a blocked server.
+    /// Whether `url` is on a rejected server.
     pub fn is_blocked(&self, url: &Url) -> bool {
-        crate::convert::authority(url).is_some_and(|a| {
-            let host = url.host_str().unwrap_or_default();
-            self.blocked_domains
-                .iter()
-                .any(|b| *b == a || b == host || host.ends_with(&format!(".{b}")))
-        })
+        self.blocks.current().rejects_url(url)
     }
 }
 

@@ -33,9 +33,9 @@ pub struct WorkerSettings {
     pub retention: Duration,
     /// The `User-Agent` of requests.
     pub user_agent: String,
-    /// Servers this instance refuses to federate with: deliveries to them are dead-lettered
-    /// instead of sent.
-    pub blocked_domains: Vec<String>,
+    /// Server blocks in force (kept in step with the database): deliveries to a rejected
+    /// server are dead-lettered instead of sent.
+    pub blocks: enishi_core::moderation::LiveBlocks,
 }
 
 impl Default for WorkerSettings {
@@ -49,7 +49,7 @@ impl Default for WorkerSettings {
             policy: RetryPolicy::default(),
             retention: Duration::from_secs(7 * 24 * 3600),
             user_agent: format!("Enishi/{}", env!("CARGO_PKG_VERSION")),
-            blocked_domains: Vec::new(),
+            blocks: Default::default(),
         }
     }
 }
@@ -339,13 +339,9 @@ impl DeliveryWorker {
         }
     }
 
-    /// Whether `host` (`host[:port]`) is on a blocked server (subdomains included).
+    /// Whether `host` (`host[:port]`) is on a rejected server (subdomains included).
     fn is_blocked(&self, host: &str) -> bool {
-        let name = host.rsplit_once(':').map_or(host, |(h, _)| h);
-        self.settings
-            .blocked_domains
-            .iter()
-            .any(|b| b == host || b == name || name.ends_with(&format!(".{b}")))
+        self.settings.blocks.current().rejects(host)
     }
 
     /// The first claimed row whose host has a free slot, with that slot. Rows of busy hosts

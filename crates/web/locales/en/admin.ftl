@@ -82,3 +82,37 @@ admin-member-you = you
 admin-member-not-self = You cannot suspend yourself.
 admin-member-none = There is no such member.
 admin-members-empty = No members yet.
+
+admin-domains-link = Blocked servers
+admin-domains-title = Blocked servers
+admin-domains-about = Blocking takes effect at once on every process of this instance. Reject: nothing is received from or sent to the server, what this instance keeps of its accounts is removed, and members' friendships with its accounts end (the members are told). Limit: its accounts can only reach members who are already their friends.
+admin-domains-list = Blocked servers
+admin-domains-empty = No server is blocked.
+admin-domain-block = Block a server
+admin-domain-name = Domain
+admin-domain-severity = Severity
+admin-domain-reject = Reject
+admin-domain-reject-hint = Nothing in or out; its content here is removed and friendships with it end.
+admin-domain-limit = Limit
+admin-domain-limit-hint = Its accounts reach only members who are already their friends; their friend requests wait apart.
+admin-domain-reason = Reason (for moderators)
+admin-domain-public-comment = Public comment (exported)
+admin-domain-submit = Block
+admin-domain-unblock = Unblock
+admin-domain-none = That server is not blocked.
+admin-domain-blocked = Blocked { $domain }. { $count ->
+    [0] No friendship ended.
+    [one] One friendship ended.
+   *[other] { $count } friendships ended.
+}
+admin-domain-unblocked = Unblocked { $domain }.
+admin-audit-link = Audit log
+admin-audit-title = Audit log
+admin-audit-about = Every moderation action: who took it, when, on what and why.
+admin-audit-empty = No moderation action yet.
+admin-audit-when = When
+admin-audit-who = Who
+admin-audit-what = Action
+admin-audit-target = On
+admin-audit-why = Why
+admin-audit-older = Older

@@ -82,6 +82,7 @@ people-notice-mention = { $what ->
     [comment] { $name } mentioned you in a comment
    *[other] { $name } mentioned you in a diary
 }
+people-notice-server-blocked = Your friendship with { $name } ended: an admin of this instance blocked their server.
 
 people-footprints-about = Members who visited your profile or diaries in the last 7 days.
 people-footprints-off = Footprints are off: your visits leave none and others' visits are not recorded.

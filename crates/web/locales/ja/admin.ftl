@@ -76,3 +76,36 @@ admin-member-you = あなた
 admin-member-not-self = 自分自身を利用停止にはできません。
 admin-member-none = そのメンバーはいません。
 admin-members-empty = メンバーはまだいません。
+
+admin-domains-link = ブロックしたサーバー
+admin-domains-title = ブロックしたサーバー
+admin-domains-about = ブロックはこのインスタンスのすべてのプロセスですぐに有効になります。拒否：そのサーバーとは何も送受信せず、そのアカウントについて保存している内容を消し、メンバーとのマイミク関係を終わらせます（メンバーには通知します）。制限：そのアカウントは、すでにマイミクのメンバーにしか届きません。
+admin-domains-list = ブロックしたサーバー
+admin-domains-empty = ブロックしたサーバーはありません。
+admin-domain-block = サーバーをブロックする
+admin-domain-name = ドメイン
+admin-domain-severity = 強さ
+admin-domain-reject = 拒否
+admin-domain-reject-hint = 送受信を止め、ここにある内容を消し、マイミク関係を終わらせます。
+admin-domain-limit = 制限
+admin-domain-limit-hint = すでにマイミクのメンバーにしか届きません。マイミク申請は別の一覧で待ちます。
+admin-domain-reason = 理由（モデレーター向け）
+admin-domain-public-comment = 公開コメント（エクスポートされます）
+admin-domain-submit = ブロックする
+admin-domain-unblock = ブロックを解除
+admin-domain-none = そのサーバーはブロックしていません。
+admin-domain-blocked = { $domain } をブロックしました。{ $count ->
+    [0] 終わったマイミク関係はありません。
+   *[other] { $count } 件のマイミク関係が終わりました。
+}
+admin-domain-unblocked = { $domain } のブロックを解除しました。
+admin-audit-link = 監査ログ
+admin-audit-title = 監査ログ
+admin-audit-about = モデレーションの操作すべて：だれが、いつ、何に、なぜ行ったか。
+admin-audit-empty = モデレーションの操作はまだありません。
+admin-audit-when = 日時
+admin-audit-who = だれが
+admin-audit-what = 操作
+admin-audit-target = 対象
+admin-audit-why = 理由
+admin-audit-older = 前へ

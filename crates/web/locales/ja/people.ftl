@@ -82,6 +82,7 @@ people-notice-mention = { $what ->
     [comment] { $name } さんがコメントであなたに言及しました
    *[other] { $name } さんが日記であなたに言及しました
 }
+people-notice-server-blocked = { $name } さんとのマイミクが終了しました。このサーバーの管理者が相手のサーバーをブロックしました。
 
 people-footprints-about = この7日間にあなたのプロフィールや日記を訪れたメンバーです。
 people-footprints-off = 足あとはオフです。あなたの訪問は残らず、ほかの人の訪問も記録されません。

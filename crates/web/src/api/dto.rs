@@ -603,7 +603,8 @@ impl From<Footprint> for FootprintOut {
 pub struct NotificationOut {
     /// Id.
     pub id: i64,
-    /// `friend_request`, `friend_accepted`, `comment`, `like`, `introduction` or `mention`.
+    /// `friend_request`, `friend_accepted`, `comment`, `like`, `introduction`, `mention` or
+    /// `server_blocked` (a friendship ended because an admin blocked the friend's server).
     pub kind: enishi_core::NotificationKind,
     /// Who did it.
     pub actor: ActorRef,

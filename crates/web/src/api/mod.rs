@@ -354,6 +354,17 @@ pub fn page<T, U>(
 /// Finds the actor a handle names: `name` or `name@our-domain` for members, `name@domain` or
 /// an actor URL for remote actors known here. Suspended members are not found.
 pub async fn resolve_known(state: &AppState, handle: &str) -> Result<Actor, AppError> {
+    let actor = resolve_any(state, handle).await?;
+    // Accounts of a rejected server are as good as unknown here.
+    if !actor.is_local && state.inbox.blocks.current().rejects(&actor.domain) {
+        return Err(AppError::not_found(enishi_core::unknown_account(
+            handle.trim().trim_start_matches('@'),
+        )));
+    }
+    Ok(actor)
+}
+
+async fn resolve_any(state: &AppState, handle: &str) -> Result<Actor, AppError> {
     let handle = handle.trim().trim_start_matches('@');
     let not_found = || AppError::not_found(enishi_core::unknown_account(handle));
     if handle.starts_with("https://") || handle.starts_with("http://") {

@@ -4,7 +4,7 @@
 //! in, other members get 403.
 
 use super::visit::Visit;
-use super::{admin_invites, admin_members, page_with, see_other, widgets};
+use super::{admin_domains, admin_invites, admin_members, page_with, see_other, widgets};
 use crate::{AppError, AppState};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/federation/retry", post(retry_host))
         .merge(admin_invites::routes())
         .merge(admin_members::routes())
+        .merge(admin_domains::routes())
 }
 
 /// What the overview reports after a form (from the redirect's query).
@@ -166,6 +167,8 @@ async fn render(
             ul.list {
                 li { a href="/admin/invites" { (visit.t("admin-invites-link")) } }
                 li { a href="/admin/members" { (visit.t("admin-members-link")) } }
+                li { a href="/admin/domains" { (visit.t("admin-domains-link")) } }
+                li { a href="/admin/audit" { (visit.t("admin-audit-link")) } }
             }
         }
         (registration_section(visit, mode, error))

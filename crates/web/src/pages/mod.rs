@@ -3,6 +3,7 @@
 //! path. Every string comes from the Fluent files (see [`i18n`]); maud escapes all output.
 
 mod admin;
+mod admin_domains;
 mod admin_invites;
 mod admin_members;
 pub mod assets;

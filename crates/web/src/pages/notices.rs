@@ -76,6 +76,10 @@ fn line(visit: &Visit, n: &Notification) -> (String, String) {
             visit.ta("people-notice-introduction", &args),
             format!("{mine}#introductions"),
         ),
+        NotificationKind::ServerBlocked => (
+            visit.ta("people-notice-server-blocked", &args),
+            widgets::profile_href(&n.actor),
+        ),
         NotificationKind::Mention => {
             let what = if n.comment.is_some() {
                 "comment"

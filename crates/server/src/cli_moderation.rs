@@ -1,0 +1,185 @@
+//! `enishi domain …` and `enishi audit`: server blocks and the audit log from the command line.
+//! A block made here takes effect in every running process within a second.
+
+use crate::Config;
+use clap::Subcommand;
+use enishi_core::moderation::Severity;
+use enishi_db::audit::COMMAND_LINE;
+use enishi_db::domain_blocks::{self, NewBlock};
+use enishi_db::{OpError, domain_block_csv};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// `enishi domain …`.
+#[derive(Subcommand)]
+pub enum DomainCommand {
+    /// Block a server (or change its block). `reject`: nothing in or out, what is kept of its
+    /// accounts removed, our members' friendships with them ended (they are told). `limit`:
+    /// its accounts reach only members who are already their friends.
+    Block {
+        /// The server's domain, e.g. spam.example (covers its subdomains).
+        domain: String,
+        /// reject or limit (Mastodon's suspend and silence are understood too).
+        #[arg(long, default_value = "reject")]
+        severity: String,
+        /// Why, for moderators (kept in the audit log too).
+        #[arg(long)]
+        reason: Option<String>,
+        /// Why, as members and the export see it.
+        #[arg(long)]
+        public_comment: Option<String>,
+    },
+    /// Lift a server's block (what a reject removed stays removed).
+    Unblock {
+        /// The server's domain.
+        domain: String,
+    },
+    /// List the blocked servers.
+    List,
+    /// Block every server of a file: Mastodon's domain block CSV, or one domain per line.
+    Import {
+        /// The file.
+        file: PathBuf,
+    },
+    /// Write the blocks as Mastodon's domain block CSV (to standard output without FILE).
+    Export {
+        /// The file to write.
+        file: Option<PathBuf>,
+    },
+}
+
+/// Prints a refusal as the other commands do; 2 for bad input.
+fn refused(e: OpError) -> anyhow::Result<ExitCode> {
+    match e {
+        OpError::Db(e) => Err(e.into()),
+        other => {
+            eprintln!("error: {other}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+/// Runs a `domain` command.
+pub async fn domain(config: Config, command: DomainCommand) -> anyhow::Result<ExitCode> {
+    let db = crate::open_database(&config).await?;
+    match command {
+        DomainCommand::Block {
+            domain,
+            severity,
+            reason,
+            public_comment,
+        } => {
+            let severity: Severity = match severity.parse() {
+                Ok(s) => s,
+                Err(e) => return refused(OpError::Invalid(e)),
+            };
+            let new = NewBlock {
+                domain,
+                severity,
+                private_comment: reason,
+                public_comment,
+            };
+            match domain_blocks::block(&db, new, COMMAND_LINE).await {
+                Ok(b) => {
+                    println!(
+                        "{} {} ({}){}",
+                        if b.created { "blocked" } else { "changed" },
+                        b.domain,
+                        severity.as_str(),
+                        if severity == Severity::Reject {
+                            format!(
+                                "; {} friendships ended, {} accounts cleared",
+                                b.friendships_ended, b.accounts_cleared
+                            )
+                        } else {
+                            String::new()
+                        }
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => refused(e),
+            }
+        }
+        DomainCommand::Unblock { domain } => {
+            match domain_blocks::unblock(&db, &domain, COMMAND_LINE).await {
+                Ok(true) => {
+                    println!("unblocked {}", domain.trim().to_ascii_lowercase());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Ok(false) => {
+                    eprintln!("error: {domain} is not blocked");
+                    Ok(ExitCode::from(2))
+                }
+                Err(e) => refused(e),
+            }
+        }
+        DomainCommand::List => {
+            let blocks = domain_blocks::list(&db).await?;
+            if blocks.is_empty() {
+                println!("no server is blocked");
+            }
+            for b in blocks {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    b.domain,
+                    b.severity.as_str(),
+                    b.created_at.format("%Y-%m-%d"),
+                    b.private_comment.unwrap_or_default()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        DomainCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let parsed = match domain_block_csv::parse(&text) {
+                Ok(p) => p,
+                Err(e) => return refused(OpError::Invalid(e)),
+            };
+            let mut made = 0;
+            for new in parsed.blocks {
+                match domain_blocks::block(&db, new, COMMAND_LINE).await {
+                    Ok(b) => {
+                        made += 1;
+                        println!("blocked {}", b.domain);
+                    }
+                    Err(e) => return refused(e),
+                }
+            }
+            for d in &parsed.skipped {
+                println!("skipped {d} (noop: no block)");
+            }
+            println!("{made} servers blocked");
+            Ok(ExitCode::SUCCESS)
+        }
+        DomainCommand::Export { file } => {
+            let csv = domain_block_csv::export(&domain_blocks::list(&db).await?)?;
+            match file {
+                Some(f) => std::fs::write(&f, csv)
+                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", f.display()))?,
+                None => print!("{csv}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `enishi audit`: the newest moderation actions, newest first.
+pub async fn audit(config: Config, limit: u64) -> anyhow::Result<ExitCode> {
+    let db = crate::open_database(&config).await?;
+    let entries = enishi_db::audit::list(&db, None, limit).await?;
+    if entries.is_empty() {
+        println!("no moderation action yet");
+    }
+    for e in entries {
+        println!(
+            "{}\t{}\t{}\t{}\t{}",
+            e.at.format("%Y-%m-%d %H:%M:%S"),
+            e.moderator,
+            e.action,
+            e.target,
+            e.reason.unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

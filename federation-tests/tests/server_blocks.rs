@@ -1,0 +1,217 @@
+//! Server blocks made at run time (issue 17), on SQLite and PostgreSQL: instance A runs two
+//! processes on one database, its member alice is friends with bob on instance B, who wrote a
+//! friends-only diary and commented on alice's. An admin rejects B: within a second both of
+//! A's processes refuse B's deliveries and signed fetches, and A has removed bob's diary and
+//! comment, ended the friendship and told alice. Lifting the block lets B in again, in both
+//! processes; the audit log has both actions.
+
+use enishi_core::moderation::Severity;
+use enishi_db::domain_blocks::{self, NewBlock};
+use enishi_federation_tests::cluster::{Member, Node, befriend, eventually, find_item};
+use enishi_testkit::TestDb;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+enishi_testkit::main!(db: [a_rejected_server_is_cut_off_everywhere_at_once]);
+
+/// How soon every process must follow a change of the list (the issue's "within a second",
+/// with room for a loaded machine; the measured figure is printed).
+const WITHIN: Duration = Duration::from_millis(1500);
+
+async fn diary(m: &Member, title: &str, audience: &str) -> anyhow::Result<Value> {
+    let (s, body) = m
+        .api
+        .post(
+            "/api/v1/diaries",
+            json!({"title": title, "body": "…", "audience": audience}),
+        )
+        .await?;
+    anyhow::ensure!(s == 201, "diary: {s} {body}");
+    Ok(body)
+}
+
+/// Polls a signed GET by `who` of `url` until it answers `want`; returns how long it took.
+async fn answers(who: &Member, url: &str, want: u16) -> anyhow::Result<Duration> {
+    let start = Instant::now();
+    loop {
+        let (s, _) = who.signed_get(url).await?;
+        if s == want {
+            return Ok(start.elapsed());
+        }
+        anyhow::ensure!(
+            start.elapsed() < Duration::from_secs(10),
+            "{url} still answers {s}, not {want}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+async fn a_rejected_server_is_cut_off_everywhere_at_once(t: TestDb) -> anyhow::Result<()> {
+    let b = Node::start(t.kind).await?;
+    let a = Node::start(t.kind).await?;
+    // A second process of instance A on the same database, as behind a load balancer.
+    let mut config = a.run.config.clone();
+    config.run_workers = false;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let a2_base = format!("http://{}", listener.local_addr()?);
+    let a2 = enishi_server::start(config, listener, std::future::pending()).await?;
+
+    let alice = a.member("alice").await?;
+    let bob = b.member("bob").await?;
+    befriend(&alice, &bob).await?;
+    let bobs = diary(&bob, "Only for friends", "friends").await?;
+    let bobs_ap = bobs["ap_id"].as_str().unwrap_or_default().to_owned();
+    eventually("bob's diary reaches alice", || async {
+        let t = alice.api.ok("/api/v1/timeline").await?;
+        Ok(find_item(&t, "ap_id", &bobs_ap).map(|_| ()))
+    })
+    .await?;
+    let alices = diary(&alice, "Open to all", "public").await?;
+    let alices_id = alices["id"].as_str().unwrap_or_default().to_owned();
+    let alices_ap = alices["ap_id"].as_str().unwrap_or_default().to_owned();
+    let on_b = eventually("alice's diary reaches bob", || async {
+        let t = bob.api.ok("/api/v1/timeline").await?;
+        Ok(find_item(&t, "ap_id", &alices_ap).cloned())
+    })
+    .await?;
+    let (s, c) = bob
+        .api
+        .post(
+            &format!(
+                "/api/v1/diaries/{}/comments",
+                on_b["id"].as_str().unwrap_or_default()
+            ),
+            json!({"text": "Nice one, from bob"}),
+        )
+        .await?;
+    anyhow::ensure!(s == 201, "bob's comment: {s} {c}");
+    let comments = format!("/api/v1/diaries/{alices_id}/comments");
+    eventually("bob's comment reaches alice", || async {
+        let list = alice.api.ok(&comments).await?;
+        Ok(find_item(&list, "text", "Nice one, from bob").map(|_| ()))
+    })
+    .await?;
+    // Before: B may fetch alice's public diary from either process.
+    let on_a2 = alices_ap.replace(&a.run.base_url, &a2_base);
+    assert_eq!(bob.signed_get(&alices_ap).await?.0, 200);
+    assert_eq!(bob.signed_get(&on_a2).await?.0, 200);
+
+    // The block, made through the first process's database calls (as the admin page and the
+    // command do).
+    let made = Instant::now();
+    let blocked = domain_blocks::block(
+        &a.run.db,
+        NewBlock {
+            domain: b.domain().to_uppercase(),
+            severity: Severity::Reject,
+            private_comment: Some("spam wave".into()),
+            public_comment: None,
+        },
+        "admin",
+    )
+    .await?;
+    assert_eq!(blocked.domain, b.domain());
+    assert_eq!(
+        (blocked.created, blocked.friendships_ended),
+        (true, 1),
+        "{blocked:?}"
+    );
+    let (first, second) = (
+        answers(&bob, &alices_ap, 403).await?,
+        answers(&bob, &on_a2, 403).await?,
+    );
+    let effective = made.elapsed().max(first);
+    eprintln!("the block took effect in both processes within {effective:?}");
+    anyhow::ensure!(
+        first.max(second) <= WITHIN,
+        "the block took {first:?} and {second:?} to take effect"
+    );
+    // Deliveries are refused in both processes too.
+    let follow = json!({"@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/follows/after-block", b.run.base_url), "type": "Follow",
+        "actor": bob.ap_id.as_str(), "object": alice.ap_id.as_str()});
+    for base in [&a.run.base_url, &a2_base] {
+        let (s, e) = bob.signed_post(&format!("{base}/inbox"), &follow).await?;
+        anyhow::ensure!(s == 403, "a delivery from B to {base}: {s} {e}");
+    }
+
+    // What A kept of bob is gone; the friendship ended and alice was told.
+    let t = alice.api.ok("/api/v1/timeline").await?;
+    anyhow::ensure!(
+        find_item(&t, "ap_id", &bobs_ap).is_none(),
+        "bob's diary is still on alice's timeline"
+    );
+    let list = alice.api.ok(&comments).await?;
+    anyhow::ensure!(
+        find_item(&list, "text", "Nice one, from bob").is_none(),
+        "bob's comment is still there: {list}"
+    );
+    let friends = alice.api.ok("/api/v1/users/alice/friends").await?;
+    anyhow::ensure!(
+        friends["items"].as_array().is_some_and(Vec::is_empty),
+        "{friends}"
+    );
+    // Bob's account is as good as unknown on A now.
+    let (s, _) = alice
+        .api
+        .get(&format!("/api/v1/users/{}/relationship", bob.handle))
+        .await?;
+    anyhow::ensure!(s == 404, "bob's account on A: {s}");
+    let notices = alice.api.ok("/api/v1/notifications").await?;
+    let told = notices["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|n| n["kind"] == "server_blocked");
+    anyhow::ensure!(
+        told.is_some_and(|n| n["actor"]["handle"]
+            .as_str()
+            .is_some_and(|h| h.contains("bob"))),
+        "alice was not told: {notices}"
+    );
+    // A member cannot befriend an account there either.
+    let (s, e) = alice
+        .api
+        .post("/api/v1/friends/requests", json!({"target": bob.handle}))
+        .await?;
+    anyhow::ensure!(
+        s.as_u16() >= 400,
+        "a friend request to a blocked server: {s} {e}"
+    );
+
+    // Lifting it lets B in again, in both processes.
+    let lifted = Instant::now();
+    anyhow::ensure!(domain_blocks::unblock(&a.run.db, b.domain(), "admin").await?);
+    answers(&bob, &on_a2, 200).await?;
+    answers(&bob, &alices_ap, 200).await?;
+    anyhow::ensure!(
+        lifted.elapsed() <= WITHIN * 2,
+        "unblocking took {:?}",
+        lifted.elapsed()
+    );
+
+    let log = enishi_db::audit::list(&a.run.db, None, 10).await?;
+    let actions: Vec<(&str, &str, &str)> = log
+        .iter()
+        .map(|e| (e.moderator.as_str(), e.action.as_str(), e.target.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("admin", "domain_unblock", b.domain()),
+            ("admin", "domain_block", b.domain())
+        ]
+    );
+    anyhow::ensure!(
+        log[1]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("spam wave") && r.contains("1 friendships ended")),
+        "{:?}",
+        log[1]
+    );
+
+    a2.stop().await?;
+    a.stop().await?;
+    b.stop().await
+}
