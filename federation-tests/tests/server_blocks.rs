@@ -3,7 +3,9 @@
 //! friends-only diary and commented on alice's. An admin rejects B: within a second both of
 //! A's processes refuse B's deliveries and signed fetches, and A has removed bob's diary and
 //! comment, ended the friendship and told alice. Lifting the block lets B in again, in both
-//! processes; the audit log has both actions.
+//! processes; the audit log has both actions. A limited server's accounts reach only members
+//! who are already their friends: their replies and likes to others are refused, and their
+//! friend requests wait apart without a notice until the member approves one.
 
 use enishi_core::moderation::Severity;
 use enishi_db::domain_blocks::{self, NewBlock};
@@ -12,7 +14,10 @@ use enishi_testkit::TestDb;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-enishi_testkit::main!(db: [a_rejected_server_is_cut_off_everywhere_at_once]);
+enishi_testkit::main!(db: [
+    a_rejected_server_is_cut_off_everywhere_at_once,
+    a_limited_server_reaches_only_friends,
+]);
 
 /// How soon every process must follow a change of the list (the "within a second",
 /// with room for a loaded machine; the measured figure is printed).
@@ -212,6 +217,177 @@ async fn a_rejected_server_is_cut_off_everywhere_at_once(t: TestDb) -> anyhow::R
     );
 
     a2.stop().await?;
+    a.stop().await?;
+    b.stop().await
+}
+
+/// A reply to `post_ap` by `from`, and a like of it, signed by `from`, sent to `inbox`;
+/// returns the two statuses.
+async fn reply_and_like(
+    from: &Member,
+    to: &Member,
+    post_ap: &str,
+    inbox: &str,
+    tag: &str,
+) -> anyhow::Result<(u16, u16)> {
+    let note = format!("{}/notes/{tag}", from.ap_id);
+    let create = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{note}/create"), "type": "Create", "actor": from.ap_id.as_str(),
+        "to": [to.ap_id.as_str()],
+        "object": {"id": note, "type": "Note", "attributedTo": from.ap_id.as_str(),
+            "inReplyTo": post_ap, "content": format!("<p>{tag}</p>"),
+            "to": ["https://www.w3.org/ns/activitystreams#Public"]},
+    });
+    let like = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{note}/like"), "type": "Like", "actor": from.ap_id.as_str(),
+        "object": post_ap,
+    });
+    Ok((
+        from.signed_post(inbox, &create).await?.0,
+        from.signed_post(inbox, &like).await?.0,
+    ))
+}
+
+async fn a_limited_server_reaches_only_friends(t: TestDb) -> anyhow::Result<()> {
+    let b = Node::start(t.kind).await?;
+    let a = Node::start(t.kind).await?;
+    let alice = a.member("alice").await?;
+    let carol = a.member("carol").await?;
+    let bob = b.member("bob").await?;
+    let dave = b.member("dave").await?;
+    befriend(&alice, &bob).await?;
+    let blocked = domain_blocks::block(
+        &a.run.db,
+        NewBlock {
+            domain: b.domain().to_owned(),
+            severity: Severity::Limit,
+            private_comment: None,
+            public_comment: None,
+        },
+        "admin",
+    )
+    .await?;
+    assert_eq!(blocked.friendships_ended, 0, "a limit ends nothing");
+    // The process follows the list within its polling period.
+    tokio::time::sleep(enishi_server::BLOCKS_POLL * 3).await;
+    let inbox = format!("{}/inbox", a.run.base_url);
+
+    // Bob, a friend, still reaches alice; dave, nobody's friend, does not reach carol.
+    let alices = diary(&alice, "Alice's day", "public").await?;
+    let carols = diary(&carol, "Carol's day", "public").await?;
+    let (reply, like) = reply_and_like(
+        &bob,
+        &alice,
+        alices["ap_id"].as_str().unwrap_or_default(),
+        &inbox,
+        "bob-to-alice",
+    )
+    .await?;
+    anyhow::ensure!(
+        (reply, like) == (202, 202),
+        "a friend's reply and like: {reply} {like}"
+    );
+    let (reply, like) = reply_and_like(
+        &dave,
+        &carol,
+        carols["ap_id"].as_str().unwrap_or_default(),
+        &inbox,
+        "dave-to-carol",
+    )
+    .await?;
+    anyhow::ensure!(
+        (reply, like) == (403, 403),
+        "a stranger's reply and like: {reply} {like}"
+    );
+    let alice_comments = alice
+        .api
+        .ok(&format!(
+            "/api/v1/diaries/{}/comments",
+            alices["id"].as_str().unwrap_or_default()
+        ))
+        .await?;
+    anyhow::ensure!(
+        find_item(&alice_comments, "text", "bob-to-alice").is_some(),
+        "{alice_comments}"
+    );
+    let carol_comments = carol
+        .api
+        .ok(&format!(
+            "/api/v1/diaries/{}/comments",
+            carols["id"].as_str().unwrap_or_default()
+        ))
+        .await?;
+    anyhow::ensure!(
+        carol_comments["items"]
+            .as_array()
+            .is_some_and(Vec::is_empty),
+        "{carol_comments}"
+    );
+
+    // Dave's friend request to carol waits apart, without a notice.
+    let (s, e) = dave
+        .api
+        .post("/api/v1/friends/requests", json!({"target": carol.handle}))
+        .await?;
+    anyhow::ensure!(s == 201, "{s} {e}");
+    let held = eventually("dave's request reaches carol's held list", || async {
+        let list = carol
+            .api
+            .ok("/api/v1/friends/requests?direction=held")
+            .await?;
+        Ok(list["items"].as_array().and_then(|l| l.first()).cloned())
+    })
+    .await?;
+    let normal = carol.api.ok("/api/v1/friends/requests").await?;
+    anyhow::ensure!(
+        normal["items"].as_array().is_some_and(Vec::is_empty),
+        "the held request is among the others: {normal}"
+    );
+    let notices = carol.api.ok("/api/v1/notifications").await?;
+    anyhow::ensure!(
+        notices["items"].as_array().is_some_and(Vec::is_empty),
+        "carol was notified: {notices}"
+    );
+    let page = reqwest::Client::new()
+        .get(format!("{}/friends/requests", a.run.base_url))
+        .header("cookie", &carol.web_cookie)
+        .header("accept", "text/html")
+        .send()
+        .await?
+        .text()
+        .await?;
+    anyhow::ensure!(
+        page.contains("id=\"requests-held\""),
+        "no held section on the page"
+    );
+    // Carol approves it: now they are friends, and dave reaches her.
+    let (s, e) = carol
+        .api
+        .post_empty(&format!(
+            "/api/v1/friends/requests/{}/accept",
+            held["id"].as_i64().unwrap_or_default()
+        ))
+        .await?;
+    anyhow::ensure!(s == 200, "{s} {e}");
+    eventually("carol and dave are friends", || async {
+        let rel = carol.relationship(&dave.handle).await?;
+        Ok((rel["friend"] == true).then_some(()))
+    })
+    .await?;
+    let (reply, like) = reply_and_like(
+        &dave,
+        &carol,
+        carols["ap_id"].as_str().unwrap_or_default(),
+        &inbox,
+        "dave-as-friend",
+    )
+    .await?;
+    anyhow::ensure!(
+        (reply, like) == (202, 202),
+        "a new friend's reply and like: {reply} {like}"
+    );
     a.stop().await?;
     b.stop().await
 }

@@ -183,7 +183,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     (
         "ENISHI_BLOCKED_DOMAINS",
-        "comma-separated host[:port] of servers to refuse (default none)",
+        "comma-separated host[:port] of servers to reject, put in the run-time block list once at start (default none)",
     ),
     (
         "ENISHI_TLS_CERT",

@@ -141,10 +141,24 @@ pub async fn friends_share_a_diary_nobody_else_sees(t: TestDb) -> anyhow::Result
     )
     .await?;
     log_in(&visitor, &base, "admin").await?;
+    // A blocked server, so that its list and the audit log have rows to show.
+    enishi_db::domain_blocks::block(
+        &node.run.db,
+        enishi_db::domain_blocks::NewBlock {
+            domain: "spam.example".into(),
+            severity: enishi_core::moderation::Severity::Reject,
+            private_comment: Some("spam wave".into()),
+            public_comment: Some("Spam".into()),
+        },
+        "admin",
+    )
+    .await?;
     for (page, name) in [
         ("/admin", "admin"),
         ("/admin/invites", "admin-invites"),
         ("/admin/members", "admin-members"),
+        ("/admin/domains", "admin-domains"),
+        ("/admin/audit", "admin-audit"),
     ] {
         visitor.goto(&format!("{base}{page}")).await?;
         look(&visitor, shot(name)).await?;

@@ -38,12 +38,18 @@ impl Create {
         if let Some(subject) = &note.introduction_of {
             return receive_introduction(ctx, actor, &note, subject, &self.id).await;
         }
-        let mentioned = note.mentioned_members(ctx).await?;
+        let mentioned = ctx
+            .reachable(actor, note.mentioned_members(ctx).await?)
+            .await?;
         if let Some(mut c) = note.as_comment(actor)
-            && content::parent_post(&ctx.db, c.in_reply_to)
-                .await?
-                .is_some()
+            && let Some(parent) = content::parent_post(&ctx.db, c.in_reply_to).await?
         {
+            if !ctx.may_reach(actor, &parent.author).await? {
+                return Err(InboxError::Forbidden(format!(
+                    "{} is on a limited server and not a friend of the post's author",
+                    actor.ap_id
+                )));
+            }
             c.mentioned = &mentioned;
             let outcome = content::receive_comment(&ctx.db, c, &self.id, false).await?;
             if outcome == Received::Refused {
@@ -56,6 +62,7 @@ impl Create {
             return Ok(());
         }
         let (members, public, to_followers) = note.addressing(ctx, actor).await?;
+        let members = ctx.reachable(actor, members).await?;
         let mut post = note.as_post(actor, &members, public, to_followers);
         post.mentioned = &mentioned;
         let outcome = content::receive_post(&ctx.db, post).await?;

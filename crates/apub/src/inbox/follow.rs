@@ -36,8 +36,11 @@ impl Follow {
     /// Records the request, or accepts it at once when the member asked first.
     pub async fn receive(self, ctx: &InboxContext, actor: &Actor) -> Result<(), InboxError> {
         let member = self.member(ctx).await?;
+        // A request from a limited server waits apart, without a notice.
+        let held = ctx.is_limited(actor);
         let outcome =
-            social::follow_requested(&ctx.db, &ctx.settings, actor, &member, &self.id).await?;
+            social::follow_requested(&ctx.db, &ctx.settings, actor, &member, &self.id, held)
+                .await?;
         tracing::info!(follower = %actor.ap_id, member = %member.ap_id, ?outcome, "follow received");
         if outcome == social::FollowOutcome::Accepted {
             crate::friend_proof::learn_friends_later(&ctx.db, &ctx.fetcher, &member, actor);

@@ -30,6 +30,14 @@ impl Like {
     pub async fn receive(self, ctx: &InboxContext, actor: &Actor) -> Result<(), InboxError> {
         let object = id_of(&self.object)
             .ok_or_else(|| InboxError::Invalid("Like names no object".into()))?;
+        if let Some(parent) = content::parent_post(&ctx.db, &object).await?
+            && !ctx.may_reach(actor, &parent.author).await?
+        {
+            return Err(InboxError::Forbidden(format!(
+                "{} is on a limited server and not a friend of the post's author",
+                actor.ap_id
+            )));
+        }
         if content::receive_like(&ctx.db, actor, &object, &self.id).await? == Received::Refused {
             return Err(InboxError::Forbidden(format!(
                 "{} may not like {object}",

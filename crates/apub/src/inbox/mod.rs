@@ -49,6 +49,44 @@ impl InboxContext {
     pub fn is_blocked(&self, url: &Url) -> bool {
         self.blocks.current().rejects_url(url)
     }
+
+    /// Whether `actor`'s server is limited here: its accounts reach only members who are
+    /// already their friends.
+    pub fn is_limited(&self, actor: &Actor) -> bool {
+        !actor.is_local
+            && self.blocks.current().severity_of(&actor.domain)
+                == Some(enishi_core::moderation::Severity::Limit)
+    }
+
+    /// Of `members`, those `actor` may reach: all, unless its server is limited here, when
+    /// only its friends.
+    pub async fn reachable(
+        &self,
+        actor: &Actor,
+        members: Vec<enishi_core::ActorId>,
+    ) -> Result<Vec<enishi_core::ActorId>, InboxError> {
+        if !self.is_limited(actor) {
+            return Ok(members);
+        }
+        let mut out = Vec::with_capacity(members.len());
+        for m in members {
+            if enishi_db::relations::are_friends(&self.db.conn, actor.id, m)
+                .await
+                .map_err(|e| InboxError::Internal(e.to_string()))?
+            {
+                out.push(m);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether `actor` may reach `member` (see [`InboxContext::reachable`]).
+    pub async fn may_reach(&self, actor: &Actor, member: &Actor) -> Result<bool, InboxError> {
+        if !member.is_local {
+            return Ok(true);
+        }
+        Ok(!self.reachable(actor, vec![member.id]).await?.is_empty())
+    }
 }
 
 /// Why an inbound request was refused; each maps to one HTTP status.

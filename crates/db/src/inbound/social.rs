@@ -45,12 +45,14 @@ async fn queue(
 }
 
 /// Remote `follower` sends `Follow` (id `follow_id`) to local `member` (DESIGN §4 steps 1–3).
+/// A `held` request (from a limited server) is recorded without notifying the member.
 pub async fn follow_requested(
     db: &Db,
     settings: &InstanceSettings,
     follower: &Actor,
     member: &Actor,
     follow_id: &str,
+    held: bool,
 ) -> OpResult<FollowOutcome> {
     let txn = crate::begin_pair(db, follower.id, member.id).await?;
     let reject = Event::RejectFollow {
@@ -128,7 +130,7 @@ pub async fn follow_requested(
         Some(follow_id.to_owned()),
     )
     .await?;
-    if existing.is_none() {
+    if existing.is_none() && !held {
         notifications::create(
             &txn,
             member.id,

@@ -100,12 +100,12 @@ admin-domain-public-comment = Public comment (exported)
 admin-domain-submit = Block
 admin-domain-unblock = Unblock
 admin-domain-none = That server is not blocked.
-admin-domain-blocked = Blocked { $domain }. { $count ->
+admin-domain-blocked = Blocked { $server }. { $count ->
     [0] No friendship ended.
     [one] One friendship ended.
    *[other] { $count } friendships ended.
 }
-admin-domain-unblocked = Unblocked { $domain }.
+admin-domain-unblocked = Unblocked { $server }.
 admin-audit-link = Audit log
 admin-audit-title = Audit log
 admin-audit-about = Every moderation action: who took it, when, on what and why.

@@ -94,11 +94,11 @@ admin-domain-public-comment = 公開コメント（エクスポートされま�
 admin-domain-submit = ブロックする
 admin-domain-unblock = ブロックを解除
 admin-domain-none = そのサーバーはブロックしていません。
-admin-domain-blocked = { $domain } をブロックしました。{ $count ->
+admin-domain-blocked = { $server } をブロックしました。{ $count ->
     [0] 終わったマイミク関係はありません。
    *[other] { $count } 件のマイミク関係が終わりました。
 }
-admin-domain-unblocked = { $domain } のブロックを解除しました。
+admin-domain-unblocked = { $server } のブロックを解除しました。
 admin-audit-link = 監査ログ
 admin-audit-title = 監査ログ
 admin-audit-about = モデレーションの操作すべて：だれが、いつ、何に、なぜ行ったか。

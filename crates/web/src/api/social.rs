@@ -73,6 +73,9 @@ pub enum RequestDirection {
     Incoming,
     /// Requests the caller made.
     Outgoing,
+    /// Requests made to the caller by accounts of servers this instance limits: they wait
+    /// apart, without a notice.
+    Held,
 }
 
 /// `?direction=incoming|outgoing`.
@@ -80,7 +83,7 @@ pub enum RequestDirection {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DirectionParams {
-    /// `incoming` (default) or `outgoing`.
+    /// `incoming` (default), `outgoing` or `held`.
     #[param(inline)]
     pub direction: Option<RequestDirection>,
 }
@@ -93,11 +96,17 @@ pub async fn list_requests(
     me: CurrentMember,
     QueryParams(params): QueryParams<DirectionParams>,
 ) -> Result<Json<Page<FriendRequestOut>>, AppError> {
-    let direction = match params.direction.unwrap_or(RequestDirection::Incoming) {
-        RequestDirection::Incoming => Direction::Incoming,
+    let asked = params.direction.unwrap_or(RequestDirection::Incoming);
+    let direction = match asked {
+        RequestDirection::Incoming | RequestDirection::Held => Direction::Incoming,
         RequestDirection::Outgoing => Direction::Outgoing,
     };
     let mut list = ops::requests(&state.db, me.member.actor.id, direction).await?;
+    match asked {
+        RequestDirection::Incoming => list.retain(|r| !state.inbox.is_limited(&r.from)),
+        RequestDirection::Held => list.retain(|r| state.inbox.is_limited(&r.from)),
+        RequestDirection::Outgoing => {}
+    }
     redact(
         &state,
         &me.viewer(),

@@ -156,11 +156,11 @@ async fn render(
         p { a href="/admin" { "← " (visit.t("admin-title")) } }
         @if let Some(d) = &done.blocked {
             p.flash role="status" {
-                (visit.ta("admin-domain-blocked", &[("domain", d.clone().into()), ("count", done.ended.unwrap_or(0).into())]))
+                (visit.ta("admin-domain-blocked", &[("server", d.clone().into()), ("count", done.ended.unwrap_or(0).into())]))
             }
         }
         @if let Some(d) = &done.unblocked {
-            p.flash role="status" { (visit.ta("admin-domain-unblocked", &[("domain", d.clone().into())])) }
+            p.flash role="status" { (visit.ta("admin-domain-unblocked", &[("server", d.clone().into())])) }
         }
         p.hint { (visit.t("admin-domains-about")) }
         (block_form(visit, form, error))
@@ -271,7 +271,8 @@ fn audit_table(visit: &Visit, entries: &[AuditEntry]) -> Markup {
         @if entries.is_empty() {
             (widgets::empty(&visit.t("admin-audit-empty"), None))
         } @else {
-            div.scroll {
+            // Keyboard users must be able to scroll a wide log, which holds no link or button.
+            div.scroll tabindex="0" role="region" aria-label=(visit.t("admin-audit-title")) {
                 table {
                     thead {
                         tr {

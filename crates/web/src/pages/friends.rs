@@ -100,14 +100,19 @@ async fn my_friends(
 async fn requests(State(state): State<AppState>, visit: Visit) -> Result<Response, AppError> {
     let me = visit.member()?;
     let viewer = visit.viewer();
-    let mut incoming = social::requests(&state.db, me.actor.id, Direction::Incoming).await?;
+    let all = social::requests(&state.db, me.actor.id, Direction::Incoming).await?;
     let mut outgoing = social::requests(&state.db, me.actor.id, Direction::Outgoing).await?;
+    // Requests from accounts of limited servers wait apart.
+    let (mut held, mut incoming): (Vec<_>, Vec<_>) = all
+        .into_iter()
+        .partition(|r| state.inbox.is_limited(&r.from));
     profiles::redact_nicknames(
         &state.db,
         &viewer,
         incoming
             .iter_mut()
             .chain(outgoing.iter_mut())
+            .chain(held.iter_mut())
             .flat_map(|r| [&mut r.from, &mut r.to]),
     )
     .await?;
@@ -117,24 +122,13 @@ async fn requests(State(state): State<AppState>, visit: Visit) -> Result<Respons
         section aria-labelledby="requests-in" {
             h2 #requests-in { (visit.t("people-requests-incoming")) }
             @if incoming.is_empty() { p.hint { (visit.t("people-requests-incoming-none")) } }
-            ul.list {
-                @for r in &incoming {
-                    li {
-                        p { (widgets::actor_link(&r.from)) " · " (widgets::time(r.created_at)) }
-                        @if !r.from.is_local { p.origin { (visit.ta("origin-remote", &[("server", r.from.domain.clone().into())])) } }
-                        @if let Some(m) = &r.message { blockquote { (m) } }
-                        div.row {
-                            form.inline method="post" action=(format!("/friends/requests/{}/accept", r.id)) {
-                                (widgets::csrf(&visit))
-                                button type="submit" { (visit.t("people-approve")) }
-                            }
-                            form.inline method="post" action=(format!("/friends/requests/{}/reject", r.id)) {
-                                (widgets::csrf(&visit))
-                                button.plain type="submit" { (visit.t("people-decline")) }
-                            }
-                        }
-                    }
-                }
+            (request_list(&visit, &incoming))
+        }
+        @if !held.is_empty() {
+            section aria-labelledby="requests-held" {
+                h2 #requests-held { (visit.t("people-requests-held")) }
+                p.hint { (visit.t("people-requests-held-about")) }
+                (request_list(&visit, &held))
             }
         }
         section aria-labelledby="requests-out" {
@@ -151,6 +145,31 @@ async fn requests(State(state): State<AppState>, visit: Visit) -> Result<Respons
         }
     };
     page(&state, &visit, &visit.t("people-requests-title"), body).await
+}
+
+/// Requests made to the member, each with its approve and decline buttons.
+fn request_list(visit: &Visit, list: &[social::FriendRequest]) -> Markup {
+    html! {
+        ul.list {
+            @for r in list {
+                li {
+                    p { (widgets::actor_link(&r.from)) " · " (widgets::time(r.created_at)) }
+                    @if !r.from.is_local { p.origin { (visit.ta("origin-remote", &[("server", r.from.domain.clone().into())])) } }
+                    @if let Some(m) = &r.message { blockquote { (m) } }
+                    div.row {
+                        form.inline method="post" action=(format!("/friends/requests/{}/accept", r.id)) {
+                            (widgets::csrf(visit))
+                            button type="submit" { (visit.t("people-approve")) }
+                        }
+                        form.inline method="post" action=(format!("/friends/requests/{}/reject", r.id)) {
+                            (widgets::csrf(visit))
+                            button.plain type="submit" { (visit.t("people-decline")) }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 async fn blocks(State(state): State<AppState>, visit: Visit) -> Result<Response, AppError> {

@@ -85,6 +85,8 @@ pub async fn member_home(state: &AppState, visit: &Visit) -> Result<Response, Ap
         social::requests(&state.db, me.actor.id, Direction::Incoming),
         footprints::list(&state.db, me.actor.id),
     )?;
+    // Requests from limited servers wait apart (on the requests page).
+    requests.retain(|r| !state.inbox.is_limited(&r.from));
     let mut visits: Vec<_> = visits.into_iter().take(5).collect();
     // Every name on the page obeys its nickname's own audience.
     let names = timeline
