@@ -206,7 +206,12 @@ pub(crate) async fn set_for_post(
     for id in ids {
         match rows.iter().find(|r| &r.public_id == id) {
             None => {
-                return Err(OpError::not_found(format!("no photo {id} of yours")));
+                // A 409, not a 404: the post at the URL exists; what the body names does not
+                // (or is not the author's, which is not told apart).
+                return Err(OpError::Conflict(
+                    "media_unknown",
+                    format!("media_ids: no photo {id} of yours"),
+                ));
             }
             Some(r)
                 if r.post_id != Some(post.0)

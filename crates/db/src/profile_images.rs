@@ -31,7 +31,12 @@ pub(crate) async fn set(
                 .filter(media::Column::OwnerId.eq(owner.0))
                 .one(conn)
                 .await?
-                .ok_or_else(|| OpError::not_found(format!("no photo {id} of yours")))?;
+                .ok_or_else(|| {
+                    OpError::Conflict(
+                        "media_unknown",
+                        format!("{}: no photo {id} of yours", which.field()),
+                    )
+                })?;
             if row.attached_as == slot {
                 return Ok(());
             }

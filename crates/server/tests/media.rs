@@ -409,7 +409,7 @@ async fn attaching_is_checked(t: TestDb) -> anyhow::Result<()> {
     let (s, e) = bob.api.post("/api/v1/diaries", diary(&ids[..1])).await?;
     assert_eq!(
         (s.as_u16(), e["error"].as_str()),
-        (404, Some("not_found")),
+        (409, Some("media_unknown")),
         "someone else's: {e}"
     );
     let twice = [ids[0].clone(), ids[0].clone()];

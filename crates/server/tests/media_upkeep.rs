@@ -190,7 +190,7 @@ async fn uploads_nobody_attaches_are_forgotten_after_a_day(t: TestDb) -> anyhow:
         .await?;
     assert_eq!(
         (s.as_u16(), body["error"].as_str()),
-        (404, Some("not_found")),
+        (409, Some("media_unknown")),
         "{body}"
     );
 

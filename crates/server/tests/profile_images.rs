@@ -230,15 +230,35 @@ async fn replacing_removing_and_refusing_images(t: TestDb) -> anyhow::Result<()>
         .api
         .patch("/api/v1/me/profile", json!({"header_id": bobs}))
         .await?;
-    assert_eq!((s.as_u16(), e["error"].as_str()), (404, Some("not_found")));
-    let (s, _) = alice
+    assert_eq!(
+        (s.as_u16(), e["error"].as_str()),
+        (409, Some("media_unknown")),
+        "{e}"
+    );
+    assert!(
+        e["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("header_id")),
+        "{e}"
+    );
+    let (s, e) = alice
         .api
         .patch(
             "/api/v1/me/profile",
             json!({"avatar_id": "0190a000-0000-7000-8000-000000000000"}),
         )
         .await?;
-    assert_eq!(s, 404);
+    assert_eq!(
+        (s.as_u16(), e["error"].as_str()),
+        (409, Some("media_unknown")),
+        "{e}"
+    );
+    assert!(
+        e["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("avatar_id")),
+        "{e}"
+    );
     let on_post = upload(&alice, "on a diary").await?;
     let (s, d) = alice
         .api

@@ -158,8 +158,7 @@ impl From<FieldIn> for enishi_core::ProfileField {
 /// Changes the caller's profile.
 #[utoipa::path(patch, path = "/api/v1/me/profile", tag = "me", security(("bearer" = [])), request_body = ProfileIn,
     responses((status = 200, body = ProfileOut), (status = 401, body = ErrorBody),
-        (status = 404, description = "`avatar_id` or `header_id` names no photo of the caller's", body = ErrorBody),
-        (status = 409, description = "that photo is attached to a post already (`media_attached`)", body = ErrorBody),
+        (status = 409, description = "that photo is attached to a post already (`media_attached`), or `avatar_id` or `header_id` names no photo of the caller's (`media_unknown`)", body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn update_profile(
     State(state): State<AppState>,

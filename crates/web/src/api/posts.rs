@@ -195,7 +195,7 @@ async fn likes(
 
 /// Writes a diary.
 #[utoipa::path(post, path = "/api/v1/diaries", tag = "diaries", security(("bearer" = [])), request_body = DiaryIn,
-    responses((status = 201, body = DiaryOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody, description = "a photo in media_ids is not the member's"), (status = 409, body = ErrorBody, description = "a photo in media_ids is attached elsewhere"), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = DiaryOut), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody, description = "a photo in media_ids is attached elsewhere (`media_attached`) or is no upload of the member's (`media_unknown`)"), (status = 422, body = ErrorBody)))]
 pub async fn create_diary(
     State(state): State<AppState>,
     me: CurrentMember,
@@ -234,7 +234,7 @@ pub async fn get_diary(
 /// Edits a diary (its author only).
 #[utoipa::path(patch, path = "/api/v1/diaries/{id}", tag = "diaries", security(("bearer" = [])), params(("id" = String, Path, description = "public id")),
     request_body = DiaryPatch,
-    responses((status = 200, body = DiaryOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "a photo in media_ids is attached elsewhere"), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = DiaryOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "a photo in media_ids is attached elsewhere (`media_attached`) or is no upload of the member's (`media_unknown`)"), (status = 422, body = ErrorBody)))]
 pub async fn edit_diary(
     State(state): State<AppState>,
     me: CurrentMember,
@@ -365,7 +365,7 @@ pub async fn diary_likes(
 
 /// Writes a voice post.
 #[utoipa::path(post, path = "/api/v1/voices", tag = "voices", security(("bearer" = [])), request_body = VoiceIn,
-    responses((status = 201, body = VoiceOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody, description = "a photo in media_ids is not the member's"), (status = 409, body = ErrorBody, description = "a photo in media_ids is attached elsewhere"), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = VoiceOut), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody, description = "a photo in media_ids is attached elsewhere (`media_attached`) or is no upload of the member's (`media_unknown`)"), (status = 422, body = ErrorBody)))]
 pub async fn create_voice(
     State(state): State<AppState>,
     me: CurrentMember,
@@ -404,7 +404,7 @@ pub async fn get_voice(
 /// Edits a voice post (its author only).
 #[utoipa::path(patch, path = "/api/v1/voices/{id}", tag = "voices", security(("bearer" = [])), params(("id" = String, Path, description = "public id")),
     request_body = VoicePatch,
-    responses((status = 200, body = VoiceOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "a photo in media_ids is attached elsewhere"), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = VoiceOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "a photo in media_ids is attached elsewhere (`media_attached`) or is no upload of the member's (`media_unknown`)"), (status = 422, body = ErrorBody)))]
 pub async fn edit_voice(
     State(state): State<AppState>,
     me: CurrentMember,
