@@ -18,6 +18,7 @@ enishi_testkit::main!(db: [
     a_rotated_key_is_fetched_again_but_not_more_than_once_a_minute,
     nul_characters_in_remote_text_are_stripped,
     a_refused_reply_is_rejected_once,
+    a_flooding_server_is_slowed_alone,
 ]);
 
 /// POSTs `body` to `inbox` with headers signed by `signer` at `date`; `sent` replaces the body
@@ -519,4 +520,88 @@ async fn a_rotated_key_is_fetched_again_but_not_more_than_once_a_minute(
     anyhow::ensure!(s == 401, "the old key after the rotation: {s} {e}");
     a.stop().await?;
     b.stop().await
+}
+
+/// Inbound activities are limited per remote host (issue 17), counted only once their
+/// signature verifies: a flooding server gets 429 with `Retry-After`, another server is not
+/// affected, and the refusals are counted in `/metrics`.
+async fn a_flooding_server_is_slowed_alone(t: TestDb) -> anyhow::Result<()> {
+    const TOKEN: &str = "metrics-token-for-the-tests";
+    let a = Node::start_with(t.kind, 0, |c| {
+        c.access.rate_limits =
+            enishi_core::rate::RateSettings::parse("inbound=5/5m").expect("a rate");
+        c.access.metrics_token = Some(TOKEN.into());
+    })
+    .await?;
+    let b = Node::start(t.kind).await?;
+    let c = Node::start(t.kind).await?;
+    a.member("alice").await?;
+    let bob = b.member("bob").await?;
+    let carol = c.member("carol").await?;
+    let inbox = format!("{}/inbox", a.run.base_url);
+    // Unsigned requests naming bob's key spend nothing of his server's allowance.
+    for n in 0..10 {
+        let body = json!({"id": format!("{}/x/{n}", b.run.base_url), "type": "Listen", "actor": bob.ap_id.as_str()});
+        let (s, _) = post_signed(
+            None,
+            &inbox,
+            body.to_string().as_bytes(),
+            SystemTime::now(),
+            None,
+        )
+        .await?;
+        anyhow::ensure!(s == 401, "unsigned: {s}");
+    }
+    let listen = |who: &Member, n: usize| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/listens/{n}", who.ap_id),
+            "type": "Listen",
+            "actor": who.ap_id.as_str(),
+            "object": format!("{}/songs/{n}", who.ap_id),
+        })
+    };
+    for n in 0..5 {
+        let (s, e) = bob.signed_post(&inbox, &listen(&bob, n)).await?;
+        anyhow::ensure!(s == 202, "delivery {n}: {s} {e}");
+    }
+    let activity = listen(&bob, 5);
+    let url = Url::parse(&inbox)?;
+    let body = activity.to_string();
+    let mut req = reqwest::Client::new().post(url.clone()).body(body.clone());
+    for (k, v) in &bob
+        .signer
+        .sign_post(&url, body.as_bytes(), SystemTime::now())?
+        .headers
+    {
+        req = req.header(*k, v);
+    }
+    let resp = req.send().await?;
+    anyhow::ensure!(resp.status() == 429, "the sixth: {}", resp.status());
+    let retry: u64 = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no Retry-After"))?;
+    anyhow::ensure!((1..=60).contains(&retry), "Retry-After {retry}");
+    let e: Value = resp.json().await?;
+    anyhow::ensure!(e["error"] == "rate_limited", "{e}");
+    // Another server still gets through.
+    let (s, e) = carol.signed_post(&inbox, &listen(&carol, 0)).await?;
+    anyhow::ensure!(s == 202, "another server: {s} {e}");
+    let metrics = reqwest::Client::new()
+        .get(format!("{}/metrics", a.run.base_url))
+        .bearer_auth(TOKEN)
+        .send()
+        .await?
+        .text()
+        .await?;
+    anyhow::ensure!(
+        metrics.contains("enishi_rate_limited_total{limit=\"inbound\"} 1"),
+        "{metrics}"
+    );
+    c.stop().await?;
+    b.stop().await?;
+    a.stop().await
 }

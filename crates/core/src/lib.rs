@@ -8,6 +8,7 @@ pub mod instance;
 pub mod media;
 pub mod mention;
 pub mod moderation;
+pub mod rate;
 pub mod render;
 pub mod username;
 pub mod visibility;

@@ -24,6 +24,8 @@ pub struct AccessConfig {
     pub login_per_address: (u32, std::time::Duration),
     /// Failed logins per account, likewise.
     pub login_failures_per_account: (u32, std::time::Duration),
+    /// Sign-ups, password changes, posting, friend requests, reports and inbound activities.
+    pub rate_limits: enishi_core::rate::RateSettings,
 }
 
 impl Default for AccessConfig {
@@ -34,6 +36,7 @@ impl Default for AccessConfig {
             metrics_token: None,
             login_per_address: enishi_web::limits::PER_ADDRESS,
             login_failures_per_account: enishi_web::limits::PER_ACCOUNT,
+            rate_limits: enishi_core::rate::RateSettings::default(),
         }
     }
 }
@@ -44,6 +47,7 @@ pub(crate) struct AccessFile {
     pub(crate) trusted_proxies: Option<Vec<String>>,
     pub(crate) metrics_bind: Option<String>,
     pub(crate) metrics_token: Option<String>,
+    pub(crate) rate_limits: Option<String>,
 }
 
 /// The environment variables of [`AccessConfig`], with what they set.
@@ -59,6 +63,10 @@ pub(crate) const ACCESS_VARS: &[(&str, &str)] = &[
     (
         "ENISHI_METRICS_TOKEN",
         "bearer token that opens /metrics on the main address (default none: not served)",
+    ),
+    (
+        "ENISHI_RATE_LIMITS",
+        "changes to the rate limits, like posting=100/1h,inbound=off (limits: signup, password, posting, friend_requests, reports, inbound)",
     ),
 ];
 
@@ -118,10 +126,16 @@ impl AccessConfig {
                 "must be at least 16 characters".into(),
             ));
         }
+        let rate_limits = match env.get("ENISHI_RATE_LIMITS").cloned().or(file.rate_limits) {
+            Some(list) => enishi_core::rate::RateSettings::parse(&list)
+                .map_err(|e| bad("ENISHI_RATE_LIMITS", e))?,
+            None => enishi_core::rate::RateSettings::default(),
+        };
         Ok(AccessConfig {
             trusted_proxies,
             metrics_bind,
             metrics_token,
+            rate_limits,
             ..AccessConfig::default()
         })
     }
@@ -137,6 +151,7 @@ impl AccessConfig {
         if self.metrics_token.is_some() {
             let _ = writeln!(out, "metrics_token = \"<redacted>\"");
         }
+        let _ = writeln!(out, "rate_limits = {:?}", self.rate_limits.describe());
     }
 }
 
@@ -176,6 +191,7 @@ mod tests {
             ("ENISHI_TRUSTED_PROXIES", "proxy.example"),
             ("ENISHI_METRICS_BIND", "9090"),
             ("ENISHI_METRICS_TOKEN", "short"),
+            ("ENISHI_RATE_LIMITS", "posting=lots"),
         ] {
             let e = AccessConfig::parse(&env(&[(k, v)]), AccessFile::default()).unwrap_err();
             assert_eq!(e.setting, k);

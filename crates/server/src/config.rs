@@ -146,6 +146,7 @@ struct FileConfig {
     trusted_proxies: Option<Vec<String>>,
     metrics_bind: Option<String>,
     metrics_token: Option<String>,
+    rate_limits: Option<String>,
     media: Option<crate::media_config::MediaFile>,
     log_format: Option<String>,
 }
@@ -494,6 +495,7 @@ impl Config {
                 trusted_proxies: file.trusted_proxies,
                 metrics_bind: file.metrics_bind,
                 metrics_token: file.metrics_token,
+                rate_limits: file.rate_limits,
             },
         )?;
         let media = crate::media_config::MediaConfig::parse(

@@ -158,6 +158,7 @@ pub async fn start(
                 config.access.login_per_address,
                 config.access.login_failures_per_account,
             ),
+            actions: enishi_web::rate_limits::ActionLimits::new(&config.access.rate_limits),
         }),
         media: enishi_web::media::MediaHub::new(
             enishi_media::MediaStore::open(&config.media.store)
@@ -341,6 +342,9 @@ pub async fn inbox_context(
         settings: settings.clone(),
         fetcher,
         blocks,
+        inbound_limit: Arc::new(enishi_core::rate::KeyedLimit::new(
+            config.access.rate_limits.inbound,
+        )),
     })
 }
 

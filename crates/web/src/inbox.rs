@@ -28,6 +28,11 @@ pub fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
 /// [`InboxError::public_message`] (never what happened when we fetched something: a 401 says
 /// only "signature could not be verified").
 pub fn refusal(e: InboxError) -> AppError {
+    if let InboxError::RateLimited(wait) = e {
+        let mut err = AppError::too_many_requests(wait);
+        err.message = e.to_string();
+        return err;
+    }
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
     if status.is_server_error() {
         return AppError::internal(e);

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod negotiate;
 pub mod objects;
 pub mod pages;
+pub mod rate_limits;
 pub mod signed;
 pub mod state;
 pub mod wellknown;

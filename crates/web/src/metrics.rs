@@ -38,6 +38,8 @@ pub async fn metrics_with_token(
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, AppError> {
     let mut out = render(&state.db, &state.metrics).await?;
     out.push_str(&state.access.login.render());
+    out.push_str(&state.access.actions.render());
+    out.push_str(&state.inbox.render_limits());
     Ok(text(out))
 }
 

@@ -36,6 +36,8 @@ pub struct Access {
     pub metrics_token: Option<String>,
     /// Login attempts per address and failed ones per account.
     pub login: crate::limits::LoginLimits,
+    /// Sign-ups, password changes, posting, friend requests and reports.
+    pub actions: crate::rate_limits::ActionLimits,
 }
 
 impl AppState {

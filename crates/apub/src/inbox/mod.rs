@@ -42,9 +42,20 @@ pub struct InboxContext {
     /// Server blocks in force (kept in step with the database): deliveries and signed
     /// fetches from a rejected server get 403.
     pub blocks: enishi_core::moderation::LiveBlocks,
+    /// Inbound activities per remote host, counted once the signature is verified (so that
+    /// nobody can spend another server's allowance by naming it).
+    pub inbound_limit: Arc<enishi_core::rate::KeyedLimit<String>>,
 }
 
 impl InboxContext {
+    /// The inbound limit's refusal count as a Prometheus sample line.
+    pub fn render_limits(&self) -> String {
+        format!(
+            "enishi_rate_limited_total{{limit=\"inbound\"}} {}\n",
+            self.inbound_limit.refused()
+        )
+    }
+
     /// Whether `url` is on a rejected server.
     pub fn is_blocked(&self, url: &Url) -> bool {
         self.blocks.current().rejects_url(url)
@@ -113,6 +124,9 @@ pub enum InboxError {
     /// The activity names something that does not exist here (404).
     #[error("{0}")]
     NotFound(String),
+    /// The sender's server has sent more than its allowance (429, with how long to wait).
+    #[error("too many activities from this server; try again later")]
+    RateLimited(std::time::Duration),
     /// Our own failure (500); the cause is logged.
     #[error("internal error: {0}")]
     Internal(String),
@@ -126,6 +140,7 @@ impl InboxError {
             InboxError::Forbidden(_) => 403,
             InboxError::Invalid(_) | InboxError::Fetch(_) => 400,
             InboxError::NotFound(_) => 404,
+            InboxError::RateLimited(_) => 429,
             InboxError::Internal(_) => 500,
         }
     }
@@ -138,6 +153,7 @@ impl InboxError {
             InboxError::Forbidden(_) => "forbidden",
             InboxError::Invalid(_) | InboxError::Fetch(_) => "invalid_activity",
             InboxError::NotFound(_) => "not_found",
+            InboxError::RateLimited(_) => "rate_limited",
             InboxError::Internal(_) => "internal",
         }
     }
@@ -387,6 +403,9 @@ pub async fn handle(
     request: &InboundRequest<'_>,
 ) -> Result<Outcome, InboxError> {
     let (activity, actor) = authenticate(ctx, request).await?;
+    ctx.inbound_limit
+        .admit(&actor.domain)
+        .map_err(InboxError::RateLimited)?;
     let id = activity
         .get("id")
         .and_then(Value::as_str)

@@ -40,6 +40,7 @@ login-submit = Log in
 login-failed = Wrong username or password.
 login-no-account = No account yet?
 login-rate-limited = Too many attempts. Try again in { $seconds } seconds.
+posting-rate-limited = You are posting too fast. Try again in { $seconds } seconds.
 
 signup-title = Sign up
 signup-submit = Create my account

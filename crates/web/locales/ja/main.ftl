@@ -36,6 +36,7 @@ login-submit = ログイン
 login-failed = ユーザー名かパスワードが違います。
 login-no-account = アカウントをお持ちでない方
 login-rate-limited = 試行回数が多すぎます。{ $seconds } 秒後にもう一度お試しください。
+posting-rate-limited = 投稿が多すぎます。{ $seconds } 秒後にもう一度お試しください。
 
 signup-title = 新規登録
 signup-submit = アカウントを作成

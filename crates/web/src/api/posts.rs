@@ -162,6 +162,7 @@ async fn comment(
     id: &str,
     text: &str,
 ) -> Result<(StatusCode, Json<CommentOut>), AppError> {
+    posting(state, me)?;
     let known = crate::mentions::known_in(state, &[text]).await;
     let c = reactions::comment(
         &state.db,
@@ -174,6 +175,12 @@ async fn comment(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(CommentOut::from(c))))
+}
+
+/// Spends one of the member's posting allowance (diaries, voice posts, comments and
+/// introductions); 429 when it is used up.
+pub(crate) fn posting(state: &AppState, me: &CurrentMember) -> Result<(), AppError> {
+    crate::rate_limits::admit(&state.access.actions.posting, &me.member.actor.id, "posts")
 }
 
 async fn likes(
@@ -195,12 +202,13 @@ async fn likes(
 
 /// Writes a diary.
 #[utoipa::path(post, path = "/api/v1/diaries", tag = "diaries", security(("bearer" = [])), request_body = DiaryIn,
-    responses((status = 201, body = DiaryOut), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody, description = "a photo in media_ids is attached elsewhere (`media_attached`) or is no upload of the member's (`media_unknown`)"), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = DiaryOut), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody, description = "a photo in media_ids is attached elsewhere (`media_attached`) or is no upload of the member's (`media_unknown`)"), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody, description = "rate limited (`rate_limited`); `Retry-After` says when to try again")))]
 pub async fn create_diary(
     State(state): State<AppState>,
     me: CurrentMember,
     JsonBody(input): JsonBody<DiaryIn>,
 ) -> Result<(StatusCode, Json<DiaryOut>), AppError> {
+    posting(&state, &me)?;
     let known = crate::mentions::known_in(&state, &[&input.body]).await;
     let new = NewPost {
         kind: PostKind::Diary,
@@ -309,7 +317,7 @@ pub async fn diary_comments(
 /// Comments on a diary the caller may see.
 #[utoipa::path(post, path = "/api/v1/diaries/{id}/comments", tag = "comments", security(("bearer" = [])), params(("id" = String, Path, description = "public id")),
     request_body = CommentIn,
-    responses((status = 201, body = CommentOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = CommentOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody, description = "rate limited (`rate_limited`); `Retry-After` says when to try again")))]
 pub async fn comment_diary(
     State(state): State<AppState>,
     me: CurrentMember,
@@ -365,12 +373,13 @@ pub async fn diary_likes(
 
 /// Writes a voice post.
 #[utoipa::path(post, path = "/api/v1/voices", tag = "voices", security(("bearer" = [])), request_body = VoiceIn,
-    responses((status = 201, body = VoiceOut), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody, description = "a photo in media_ids is attached elsewhere (`media_attached`) or is no upload of the member's (`media_unknown`)"), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = VoiceOut), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody, description = "a photo in media_ids is attached elsewhere (`media_attached`) or is no upload of the member's (`media_unknown`)"), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody, description = "rate limited (`rate_limited`); `Retry-After` says when to try again")))]
 pub async fn create_voice(
     State(state): State<AppState>,
     me: CurrentMember,
     JsonBody(input): JsonBody<VoiceIn>,
 ) -> Result<(StatusCode, Json<VoiceOut>), AppError> {
+    posting(&state, &me)?;
     let known = crate::mentions::known_in(&state, &[&input.text]).await;
     let new = NewPost {
         kind: PostKind::Voice,
@@ -479,7 +488,7 @@ pub async fn voice_comments(
 /// Comments on a voice post the caller may see.
 #[utoipa::path(post, path = "/api/v1/voices/{id}/comments", tag = "comments", security(("bearer" = [])), params(("id" = String, Path, description = "public id")),
     request_body = CommentIn,
-    responses((status = 201, body = CommentOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = CommentOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody, description = "rate limited (`rate_limited`); `Retry-After` says when to try again")))]
 pub async fn comment_voice(
     State(state): State<AppState>,
     me: CurrentMember,

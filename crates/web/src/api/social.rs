@@ -36,12 +36,17 @@ pub struct FriendRequestResult {
 /// Sends a friend request (or, to an account that never follows back, a follow).
 #[utoipa::path(post, path = "/api/v1/friends/requests", tag = "friends", security(("bearer" = [])), request_body = FriendRequestIn,
     responses((status = 201, body = FriendRequestResult), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody, description = "rate limited (`rate_limited`); `Retry-After` says when to try again")))]
 pub async fn send_request(
     State(state): State<AppState>,
     me: CurrentMember,
     JsonBody(input): JsonBody<FriendRequestIn>,
 ) -> Result<(StatusCode, Json<FriendRequestResult>), AppError> {
+    crate::rate_limits::admit(
+        &state.access.actions.friend_requests,
+        &me.member.actor.id,
+        "friend requests",
+    )?;
     let mut target = resolve_or_fetch(&state, &input.target).await?;
     let outcome = ops::request_friendship(
         &state.db,
@@ -237,13 +242,14 @@ async fn introduction_out(
 #[utoipa::path(post, path = "/api/v1/users/{handle}/introductions", tag = "introductions", security(("bearer" = [])),
     params(("handle" = String, Path, description = "the subject")), request_body = IntroductionIn,
     responses((status = 201, body = IntroductionOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody, description = "rate limited (`rate_limited`); `Retry-After` says when to try again")))]
 pub async fn write_introduction(
     State(state): State<AppState>,
     me: CurrentMember,
     PathParam(handle): PathParam<String>,
     JsonBody(input): JsonBody<IntroductionIn>,
 ) -> Result<(StatusCode, Json<IntroductionOut>), AppError> {
+    super::posts::posting(&state, &me)?;
     let subject = resolve_known(&state, &handle).await?;
     let v = introductions::write(
         &state.db,

@@ -242,13 +242,21 @@ async fn signup(
         let (state, visit, title) = (&state, &visit, &title);
         async move { page_with(status, state, visit, title, body).await }
     };
-    if let Err(limited) = state.access.login.admit(client.0, &form.username) {
-        let wait = limited.wait().as_secs().max(1);
-        return again(
+    // Every attempt counts against the address, both as a login would and as a sign-up.
+    let limited = match state.access.login.admit(client.0, &form.username) {
+        Err(limited) => Some(limited.wait()),
+        Ok(()) => state.access.actions.signup.admit(&client.0).err(),
+    };
+    if let Some(wait) = limited {
+        let wait = wait.as_secs().max(1);
+        let mut r = again(
             StatusCode::TOO_MANY_REQUESTS,
             visit.ta("login-rate-limited", &[("seconds", wait.into())]),
         )
-        .await;
+        .await?;
+        r.headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, wait.into());
+        return Ok(r);
     }
     let keys = tokio::task::spawn_blocking(enishi_apub::keys::generate_actor_keys)
         .await
@@ -331,6 +339,15 @@ async fn change_password(
     let me = visit.member()?;
     let title = visit.t("password-title");
     let error = |key: &str| html! { p.error role="alert" { (visit.t(key)) } };
+    if let Err(wait) = state.access.actions.password.admit(&me.actor.id) {
+        let wait = wait.as_secs().max(1);
+        let message = visit.ta("login-rate-limited", &[("seconds", wait.into())]);
+        let body = password_body(&visit, Some(html! { p.error role="alert" { (message) } }));
+        let mut r = page_with(StatusCode::TOO_MANY_REQUESTS, &state, &visit, &title, body).await?;
+        r.headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, wait.into());
+        return Ok(r);
+    }
     match accounts::change_password(&state.db, me.account_id, &form.current, &form.new).await {
         Ok(true) => {
             // Other browsers logged in with the old password are logged out.

@@ -51,6 +51,11 @@ pub async fn send_request(
     Form(form): Form<RequestForm>,
 ) -> Result<Response, AppError> {
     let me = visit.member()?;
+    crate::rate_limits::admit(
+        &state.access.actions.friend_requests,
+        &me.actor.id,
+        "friend requests",
+    )?;
     let target = resolve_or_fetch(&state, &form.target).await?;
     let message = Some(form.message.trim()).filter(|m| !m.is_empty());
     social::request_friendship(&state.db, &state.settings, &me.actor, &target, message).await?;

@@ -51,8 +51,17 @@ async fn write(
     Path(name): Path<String>,
     Form(form): Form<TextForm>,
 ) -> Result<Response, AppError> {
-    visit.member()?;
+    let me = visit.member()?;
     let subject = resolve_known(&state, &name).await?;
+    if let Err(wait) = state.access.actions.posting.admit(&me.actor.id) {
+        let seconds = super::wait_secs(wait);
+        let draft = super::profile::Draft {
+            text: form.text,
+            error: visit.ta("posting-rate-limited", &[("seconds", seconds.into())]),
+        };
+        let r = super::profile::show(&state, &visit, &subject, Some(draft)).await?;
+        return Ok(super::rate_limited(r, wait));
+    }
     match introductions::write(
         &state.db,
         &state.settings,

@@ -173,6 +173,19 @@ pub async fn page_with(
     Ok(r)
 }
 
+/// A page refused by a rate limit: 429 with `Retry-After`.
+pub fn rate_limited(mut r: Response, wait: std::time::Duration) -> Response {
+    *r.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+    r.headers_mut()
+        .insert(axum::http::header::RETRY_AFTER, wait_secs(wait).into());
+    r
+}
+
+/// Whole seconds to wait, at least one.
+pub fn wait_secs(wait: std::time::Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
 /// A redirect after a successful form (303, so the browser follows with GET).
 pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()

@@ -160,6 +160,10 @@ async fn send_diary(
         }
         return page_with(status, state, visit, &to.heading, show(&refusal, true)).await;
     }
+    let mut wait = None;
+    if refusal.is_empty() && matches!(writing, Writing::New) {
+        wait = refusal.rate_limit(visit, state.access.actions.posting.admit(&me.actor.id));
+    }
     if refusal.is_empty() {
         let ids = photos.media_ids();
         let known = crate::mentions::known_in(state, &[&form.body]).await;
@@ -208,14 +212,18 @@ async fn send_diary(
             Err(e) => return Err(e.into()),
         }
     }
-    page_with(
+    let r = page_with(
         refusal.status(),
         state,
         visit,
         &to.heading,
         show(&refusal, false),
     )
-    .await
+    .await?;
+    Ok(match wait {
+        Some(w) => super::rate_limited(r, w),
+        None => r,
+    })
 }
 
 /// `POST /diaries`.

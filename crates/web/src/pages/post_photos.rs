@@ -102,6 +102,21 @@ impl Refusal {
         self.messages.push(message);
     }
 
+    /// Adds the refusal of a rate limit (429) when `admitted` is one; returns the wait.
+    pub fn rate_limit(
+        &mut self,
+        visit: &Visit,
+        admitted: Result<(), std::time::Duration>,
+    ) -> Option<std::time::Duration> {
+        let wait = admitted.err()?;
+        let seconds = super::wait_secs(wait);
+        self.add(
+            StatusCode::TOO_MANY_REQUESTS,
+            visit.ta("posting-rate-limited", &[("seconds", seconds.into())]),
+        );
+        Some(wait)
+    }
+
     /// Whether nothing was refused.
     pub fn is_empty(&self) -> bool {
         self.messages.is_empty()

@@ -28,8 +28,19 @@ async fn comment(
     id: &str,
     text: String,
 ) -> Result<Response, AppError> {
-    visit.member()?;
+    let me = visit.member()?;
     let viewer = visit.viewer();
+    if let Err(wait) = state.access.actions.posting.admit(&me.actor.id) {
+        let mut view = posts::get_visible(&state.db, &viewer, kind, id).await?;
+        enishi_db::profiles::redact_nicknames(&state.db, &viewer, [&mut view.author]).await?;
+        let seconds = super::wait_secs(wait);
+        let draft = Draft {
+            error: Some(visit.ta("posting-rate-limited", &[("seconds", seconds.into())])),
+            text,
+        };
+        let r = post_page::render(state, visit, view, None, draft).await?;
+        return Ok(super::rate_limited(r, wait));
+    }
     let known = crate::mentions::known_in(state, &[&text]).await;
     match reactions::comment(&state.db, &state.settings, &viewer, kind, id, &text, &known).await {
         Ok(c) => Ok(see_other(&format!(

@@ -72,6 +72,10 @@ async fn send_voice(
         refusal.add(REFUSED, e);
         fallback
     });
+    let mut wait = None;
+    if refusal.is_empty() && matches!(writing, Writing::New) {
+        wait = refusal.rate_limit(visit, state.access.actions.posting.admit(&me.actor.id));
+    }
     if refusal.is_empty() {
         let ids = photos.media_ids();
         let known = crate::mentions::known_in(state, &[text]).await;
@@ -121,7 +125,11 @@ async fn send_voice(
         }
     }
     let body = voice_form(state, visit, to, text, &photos, audience, &refusal);
-    page_with(refusal.status(), state, visit, &to.heading, body).await
+    let r = page_with(refusal.status(), state, visit, &to.heading, body).await?;
+    Ok(match wait {
+        Some(w) => super::rate_limited(r, w),
+        None => r,
+    })
 }
 
 /// `POST /voices`: the home page's composer.
