@@ -17,6 +17,7 @@ mod m20261203_000011_boosts;
 mod m20261203_000012_media;
 mod m20261204_000013_remote_media;
 mod m20261204_000014_moderation;
+mod m20261204_000015_reports;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_media::Migration),
             Box::new(m20261204_000013_remote_media::Migration),
             Box::new(m20261204_000014_moderation::Migration),
+            Box::new(m20261204_000015_reports::Migration),
         ]
     }
 }

@@ -337,6 +337,30 @@ impl Herald for ActivityHerald {
                     body: activity.to_string(),
                 }
             }
+            Event::Flag {
+                id,
+                actor,
+                target,
+                objects,
+                content,
+            } => {
+                // Mastodon's shape: the account first, then what of its is reported.
+                let mut named = vec![json!(target.ap_id.as_str())];
+                named.extend(objects.iter().map(|o| json!(o)));
+                let activity = json!({
+                    "@context": default_context(),
+                    "id": id,
+                    "type": "Flag",
+                    "actor": actor.ap_id.as_str(),
+                    "content": content,
+                    "object": named,
+                    "to": [target.ap_id.as_str()],
+                });
+                Announcement {
+                    id: id.to_owned(),
+                    body: activity.to_string(),
+                }
+            }
             Event::UndoBlock {
                 id,
                 blocker,

@@ -150,6 +150,9 @@ pub struct Member {
     pub actor: Actor,
     /// Whether the member administers the instance.
     pub is_admin: bool,
+    /// Whether the member moderates: handles reports and acts on accounts and content (admins
+    /// may do all of that too).
+    pub is_moderator: bool,
     /// When the member was suspended, if they are.
     pub suspended_at: Option<DateTime<Utc>>,
     /// When the account was created.
@@ -158,4 +161,11 @@ pub struct Member {
     pub settings: crate::MemberSettings,
     /// The language the member chose for the pages (a BCP 47 tag), if any.
     pub language: Option<String>,
+}
+
+impl Member {
+    /// Whether the member may handle reports and act on accounts and content.
+    pub fn moderates(&self) -> bool {
+        self.is_admin || self.is_moderator
+    }
 }

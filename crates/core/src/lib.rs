@@ -10,6 +10,7 @@ pub mod mention;
 pub mod moderation;
 pub mod rate;
 pub mod render;
+pub mod report;
 pub mod username;
 pub mod visibility;
 

@@ -59,6 +59,7 @@ fn to_domain(account: account::Model, actor: actor::Model) -> Result<Member, DbE
         account_id: account.id,
         actor: actors::to_domain(actor)?,
         is_admin: account.is_admin,
+        is_moderator: account.is_moderator,
         suspended_at: account.suspended_at,
         created_at: account.created_at,
         language: account.language,
@@ -96,6 +97,7 @@ pub async fn create(
         username: Set(username.to_string()),
         password_hash: Set(hash),
         is_admin: Set(new.is_admin),
+        is_moderator: Set(false),
         suspended_at: Set(None),
         created_at: Set(now),
         default_audience: Set(MemberSettings::default().default_audience.as_str().into()),
@@ -203,7 +205,12 @@ pub async fn list_newest(db: &Db, before: Option<i64>, limit: u64) -> Result<Vec
 /// also ends every browser session of theirs in the same transaction, so that no page of
 /// theirs stays open (a suspended member's sessions are refused anyway; this keeps none
 /// around to come back to life on reinstatement).
-pub async fn set_suspended(db: &Db, username: &str, suspended: bool) -> Result<bool, DbErr> {
+pub async fn set_suspended(
+    db: &Db,
+    username: &str,
+    suspended: bool,
+    moderator: &str,
+) -> Result<bool, DbErr> {
     use crate::entity::browser_session;
     let txn = db.conn.begin().await?;
     let Some(row) = account::Entity::find()
@@ -216,7 +223,13 @@ pub async fn set_suspended(db: &Db, username: &str, suspended: bool) -> Result<b
     let id = row.id;
     let mut row: account::ActiveModel = row.into();
     row.suspended_at = Set(suspended.then(Utc::now));
-    row.update(&txn).await?;
+    let row = row.update(&txn).await?;
+    let action = if suspended {
+        "account_suspend"
+    } else {
+        "account_unsuspend"
+    };
+    crate::audit::record(&txn, moderator, action, &row.username, None).await?;
     if suspended {
         browser_session::Entity::delete_many()
             .filter(browser_session::Column::AccountId.eq(id))
@@ -296,6 +309,65 @@ pub async fn sign_up(
             Err(e.into())
         }
     }
+}
+
+/// What a member may do beyond their own account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Nothing more.
+    Member,
+    /// Handles reports; acts on accounts and content.
+    Moderator,
+    /// Everything, server blocks and settings included.
+    Admin,
+}
+
+impl Role {
+    /// Reads `member`, `moderator` or `admin`.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s.trim() {
+            "member" => Some(Role::Member),
+            "moderator" => Some(Role::Moderator),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    /// The name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Moderator => "moderator",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// Gives member `username` `role` (recorded in the audit log as `role_set`); false when there
+/// is no such member.
+pub async fn set_role(db: &Db, username: &str, role: Role, moderator: &str) -> Result<bool, DbErr> {
+    let txn = db.conn.begin().await?;
+    let Some(row) = account::Entity::find()
+        .filter(account::Column::Username.eq(username.trim().to_ascii_lowercase()))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let mut row: account::ActiveModel = row.into();
+    row.is_admin = Set(role == Role::Admin);
+    row.is_moderator = Set(role == Role::Moderator);
+    let row = row.update(&txn).await?;
+    crate::audit::record(
+        &txn,
+        moderator,
+        "role_set",
+        &row.username,
+        Some(role.as_str()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
 }
 
 /// Changes a member's password after checking the current one; `Ok(false)` when the current

@@ -170,6 +170,20 @@ pub enum Event<'a> {
         /// Who is blocked.
         blocked: &'a Actor,
     },
+    /// A report forwarded to the reported account's server (`Flag`), from the instance actor:
+    /// the reporter is never named.
+    Flag {
+        /// The Flag's id.
+        id: &'a str,
+        /// The instance actor.
+        actor: &'a Actor,
+        /// The account reported.
+        target: &'a Actor,
+        /// The posts and comments reported (ActivityPub ids).
+        objects: &'a [String],
+        /// The reporter's comment.
+        content: &'a str,
+    },
     /// `blocker` lifts the block `id`.
     UndoBlock {
         /// The Block's id.

@@ -32,6 +32,8 @@ pub mod profiles;
 pub mod reactions;
 pub mod relations;
 pub mod remote_media;
+pub mod report_actions;
+pub mod reports;
 pub mod social;
 pub mod stats;
 pub mod tables;

@@ -502,14 +502,14 @@ async fn members_are_listed_and_suspended(t: TestDb) -> anyhow::Result<()> {
             .await?
             .is_some()
     );
-    assert!(accounts::set_suspended(&db, "BEN", true).await?);
+    assert!(accounts::set_suspended(&db, "BEN", true, "test").await?);
     assert!(browser_sessions::list(&db, b.account_id).await?.is_empty());
     assert!(
         !browser_sessions::list(&db, c.account_id).await?.is_empty(),
         "others stay"
     );
     assert!(browser_sessions::authenticate(&db, &other).await?.is_some());
-    assert!(accounts::set_suspended(&db, "ben", false).await?);
+    assert!(accounts::set_suspended(&db, "ben", false, "test").await?);
     assert!(
         browser_sessions::authenticate(&db, &secret)
             .await?
@@ -521,6 +521,6 @@ async fn members_are_listed_and_suspended(t: TestDb) -> anyhow::Result<()> {
             .await?
             .is_some()
     );
-    assert!(!accounts::set_suspended(&db, "nobody", true).await?);
+    assert!(!accounts::set_suspended(&db, "nobody", true, "test").await?);
     Ok(())
 }

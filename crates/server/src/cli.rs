@@ -149,6 +149,15 @@ enum UserCommand {
         /// Username.
         name: String,
     },
+    /// Give a member a role: `member`, `moderator` (handles reports, acts on accounts and
+    /// content) or `admin` (everything, server blocks included).
+    Role {
+        /// Username.
+        name: String,
+        /// The role.
+        #[arg(value_parser = ["member", "moderator", "admin"])]
+        role: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -290,6 +299,16 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         }
         Command::User(UserCommand::Suspend { name }) => set_suspended(config, &name, true).await,
         Command::User(UserCommand::Unsuspend { name }) => set_suspended(config, &name, false).await,
+        Command::User(UserCommand::Role { name, role }) => {
+            let db = crate::open_database(&config).await?;
+            let role = accounts::Role::parse(&role).context("a role")?;
+            if !accounts::set_role(&db, &name, role, enishi_db::audit::COMMAND_LINE).await? {
+                eprintln!("error: no member named {name:?}");
+                return Ok(ExitCode::from(3));
+            }
+            println!("{name} is now {}", role.as_str());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Invite(InviteCommand::Create {
             max_uses,
             expires_in_days,
@@ -313,7 +332,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
 
 async fn set_suspended(config: Config, name: &str, suspended: bool) -> anyhow::Result<ExitCode> {
     let db = crate::open_database(&config).await?;
-    if !accounts::set_suspended(&db, name, suspended).await? {
+    if !accounts::set_suspended(&db, name, suspended, enishi_db::audit::COMMAND_LINE).await? {
         eprintln!("error: no member named {name:?}");
         return Ok(ExitCode::from(3));
     }

@@ -120,7 +120,7 @@ async fn webfinger_finds_members_and_refuses_the_rest(t: TestDb) -> anyhow::Resu
     assert_eq!(status, 400);
 
     // A suspended member can no longer be found, nor their actor fetched.
-    enishi_db::accounts::set_suspended(&run.db, "alice", true).await?;
+    enishi_db::accounts::set_suspended(&run.db, "alice", true, "test").await?;
     let (status, _, _) = get(
         &format!("{base}/.well-known/webfinger?resource=acct:alice@{domain}"),
         "*/*",

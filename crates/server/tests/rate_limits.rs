@@ -227,7 +227,12 @@ async fn posting_is_limited_per_member_in_the_api_and_the_pages(t: TestDb) -> an
         "{}",
         a.html
     );
-    let a = web.post("/voices", &[("text", "a voice kept"), ("audience", "friends")]).await?;
+    let a = web
+        .post(
+            "/voices",
+            &[("text", "a voice kept"), ("audience", "friends")],
+        )
+        .await?;
     assert_eq!(a.status.as_u16(), 429);
     assert!(a.html.contains("a voice kept"));
     let a = web

@@ -8,6 +8,7 @@ mod announce;
 mod block;
 mod create;
 mod delete;
+mod flag;
 mod follow;
 mod like;
 pub mod note;
@@ -295,6 +296,8 @@ pub enum Inbound {
     Remove(remove::Remove),
     /// A boost: refused for local posts that are not public, otherwise ignored.
     Announce(announce::Announce),
+    /// A report from another server about a member here.
+    Flag(flag::Flag),
 }
 
 impl Inbound {
@@ -318,6 +321,7 @@ impl Inbound {
             "Add" => of(activity).map(Inbound::Add),
             "Remove" => of(activity).map(Inbound::Remove),
             "Announce" => of(activity).map(Inbound::Announce),
+            "Flag" => of(activity).map(Inbound::Flag),
             _ => return Ok(None),
         };
         parsed
@@ -346,6 +350,11 @@ impl Inbound {
             Inbound::Block(a) => named(a.object(), "Block"),
             Inbound::Remove(a) => named(a.object(), "Remove"),
             Inbound::Announce(a) => named(a.object(), "Announce"),
+            // A list: the account, then what of its is reported.
+            Inbound::Flag(a) if ids_of(Some(a.object())).is_empty() => {
+                Err(InboxError::Invalid("Flag names no object".into()))
+            }
+            Inbound::Flag(_) => Ok(()),
         }
     }
 
@@ -364,6 +373,7 @@ impl Inbound {
             Inbound::Add(a) => a.verify(ctx, actor).await,
             Inbound::Remove(a) => a.verify(ctx, actor).await,
             Inbound::Announce(a) => a.verify(ctx, actor).await,
+            Inbound::Flag(a) => a.verify(ctx, actor).await,
         }
     }
 
@@ -382,6 +392,7 @@ impl Inbound {
             Inbound::Add(a) => a.receive(ctx, actor).await,
             Inbound::Remove(a) => a.receive(ctx, actor).await,
             Inbound::Announce(a) => a.receive(ctx, actor).await,
+            Inbound::Flag(a) => a.receive(ctx, actor).await,
         }
     }
 }

@@ -21,6 +21,7 @@ pub struct Model {
     pub introductions_audience: String,
     pub footprints_enabled: bool,
     pub language: Option<String>,
+    pub is_moderator: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

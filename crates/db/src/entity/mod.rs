@@ -29,3 +29,5 @@ pub mod post_hashtag;
 pub mod post_like;
 pub mod post_recipient;
 pub mod profile_field;
+pub mod report;
+pub mod report_object;

@@ -5,6 +5,7 @@ pub mod dto;
 pub mod openapi;
 pub mod people;
 pub mod posts;
+pub mod reports;
 pub mod social;
 
 use crate::{AppError, AppState};
@@ -107,6 +108,17 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/notifications", get(notifications))
         .route("/api/v1/notifications/read", post(read_notifications))
         .route("/api/v1/footprints", get(footprints))
+        .route("/api/v1/reports", post(reports::create_report))
+        .route("/api/v1/admin/reports", get(reports::list_reports))
+        .route("/api/v1/admin/reports/{id}", get(reports::get_report))
+        .route(
+            "/api/v1/admin/reports/{id}/resolve",
+            post(reports::resolve_report),
+        )
+        .route(
+            "/api/v1/admin/reports/{id}/dismiss",
+            post(reports::dismiss_report),
+        )
 }
 
 /// A JSON body whose rejection is an API error: 400 for broken JSON, 422 naming what is wrong

@@ -11,7 +11,7 @@
 //!   must hold something other than white space — exactly what the server checks;
 //! - the lengths the instance is configured with (`ContentLimits`), not only the defaults.
 
-use super::{auth, dto, people, posts, social};
+use super::{auth, dto, people, posts, reports, social};
 use crate::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -71,12 +71,15 @@ impl Modify for BearerAuth {
         posts::voice_comments, posts::comment_voice, posts::like_voice, posts::unlike_voice, posts::voice_likes,
         posts::delete_comment, posts::timeline, posts::tagged,
         crate::media::upload, crate::media::get_own, crate::media::describe,
+        reports::create_report, reports::list_reports, reports::get_report, reports::resolve_report, reports::dismiss_report,
     ),
     components(schemas(
         crate::error::ErrorBody, enishi_core::Audience, dto::ShownAudience, enishi_core::PostKind, enishi_core::NotificationKind,
         dto::ActorRef, dto::DiaryOut, dto::VoiceOut, dto::PostOut, dto::CommentOut, dto::IntroductionOut,
         dto::FriendRequestOut, dto::RelationshipOut, dto::FieldDto, dto::ProfileOut, dto::MeOut, dto::SettingsOut,
         dto::FootprintOut, dto::NotificationOut, dto::MediaOut, crate::media::MediaUpload, crate::media::MediaPatch,
+        reports::ReportIn, reports::ReportOut, reports::AdminReportOut, reports::ReportedObjectOut, reports::CloseIn,
+        enishi_core::report::ReportReason, enishi_core::report::ReportState, enishi_core::report::ReportAction,
     ))
 )]
 pub struct ApiDoc;
@@ -112,6 +115,13 @@ pub fn document_for(limits: &ContentLimits) -> Value {
             ids["uniqueItems"] = true.into();
             ids["items"]["pattern"] = MEDIA_ID_PATTERN.into();
         }
+    }
+    // A report's limits, as `enishi_db::reports::create` applies them.
+    if let Some(c) = property_mut(&mut doc, "ReportIn", "comment") {
+        c["maxLength"] = enishi_core::report::MAX_COMMENT_CHARS.into();
+    }
+    if let Some(ids) = property_mut(&mut doc, "ReportIn", "object_ids") {
+        ids["maxItems"] = enishi_core::report::MAX_OBJECTS.into();
     }
     // The upload form has exactly its two fields, the alt text within its limit.
     if let Some(form) = doc

@@ -4,7 +4,9 @@
 //! in, other members get 403.
 
 use super::visit::Visit;
-use super::{admin_domains, admin_invites, admin_members, page_with, see_other, widgets};
+use super::{
+    admin_domains, admin_invites, admin_members, admin_reports, page_with, see_other, widgets,
+};
 use crate::{AppError, AppState};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -26,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin_invites::routes())
         .merge(admin_members::routes())
         .merge(admin_domains::routes())
+        .merge(admin_reports::routes())
 }
 
 /// What the overview reports after a form (from the redirect's query).
@@ -168,6 +171,7 @@ async fn render(
                 li { a href="/admin/invites" { (visit.t("admin-invites-link")) } }
                 li { a href="/admin/members" { (visit.t("admin-members-link")) } }
                 li { a href="/admin/domains" { (visit.t("admin-domains-link")) } }
+                li { a href="/admin/reports" { (visit.t("admin-reports-link")) } }
                 li { a href="/admin/audit" { (visit.t("admin-audit-link")) } }
             }
         }

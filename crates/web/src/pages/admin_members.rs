@@ -134,7 +134,7 @@ async fn set(
         let msg = visit.t("admin-member-not-self");
         return render(state, visit, StatusCode::CONFLICT, None, Some(&msg)).await;
     }
-    if !accounts::set_suspended(&state.db, name, suspended).await? {
+    if !accounts::set_suspended(&state.db, name, suspended, &me.actor.username).await? {
         return Err(AppError::not_found(visit.t("admin-member-none")));
     }
     Ok(see_other("/admin/members"))

@@ -186,6 +186,7 @@ pub fn buttons(visit: &Visit, target: &Actor, rel: &Relationship, back: &str) ->
             } @else {
                 (target_button(visit, "/friends/block", target, back, &visit.t("people-block"), true))
             }
+            p { (widgets::report_link(visit, target, None, None)) }
         }
     }
 }

@@ -6,6 +6,7 @@ mod admin;
 mod admin_domains;
 mod admin_invites;
 mod admin_members;
+mod admin_reports;
 pub mod assets;
 pub mod auth;
 mod friend_actions;
@@ -23,6 +24,7 @@ mod post_reactions;
 pub mod posts;
 pub mod profile;
 pub mod profile_images;
+mod report_form;
 mod sent_form;
 mod settings;
 pub mod visit;
@@ -62,6 +64,7 @@ fn people_routes() -> Router<AppState> {
         .merge(introductions::routes())
         .merge(notices::routes())
         .merge(settings::routes())
+        .merge(report_form::routes())
         .merge(profile_images::routes())
 }
 
@@ -126,6 +129,8 @@ fn frame(state: &AppState, visit: &Visit, title: &str, unread: u64, body: Markup
                                 li { a href="/settings" { (visit.t("nav-settings")) } }
                                 @if m.is_admin {
                                     li { a href="/admin" { (visit.t("nav-admin")) } }
+                                } @else if m.is_moderator {
+                                    li { a href="/admin/reports" { (visit.t("nav-reports")) } }
                                 }
                             } @else {
                                 li { a href="/login" { (visit.t("nav-login")) } }

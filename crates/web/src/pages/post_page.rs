@@ -122,6 +122,8 @@ fn article(visit: &Visit, view: &PostView, title: &str) -> Markup {
                     a.button.plain href=(format!("{base}/edit")) { (visit.t(edit_key(post.kind))) }
                     a.button.plain href=(format!("{base}/delete")) { (visit.t(delete_key(post.kind))) }
                 }
+            } @else if visit.member.is_some() {
+                p { (widgets::report_link(visit, &view.author, Some(&post.public_id), Some("post-title"))) }
             }
         }
     }
@@ -196,7 +198,7 @@ fn comment_section(
                 ol.list {
                     @for c in comments {
                         li id=(format!("comment-{}", c.comment.public_id)) {
-                            p.meta {
+                            p.meta id=(format!("comment-by-{}", c.comment.public_id)) {
                                 (widgets::actor_link(&c.author))
                                 " · " (widgets::time(c.comment.created_at))
                             }
@@ -206,6 +208,9 @@ fn comment_section(
                                     (widgets::csrf(visit))
                                     button.plain type="submit" { (visit.t("posts-comment-delete")) }
                                 }
+                            }
+                            @if me.is_some() && me != Some(c.comment.author) {
+                                (widgets::report_link(visit, &c.author, Some(&c.comment.public_id), Some(&format!("comment-by-{}", c.comment.public_id))))
                             }
                         }
                     }

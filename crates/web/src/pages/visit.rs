@@ -263,7 +263,22 @@ impl Visit {
         self.member.as_ref().ok_or_else(login_required)
     }
 
-    /// The logged-in admin, or 403 (a redirect to log in for visitors).
+    /// The logged-in member who moderates (or administers), or 403 (a redirect to log in for
+    /// visitors).
+    pub fn moderator(&self) -> Result<&Member, AppError> {
+        let m = self.member()?;
+        if m.moderates() {
+            Ok(m)
+        } else {
+            Err(AppError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                self.t("error-moderators-only"),
+            ))
+        }
+    }
+
+    /// The logged-in member, who must be an admin (403 otherwise).
     pub fn admin(&self) -> Result<&Member, AppError> {
         let m = self.member()?;
         if m.is_admin {

@@ -78,6 +78,26 @@ pub fn profile_href(actor: &Actor) -> String {
     }
 }
 
+/// A link to the report form for `target`, with the post or comment `object` (a public id)
+/// when the report is about one; `described_by` names what it reports, for screen readers.
+pub fn report_link(
+    visit: &Visit,
+    target: &Actor,
+    object: Option<&str>,
+    described_by: Option<&str>,
+) -> Markup {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("target", &target.api_handle());
+    if let Some(o) = object {
+        query.append_pair("object", o);
+    }
+    html! {
+        a.report href=(format!("/report?{}", query.finish())) rel="nofollow" aria-describedby=[described_by] {
+            (visit.t("report-link"))
+        }
+    }
+}
+
 /// A linked name with the handle; remote actors show their server as their origin.
 pub fn actor_link(actor: &Actor) -> Markup {
     html! {
