@@ -26,6 +26,7 @@ enishi_testkit::main!(db: [
     mentions_notify_and_reach_both_ways,
     boosts_and_group_announces_reach_the_timeline,
     a_friends_only_photo_reaches_the_peer_friend_and_nobody_else,
+    a_report_forwarded_to_the_peer_does_not_name_the_reporter,
 ]);
 
 /// Peer actor `name` follows `member`; the member approves; Enishi follows back and the peer
@@ -860,6 +861,75 @@ async fn a_friends_only_photo_reaches_the_peer_friend_and_nobody_else(
     let fresh = narrowed["media"][0]["url"].as_str().unwrap();
     anyhow::ensure!(reqwest::get(fresh).await?.status() == 200);
     peer_received(&peer, "alice", "Delete", id).await?;
+    enishi_s_deliveries_verified(&peer, &node.run.base_url).await?;
+    node.stop().await
+}
+
+/// A member reports a peer account's note and asks for it to be forwarded: the peer receives a
+/// `Flag` from Enishi's instance actor naming the account and the note, verified by Fedify, with
+/// the reporter's id nowhere in it (issue 17).
+async fn a_report_forwarded_to_the_peer_does_not_name_the_reporter(
+    t: TestDb,
+) -> anyhow::Result<()> {
+    let node = Node::start(t.kind).await?;
+    let peer = FedifyPeer::start(&["carol"]).await?;
+    let mika = node.member("mika").await?;
+    let carol = peer.actor("carol");
+    let (s, body) = mika
+        .api
+        .post("/api/v1/friends/requests", json!({ "target": carol }))
+        .await?;
+    anyhow::ensure!(s == 201, "follow request: {s} {body}");
+    eventually("mika's follow is accepted", || async {
+        let rel = mika.relationship(&peer.handle("carol")).await?;
+        Ok((rel["following"] == true).then_some(()))
+    })
+    .await?;
+    let note = peer
+        .call(
+            "note",
+            json!({ "actor": "carol", "content": "<p>Something rude</p>", "to": "public" }),
+        )
+        .await?;
+    first_knock_accepted(&note)?;
+    let id = note["id"].as_str().unwrap().to_owned();
+    eventually("carol's note in mika's timeline", || async {
+        let t = mika.api.ok("/api/v1/timeline").await?;
+        Ok(find_item(&t, "ap_id", &id).map(drop))
+    })
+    .await?;
+    let (s, made) = mika
+        .api
+        .post(
+            "/api/v1/reports",
+            json!({"target": carol, "object_ids": [id], "reason": "violation",
+                   "comment": "rude note", "forward": true}),
+        )
+        .await?;
+    anyhow::ensure!(s == 201 && made["forwarded"] == true, "{s} {made}");
+    let flags = eventually("the peer receives the Flag", || async {
+        let got = peer.received("carol", "Flag").await?;
+        Ok((!got.is_empty()).then_some(got))
+    })
+    .await?;
+    let flag = &flags[0];
+    let raw = flag["raw"].to_string();
+    anyhow::ensure!(
+        flag["actor"] == format!("{}/actor", node.run.base_url),
+        "from the instance actor: {flag}"
+    );
+    anyhow::ensure!(
+        raw.contains(&carol) && raw.contains(&id) && raw.contains("rude note"),
+        "names the account, the note and the comment: {raw}"
+    );
+    anyhow::ensure!(
+        !raw.contains(mika.ap_id.as_str()) && !raw.contains("mika"),
+        "the reporter is not named: {raw}"
+    );
+    anyhow::ensure!(
+        flag["signature"].is_object() || flag["signature"].is_string(),
+        "signed: {flag}"
+    );
     enishi_s_deliveries_verified(&peer, &node.run.base_url).await?;
     node.stop().await
 }

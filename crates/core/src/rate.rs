@@ -77,11 +77,11 @@ impl Rate {
 impl fmt::Display for Rate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.per.as_secs();
-        let (n, unit) = if s % 86_400 == 0 && s > 0 {
+        let (n, unit) = if s.is_multiple_of(86_400) && s > 0 {
             (s / 86_400, "d")
-        } else if s % 3600 == 0 && s > 0 {
+        } else if s.is_multiple_of(3600) && s > 0 {
             (s / 3600, "h")
-        } else if s % 60 == 0 && s > 0 {
+        } else if s.is_multiple_of(60) && s > 0 {
             (s / 60, "m")
         } else {
             (s, "s")

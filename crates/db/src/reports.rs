@@ -6,7 +6,7 @@
 //! sent. A report forwarded to the account's server goes as a `Flag` from the instance actor,
 //! never naming the reporter.
 
-use crate::entity::{comment, post, post_recipient, report, report_object};
+use crate::entity::{comment, post, report, report_object};
 use crate::error::{OpError, OpResult};
 use crate::federation::{self, Event};
 use crate::posts::{self, PostView};
@@ -14,7 +14,7 @@ use crate::reactions::{self, CommentView};
 use crate::{Db, actors};
 use chrono::{DateTime, Utc};
 use enishi_core::report::{MAX_COMMENT_CHARS, MAX_OBJECTS, ReportReason, ReportState};
-use enishi_core::{Actor, ActorId, Audience, InstanceSettings, ValidationError, Viewer};
+use enishi_core::{Actor, ActorId, InstanceSettings, ValidationError, Viewer};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -275,28 +275,34 @@ async fn insert_objects(
     Ok(())
 }
 
-/// Whether the server `domain` could see the post: it is public, or it was sent to one of
-/// that server's accounts.
+/// Most accounts of one server checked when judging what that server could see.
+const MAX_ACCOUNTS_CHECKED: u64 = 1000;
+
+/// Whether the server `domain` could see the post: everyone may, or one of that server's
+/// accounts may (its audience rule, read as that account).
 async fn server_saw_post(db: &Db, post_id: i64, domain: &str) -> Result<bool, DbErr> {
+    use crate::entity::actor;
     let Some(row) = post::Entity::find_by_id(post_id).one(&db.conn).await? else {
         return Ok(false);
     };
-    if row.audience.parse::<Audience>().ok() == Some(Audience::Public) {
+    let kind = posts::to_domain(row.clone())?.kind;
+    if posts::get_visible(db, &Viewer::ANONYMOUS, kind, &row.public_id)
+        .await
+        .is_ok()
+    {
         return Ok(true);
     }
-    let recipients: Vec<i64> = post_recipient::Entity::find()
-        .filter(post_recipient::Column::PostId.eq(post_id))
+    let accounts = actor::Entity::find()
+        .filter(actor::Column::Domain.eq(domain.to_ascii_lowercase()))
+        .filter(actor::Column::IsLocal.eq(false))
+        .limit(MAX_ACCOUNTS_CHECKED)
         .all(&db.conn)
-        .await?
-        .into_iter()
-        .map(|r| r.actor_id)
-        .collect();
-    for id in recipients {
-        if actors::find_by_id(&db.conn, ActorId(id))
-            .await?
-            .is_some_and(|a| a.domain.eq_ignore_ascii_case(domain))
-        {
-            return Ok(true);
+        .await?;
+    for a in accounts {
+        match posts::get_visible(db, &Viewer::remote(ActorId(a.id)), kind, &row.public_id).await {
+            Ok(_) => return Ok(true),
+            Err(OpError::Db(e)) => return Err(e),
+            Err(_) => {}
         }
     }
     Ok(false)

@@ -5,7 +5,9 @@
 //! rule allows — no leaks, no wrongful denials — and no body may carry a marker its reader may
 //! not see. Then the community changes after the fact (unfriending, blocking and unblocking a
 //! friend, narrowing and widening posts, hiding and deleting introductions, new section
-//! audiences and profiles, deleted comments) and everything is read again. Several seeds per
+//! audiences and profiles, deleted comments) and everything is read again. Members also
+//! report what they can and cannot see, and the moderators' queue shows each report only as
+//! its reporter may see it (issue 17). Several seeds per
 //! run; problems are collected and reported with their seed. On SQLite and PostgreSQL.
 //!
 //! The expected answers come from `enishi_core`'s pure functions applied to a model of the
@@ -76,6 +78,14 @@ async fn hunt_seed(db: &TestDb, seed: u64) -> anyhow::Result<Report> {
     let report = Report::new(seed);
     let prints = Mutex::new(Prints::new());
     let anonymous = members[0].api.anonymous();
+    // Member 0 also moderates: the report queue is read as them.
+    enishi_db::accounts::set_role(
+        &run.db,
+        &hunt::model::name(0),
+        enishi_db::accounts::Role::Moderator,
+        "hunt",
+    )
+    .await?;
     let mut sessions = Vec::new();
     for mem in &members {
         sessions.push(html::Session::start(&run, &mem.name).await?);
@@ -86,6 +96,10 @@ async fn hunt_seed(db: &TestDb, seed: u64) -> anyhow::Result<Report> {
             build::change(&members, &mut m, &mut rng, &report).await?;
         }
         read_everything(&report, &members, &anonymous, &m, &prints).await?;
+        if phase == 1 {
+            hunt::reports::file(&report, &members, &m).await?;
+        }
+        hunt::reports::moderated(&report, &members[0].api, &m).await?;
         read::photos(&report, &m).await?;
         read::tags_and_mentions(&report, &anonymous, None, &m, phase == 1).await?;
         for (i, mem) in members.iter().enumerate() {

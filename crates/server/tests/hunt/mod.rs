@@ -6,6 +6,7 @@ pub mod html;
 pub mod model;
 pub mod pages;
 pub mod read;
+pub mod reports;
 
 use crate::common::Api;
 use enishi_testkit::markers::markers_in;

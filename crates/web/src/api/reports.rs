@@ -3,15 +3,15 @@
 
 use super::auth::CurrentMember;
 use super::dto::{ActorRef, Page};
-use super::{JsonBody, PageParams, PathParam, page, resolve_known};
+use super::{JsonBody, PageParams, PathParam, QueryParams, page, redact, resolve_known};
 use crate::error::ErrorBody;
 use crate::{AppError, AppState};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use enishi_core::Member;
 use enishi_core::report::{ReportAction, ReportReason, ReportState};
+use enishi_core::{Member, Viewer};
 use enishi_db::report_actions::{self, Moderator};
 use enishi_db::reports::{self, NewReport, Report, Shown};
 use serde::{Deserialize, Serialize};
@@ -180,6 +180,8 @@ pub async fn create_report(
     )
     .await?;
     state.outbox_wake.notify_waiters();
+    let mut report = report;
+    redact(&state, &me.viewer(), [&mut report.target]).await?;
     Ok((StatusCode::CREATED, Json(ReportOut::from(&report))))
 }
 
@@ -197,35 +199,53 @@ pub fn moderator(me: &CurrentMember) -> Result<&Member, AppError> {
 }
 
 /// Which reports to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StateFilter {
+    /// Waiting for a moderator (the default).
+    Open,
+    /// Acted on.
+    Resolved,
+    /// Nothing to act on.
+    Dismissed,
+    /// Every report.
+    All,
+}
+
+/// `?state=…&cursor=…&limit=…` of the queue.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ReportFilter {
     /// `open` (default), `resolved`, `dismissed` or `all`.
-    #[param(pattern = "^(open|resolved|dismissed|all)$")]
-    pub state: Option<String>,
+    #[param(inline)]
+    pub state: Option<StateFilter>,
+    /// The `next` value of the previous page (1 to 18 digits).
+    #[param(pattern = "^[0-9]{1,18}$")]
+    pub cursor: Option<String>,
+    /// Page size (1–100, default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    pub limit: Option<u64>,
 }
 
 /// The moderators' queue, newest first.
-#[utoipa::path(get, path = "/api/v1/admin/reports", tag = "reports", security(("bearer" = [])), params(ReportFilter, PageParams),
-    responses((status = 200, body = Page<AdminReportOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/admin/reports", tag = "reports", security(("bearer" = [])), params(ReportFilter),
+    responses((status = 200, body = Page<AdminReportOut>), (status = 401, body = ErrorBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list_reports(
     State(state): State<AppState>,
     me: CurrentMember,
-    Query(filter): Query<ReportFilter>,
-    Query(params): Query<PageParams>,
+    QueryParams(filter): QueryParams<ReportFilter>,
 ) -> Result<Json<Page<AdminReportOut>>, AppError> {
     moderator(&me)?;
-    let which = match filter.state.as_deref().unwrap_or("open") {
-        "all" => None,
-        s => Some(ReportState::parse(s).ok_or_else(|| {
-            let mut e = AppError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                "state: one of open, resolved, dismissed, all",
-            );
-            e.field = Some("state".into());
-            e
-        })?),
+    let which = match filter.state.unwrap_or(StateFilter::Open) {
+        StateFilter::All => None,
+        StateFilter::Open => Some(ReportState::Open),
+        StateFilter::Resolved => Some(ReportState::Resolved),
+        StateFilter::Dismissed => Some(ReportState::Dismissed),
+    };
+    let params = PageParams {
+        cursor: filter.cursor,
+        limit: filter.limit,
     };
     let (cursor, limit) = params.parse()?;
     let list = reports::list(&state.db, which, cursor, limit).await?;
@@ -246,7 +266,13 @@ pub async fn get_report(
     PathParam(id): PathParam<String>,
 ) -> Result<Json<AdminReportOut>, AppError> {
     moderator(&me)?;
-    let r = reports::get(&state.db, &id).await?;
+    let mut r = reports::get(&state.db, &id).await?;
+    redact(
+        &state,
+        &me.viewer(),
+        std::iter::once(&mut r.target).chain(r.reporter.as_mut()),
+    )
+    .await?;
     Ok(Json(AdminReportOut::from(&r)))
 }
 
@@ -315,7 +341,13 @@ pub async fn close(
     for action in &input.actions {
         report_actions::act(&state.db, &report, *action, by).await?;
     }
-    let r = reports::close(&state.db, id, by.name, outcome, input.note.as_deref()).await?;
+    let mut r = reports::close(&state.db, id, by.name, outcome, input.note.as_deref()).await?;
     state.outbox_wake.notify_waiters();
+    redact(
+        state,
+        &Viewer::member(m.actor.id),
+        std::iter::once(&mut r.target).chain(r.reporter.as_mut()),
+    )
+    .await?;
     Ok(Json(AdminReportOut::from(&r)))
 }
