@@ -1,5 +1,7 @@
 //! Reports (issue 17): members report accounts, posts and comments; other servers' `Flag`s
-//! land in the same queue; moderators (a new role beside admins) resolve or dismiss them.
+//! land in the same queue; moderators (a new role beside admins) resolve or dismiss them. And
+//! members leaving: a deleted account keeps its row (the username stays reserved) with the
+//! time it was deleted.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -11,6 +13,7 @@ pub struct Migration;
 enum Account {
     Table,
     IsModerator,
+    DeletedAt,
 }
 
 #[derive(DeriveIden)]
@@ -56,6 +59,13 @@ impl MigrationTrait for Migration {
             Table::alter()
                 .table(Account::Table)
                 .add_column(boolean(Account::IsModerator).default(false))
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Account::Table)
+                .add_column(timestamp_with_time_zone_null(Account::DeletedAt))
                 .to_owned(),
         )
         .await?;
@@ -140,12 +150,15 @@ impl MigrationTrait for Migration {
             .await?;
         m.drop_table(Table::drop().table(Report::Table).to_owned())
             .await?;
-        m.alter_table(
-            Table::alter()
-                .table(Account::Table)
-                .drop_column(Account::IsModerator)
-                .to_owned(),
-        )
-        .await
+        for col in [Account::DeletedAt, Account::IsModerator] {
+            m.alter_table(
+                Table::alter()
+                    .table(Account::Table)
+                    .drop_column(col)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        Ok(())
     }
 }

@@ -337,6 +337,21 @@ impl Herald for ActivityHerald {
                     body: activity.to_string(),
                 }
             }
+            Event::DeleteActor { actor } => {
+                let id = format!("{}#delete", actor.ap_id);
+                let activity = json!({
+                    "@context": default_context(),
+                    "id": id,
+                    "type": "Delete",
+                    "actor": actor.ap_id.as_str(),
+                    "object": actor.ap_id.as_str(),
+                    "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                });
+                Announcement {
+                    id,
+                    body: activity.to_string(),
+                }
+            }
             Event::Flag {
                 id,
                 actor,

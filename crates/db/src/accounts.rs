@@ -220,6 +220,10 @@ pub async fn set_suspended(
     else {
         return Ok(false);
     };
+    if row.deleted_at.is_some() {
+        // A deleted account stays suspended for good.
+        return Ok(false);
+    }
     let id = row.id;
     let mut row: account::ActiveModel = row.into();
     row.suspended_at = Set(suspended.then(Utc::now));

@@ -184,6 +184,11 @@ pub enum Event<'a> {
         /// The reporter's comment.
         content: &'a str,
     },
+    /// A member deleted their account (`Delete` of the actor, to everyone).
+    DeleteActor {
+        /// The member's actor.
+        actor: &'a Actor,
+    },
     /// `blocker` lifts the block `id`.
     UndoBlock {
         /// The Block's id.

@@ -20,6 +20,7 @@ pub mod inbound;
 pub mod instance;
 pub mod introductions;
 pub mod invites;
+pub mod leaving;
 mod marks;
 pub mod media;
 pub mod member_settings;

@@ -92,6 +92,15 @@ impl Api {
         self.send(reqwest::Method::DELETE, path, None).await
     }
 
+    /// DELETE with a JSON body.
+    pub async fn delete_json(
+        &self,
+        path: &str,
+        body: Value,
+    ) -> anyhow::Result<(StatusCode, Value)> {
+        self.send(reqwest::Method::DELETE, path, Some(body)).await
+    }
+
     /// GET that must succeed; returns the body.
     pub async fn ok(&self, path: &str) -> anyhow::Result<Value> {
         let (status, body) = self.get(path).await?;

@@ -22,6 +22,7 @@ pub struct Model {
     pub footprints_enabled: bool,
     pub language: Option<String>,
     pub is_moderator: bool,
+    pub deleted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -62,7 +62,9 @@ pub async fn file(r: &Report, members: &[Member], m: &Model) -> anyhow::Result<(
             );
         }
     }
-    r.check(made > 0, || "no report was made: the hunt checks nothing".into());
+    r.check(made > 0, || {
+        "no report was made: the hunt checks nothing".into()
+    });
     Ok(())
 }
 

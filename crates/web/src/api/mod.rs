@@ -35,7 +35,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/sessions",
             post(auth::create_session).delete(auth::delete_session),
         )
-        .route("/api/v1/me", get(me))
+        .route("/api/v1/me", get(me).delete(delete_me))
         .route("/api/v1/me/settings", patch(update_settings))
         .route("/api/v1/me/profile", patch(update_profile))
         .route("/api/v1/users/{handle}", get(profile))

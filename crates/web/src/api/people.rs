@@ -29,6 +29,37 @@ pub async fn me(State(state): State<AppState>, me: CurrentMember) -> Result<Json
     }))
 }
 
+/// Confirms deleting one's account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteAccountIn {
+    /// The account's password.
+    pub password: String,
+}
+
+/// Deletes the caller's account: a `Delete` of their actor goes to every server this instance
+/// knows (through the outbox), their posts, comments, likes, introductions, friendships and
+/// photos are removed here, and the username stays reserved. It cannot be undone.
+#[utoipa::path(delete, path = "/api/v1/me", tag = "me", security(("bearer" = [])), request_body = DeleteAccountIn,
+    responses((status = 204, description = "the account is deleted; the token no longer works"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "the password is wrong"), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "rate limited (`rate_limited`); `Retry-After` says when to try again")))]
+pub async fn delete_me(
+    State(state): State<AppState>,
+    me: CurrentMember,
+    JsonBody(input): JsonBody<DeleteAccountIn>,
+) -> Result<StatusCode, AppError> {
+    // Each attempt spends a password try: a stolen token cannot guess the password here.
+    crate::rate_limits::admit(
+        &state.access.actions.password,
+        &me.member.actor.id,
+        "password attempts",
+    )?;
+    enishi_db::leaving::delete_account(&state.db, &me.member, &input.password).await?;
+    state.outbox_wake.notify_waiters();
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Settings to change; omitted ones stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

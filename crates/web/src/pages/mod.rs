@@ -14,6 +14,7 @@ mod friends;
 mod home;
 pub mod i18n;
 mod introductions;
+mod leave;
 mod notices;
 mod post_delete;
 mod post_forms;
@@ -65,6 +66,7 @@ fn people_routes() -> Router<AppState> {
         .merge(notices::routes())
         .merge(settings::routes())
         .merge(report_form::routes())
+        .merge(leave::routes())
         .merge(profile_images::routes())
 }
 

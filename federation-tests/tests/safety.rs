@@ -1,7 +1,8 @@
-//! Reports across servers (issue 17), on SQLite and PostgreSQL: a member's report forwarded as
-//! a `Flag` reaches the account's server from the instance actor, never naming the reporter,
-//! and lands in that server's queue with what it names; a `Flag` naming a post its sender was
-//! never sent keeps the report but not that post.
+//! Member safety across servers (issue 17), on SQLite and PostgreSQL. Reports: a member's
+//! report forwarded as a `Flag` reaches the account's server from the instance actor, never
+//! naming the reporter, and lands in that server's queue with what it names; a `Flag` naming a
+//! post its sender was never sent keeps the report but not that post. Leaving: a deleted
+//! account's `Delete` reaches the friend's server, which drops the friendship and the posts.
 
 use enishi_db::accounts::{self, Role};
 use enishi_federation_tests::cluster::{Member, Node, befriend, eventually};
@@ -11,6 +12,7 @@ use serde_json::{Value, json};
 enishi_testkit::main!(db: [
     a_forwarded_report_reaches_the_other_server_without_the_reporter,
     a_flag_names_only_what_its_sender_could_see,
+    a_deleted_account_is_gone_on_the_friend_s_server_too,
 ]);
 
 async fn moderator(node: &Node, name: &str) -> anyhow::Result<Member> {
@@ -139,6 +141,61 @@ async fn a_flag_names_only_what_its_sender_could_see(t: TestDb) -> anyhow::Resul
     });
     let (s, _) = carol.signed_post(&inbox, &stray).await?;
     anyhow::ensure!(s == 404, "{s}");
+    b.stop().await?;
+    a.stop().await
+}
+
+async fn a_deleted_account_is_gone_on_the_friend_s_server_too(t: TestDb) -> anyhow::Result<()> {
+    let a = Node::start(t.kind).await?;
+    let b = Node::start(t.kind).await?;
+    let alice = a.member("alice").await?;
+    let bob = b.member("bob").await?;
+    befriend(&alice, &bob).await?;
+    let (s, d) = alice
+        .api
+        .post(
+            "/api/v1/diaries",
+            json!({"title": "bye", "body": "for my friends", "audience": "friends"}),
+        )
+        .await?;
+    anyhow::ensure!(s == 201, "{d}");
+    let ap_id = d["ap_id"].as_str().unwrap().to_owned();
+    eventually("the diary reaches bob", || async {
+        let t = bob.api.ok("/api/v1/timeline").await?;
+        Ok(t.to_string().contains(&ap_id).then_some(()))
+    })
+    .await?;
+    let (s, e) = alice
+        .api
+        .delete_json("/api/v1/me", json!({"password": "wrong"}))
+        .await?;
+    anyhow::ensure!(s == 403, "a wrong password: {s} {e}");
+    let (s, e) = alice
+        .api
+        .delete_json("/api/v1/me", json!({"password": "password1"}))
+        .await?;
+    anyhow::ensure!(s == 204, "{s} {e}");
+    eventually("bob's server forgets alice", || async {
+        let rel = bob.relationship(&alice.handle).await;
+        let t = bob.api.ok("/api/v1/timeline").await?;
+        let gone = !t.to_string().contains(&ap_id) && rel.map_or(true, |r| r["friend"] != true);
+        Ok(gone.then_some(()))
+    })
+    .await?;
+    let friends = bob.api.ok("/api/v1/users/bob/friends").await?;
+    anyhow::ensure!(
+        !friends.to_string().contains(alice.ap_id.as_str()),
+        "{friends}"
+    );
+    anyhow::ensure!(
+        enishi_db::actors::find_by_ap_id(&b.run.db, &alice.ap_id)
+            .await?
+            .is_none(),
+        "b no longer keeps alice's actor"
+    );
+    // The name stays taken on her own server.
+    let taken = enishi_db::accounts::find_by_username(&a.run.db, "alice").await?;
+    anyhow::ensure!(taken.is_some_and(|m| m.suspended_at.is_some()));
     b.stop().await?;
     a.stop().await
 }
