@@ -5,7 +5,9 @@
 //! comment, ended the friendship and told alice. Lifting the block lets B in again, in both
 //! processes; the audit log has both actions. A limited server's accounts reach only members
 //! who are already their friends: their replies and likes to others are refused, and their
-//! friend requests wait apart without a notice until the member approves one.
+//! friend requests wait apart without a notice until the member approves one. One account of
+//! another server can be suspended or limited alone, the same way, its server's other
+//! accounts untouched (suspended directly, limited from a report).
 
 use enishi_core::moderation::Severity;
 use enishi_db::domain_blocks::{self, NewBlock};
@@ -17,6 +19,7 @@ use std::time::{Duration, Instant};
 enishi_testkit::main!(db: [
     a_rejected_server_is_cut_off_everywhere_at_once,
     a_limited_server_reaches_only_friends,
+    one_account_is_suspended_or_limited_alone,
 ]);
 
 /// How soon every process must follow a change of the list (the "within a second",
@@ -387,6 +390,113 @@ async fn a_limited_server_reaches_only_friends(t: TestDb) -> anyhow::Result<()> 
     anyhow::ensure!(
         (reply, like) == (202, 202),
         "a new friend's reply and like: {reply} {like}"
+    );
+    a.stop().await?;
+    b.stop().await
+}
+
+async fn one_account_is_suspended_or_limited_alone(t: TestDb) -> anyhow::Result<()> {
+    let b = Node::start(t.kind).await?;
+    let a = Node::start(t.kind).await?;
+    let alice = a.member("alice").await?;
+    let carol = a.member("carol").await?;
+    let mo = a.member("mo").await?;
+    anyhow::ensure!(
+        enishi_db::accounts::set_role(&a.run.db, "mo", enishi_db::accounts::Role::Moderator, "t")
+            .await?
+    );
+    let bob = b.member("bob").await?;
+    let dave = b.member("dave").await?;
+    befriend(&alice, &bob).await?;
+    let inbox = format!("{}/inbox", a.run.base_url);
+
+    // Suspend bob alone: the friendship ends and he is refused; dave still gets through.
+    let bob_here = enishi_db::actors::find_by_ap_id(&a.run.db, &bob.ap_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("bob is known on a"))?;
+    let done = enishi_db::account_blocks::moderate(
+        &a.run.db,
+        &bob_here,
+        Some(Severity::Reject),
+        "admin",
+        Some("abuse"),
+    )
+    .await?;
+    anyhow::ensure!(done.friendships_ended == 1, "{done:?}");
+    tokio::time::sleep(enishi_server::BLOCKS_POLL * 3).await;
+    let alices = diary(&alice, "Alice's day", "public").await?;
+    let post = alices["ap_id"].as_str().unwrap_or_default().to_owned();
+    let (reply, like) = reply_and_like(&bob, &alice, &post, &inbox, "bob-suspended").await?;
+    anyhow::ensure!(
+        (reply, like) == (403, 403),
+        "the suspended bob: {reply} {like}"
+    );
+    let rel = alice.relationship(&bob.handle).await;
+    anyhow::ensure!(
+        rel.map_or(true, |r| r["friend"] != true),
+        "the friendship ended"
+    );
+    let (reply, like) = reply_and_like(&dave, &alice, &post, &inbox, "dave-free").await?;
+    anyhow::ensure!(
+        (reply, like) == (202, 202),
+        "dave, untouched: {reply} {like}"
+    );
+
+    // carol reports dave; the moderator limits him from the report.
+    let (s, made) = carol
+        .api
+        .post(
+            "/api/v1/reports",
+            json!({"target": dave.handle, "reason": "spam"}),
+        )
+        .await?;
+    anyhow::ensure!(s == 201, "{made}");
+    let (s, done) = mo
+        .api
+        .post(
+            &format!(
+                "/api/v1/admin/reports/{}/resolve",
+                made["id"].as_str().unwrap()
+            ),
+            json!({"actions": ["limit_account"]}),
+        )
+        .await?;
+    anyhow::ensure!(s == 200, "{done}");
+    tokio::time::sleep(enishi_server::BLOCKS_POLL * 3).await;
+    let carols = diary(&carol, "Carol's day", "public").await?;
+    let (reply, like) = reply_and_like(
+        &dave,
+        &carol,
+        carols["ap_id"].as_str().unwrap_or_default(),
+        &inbox,
+        "dave-limited",
+    )
+    .await?;
+    anyhow::ensure!(
+        (reply, like) == (403, 403),
+        "the limited dave: {reply} {like}"
+    );
+    let (s, e) = dave
+        .api
+        .post("/api/v1/friends/requests", json!({"target": carol.handle}))
+        .await?;
+    anyhow::ensure!(s == 201, "{s} {e}");
+    eventually("dave's request is held", || async {
+        let list = carol
+            .api
+            .ok("/api/v1/friends/requests?direction=held")
+            .await?;
+        Ok(list["items"].as_array().and_then(|l| l.first()).cloned())
+    })
+    .await?;
+    let log = enishi_db::audit::list(&a.run.db, None, 50).await?;
+    anyhow::ensure!(
+        log.iter()
+            .any(|e| e.action == "account_suspend" && e.target.starts_with("bob@"))
+            && log
+                .iter()
+                .any(|e| e.action == "account_limit" && e.moderator == "mo"),
+        "{log:?}"
     );
     a.stop().await?;
     b.stop().await

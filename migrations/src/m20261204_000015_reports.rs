@@ -50,6 +50,7 @@ enum ReportObject {
 enum Actor {
     Table,
     Id,
+    Moderation,
 }
 
 #[async_trait::async_trait]
@@ -66,6 +67,14 @@ impl MigrationTrait for Migration {
             Table::alter()
                 .table(Account::Table)
                 .add_column(timestamp_with_time_zone_null(Account::DeletedAt))
+                .to_owned(),
+        )
+        .await?;
+        // A remote account suspended (`reject`) or limited (`limit`) here, alone.
+        m.alter_table(
+            Table::alter()
+                .table(Actor::Table)
+                .add_column(string_null(Actor::Moderation))
                 .to_owned(),
         )
         .await?;
@@ -150,6 +159,13 @@ impl MigrationTrait for Migration {
             .await?;
         m.drop_table(Table::drop().table(Report::Table).to_owned())
             .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Actor::Table)
+                .drop_column(Actor::Moderation)
+                .to_owned(),
+        )
+        .await?;
         for col in [Account::DeletedAt, Account::IsModerator] {
             m.alter_table(
                 Table::alter()

@@ -120,6 +120,7 @@ pub(crate) async fn seed(url: &str, args: &Args, rng: &mut StdRng) -> anyhow::Re
             friends_audience: Set(None),
             introductions_audience: Set(None),
             followers_digest: Set(None),
+            moderation: Set(None),
         });
     }
     for chunk in actors.chunks(500) {

@@ -77,6 +77,8 @@ pub fn normalize_domain(input: &str) -> Result<String, ValidationError> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DomainBlocks {
     entries: Vec<(String, Severity)>,
+    /// Single accounts suspended (`Reject`) or limited, by actor id without its fragment.
+    accounts: std::collections::BTreeMap<String, Severity>,
 }
 
 impl DomainBlocks {
@@ -84,7 +86,33 @@ impl DomainBlocks {
     pub fn new(entries: impl IntoIterator<Item = (String, Severity)>) -> Self {
         DomainBlocks {
             entries: entries.into_iter().collect(),
+            accounts: Default::default(),
         }
+    }
+
+    /// These blocks and single accounts suspended or limited (actor ids and severities).
+    pub fn with_accounts(mut self, accounts: impl IntoIterator<Item = (String, Severity)>) -> Self {
+        self.accounts = accounts
+            .into_iter()
+            .map(|(id, s)| (id.split('#').next().unwrap_or(&id).to_owned(), s))
+            .collect();
+        self
+    }
+
+    /// How hard the account `actor` (an actor id) is held back: by a block of its server or
+    /// of the account itself, whichever is harder.
+    pub fn account_severity(&self, actor: &url::Url) -> Option<Severity> {
+        let mut id = actor.clone();
+        id.set_fragment(None);
+        let own = self.accounts.get(id.as_str()).copied();
+        let server = actor.host_str().and_then(|h| {
+            let authority = match actor.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_owned(),
+            };
+            self.severity_of(&authority)
+        });
+        own.max(server)
     }
 
     /// Every server blocked with `reject` (a start-up setting's list).
@@ -92,9 +120,9 @@ impl DomainBlocks {
         Self::new(domains.iter().map(|d| (d.clone(), Severity::Reject)))
     }
 
-    /// Whether no server is blocked.
+    /// Whether no server or account is blocked.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.is_empty() && self.accounts.is_empty()
     }
 
     /// The hardest block covering `authority` (`host` or `host:port`): a block of exactly that
@@ -125,8 +153,14 @@ impl DomainBlocks {
         self.severity_of(authority) == Some(Severity::Reject)
     }
 
-    /// The authority of `url` (`host[:port]`) and whether it is refused outright.
+    /// Whether `url` is refused outright: its server is, or it is (or is the key of) a
+    /// suspended account.
     pub fn rejects_url(&self, url: &url::Url) -> bool {
+        let mut id = url.clone();
+        id.set_fragment(None);
+        if self.accounts.get(id.as_str()) == Some(&Severity::Reject) {
+            return true;
+        }
         url.host_str().is_some_and(|h| {
             let authority = match url.port() {
                 Some(p) => format!("{h}:{p}"),
@@ -214,5 +248,38 @@ mod tests {
         assert_eq!("suspend".parse::<Severity>().unwrap(), Severity::Reject);
         assert_eq!("silence".parse::<Severity>().unwrap(), Severity::Limit);
         assert!("noop".parse::<Severity>().is_err());
+    }
+
+    #[test]
+    fn single_accounts_are_held_back_alone() {
+        let u = |s: &str| url::Url::parse(s).unwrap();
+        let b = DomainBlocks::new([("loud.example".to_owned(), Severity::Limit)]).with_accounts([
+            (
+                "https://ok.example/users/troll".to_owned(),
+                Severity::Reject,
+            ),
+            ("https://ok.example/users/noisy".to_owned(), Severity::Limit),
+            ("https://loud.example/users/x".to_owned(), Severity::Reject),
+        ]);
+        assert!(b.rejects_url(&u("https://ok.example/users/troll#main-key")));
+        assert!(!b.rejects_url(&u("https://ok.example/users/friend")));
+        assert_eq!(
+            b.account_severity(&u("https://ok.example/users/noisy")),
+            Some(Severity::Limit)
+        );
+        assert_eq!(
+            b.account_severity(&u("https://ok.example/users/friend")),
+            None
+        );
+        assert_eq!(
+            b.account_severity(&u("https://loud.example/users/y")),
+            Some(Severity::Limit),
+            "the server's block"
+        );
+        assert_eq!(
+            b.account_severity(&u("https://loud.example/users/x")),
+            Some(Severity::Reject),
+            "the harder of the two"
+        );
     }
 }

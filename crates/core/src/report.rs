@@ -99,8 +99,13 @@ pub enum ReportAction {
     /// Remove the reported posts and comments (here, and from servers they went to when they
     /// were written here).
     DeleteContent,
-    /// Suspend the reported member (a member of this instance).
+    /// Suspend the reported account: a member here is suspended as a member; an account
+    /// elsewhere is refused, cleared away and unfriended here (as a `reject` server block does
+    /// for a whole server).
     SuspendAccount,
+    /// Limit the reported account of another server: it reaches only members who are already
+    /// its friends.
+    LimitAccount,
     /// Block the reported account's server (`reject`; admins only).
     BlockServer,
 }
@@ -111,6 +116,7 @@ impl ReportAction {
         match self {
             ReportAction::DeleteContent => "delete_content",
             ReportAction::SuspendAccount => "suspend_account",
+            ReportAction::LimitAccount => "limit_account",
             ReportAction::BlockServer => "block_server",
         }
     }

@@ -107,9 +107,21 @@ pub async fn list(db: &Db) -> OpResult<Vec<DomainBlock>> {
 /// The blocks in force, as the matching rule reads them.
 pub async fn load(conn: &impl ConnectionTrait) -> Result<DomainBlocks, DbErr> {
     let rows = domain_block::Entity::find().all(conn).await?;
+    let accounts: Vec<(String, Option<String>)> = actor::Entity::find()
+        .select_only()
+        .column(actor::Column::ApId)
+        .column(actor::Column::Moderation)
+        .filter(actor::Column::Moderation.is_not_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
     Ok(DomainBlocks::new(rows.into_iter().map(|r| {
         let severity = r.severity.parse().unwrap_or(Severity::Reject);
         (r.domain, severity)
+    }))
+    .with_accounts(accounts.into_iter().filter_map(|(id, m)| {
+        let severity = m?.parse().ok()?;
+        Some((id, severity))
     })))
 }
 
@@ -139,7 +151,7 @@ async fn set_setting(conn: &impl ConnectionTrait, key: &str, value: String) -> R
     Ok(())
 }
 
-async fn bump_generation(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+pub(crate) async fn bump_generation(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
     set_setting(conn, GENERATION_KEY, uuid::Uuid::now_v7().to_string()).await
 }
 
@@ -299,6 +311,16 @@ async fn clear(db: &Db, txn: &DatabaseTransaction, domain: &str) -> OpResult<(u6
         .into_iter()
         .filter(|a| rule.rejects(&a.domain))
         .collect();
+    clear_accounts(db, txn, gone).await
+}
+
+/// Ends every friendship of a member here with the accounts `gone` (telling the member) and
+/// removes what is kept of them (see [`clear`]). Returns (friendships ended, accounts cleared).
+pub(crate) async fn clear_accounts(
+    db: &Db,
+    txn: &DatabaseTransaction,
+    gone: Vec<actor::Model>,
+) -> OpResult<(u64, u64)> {
     let mut ended = 0;
     for chunk in gone.chunks(200) {
         let mut told = Vec::new();
@@ -344,7 +366,7 @@ async fn clear(db: &Db, txn: &DatabaseTransaction, domain: &str) -> OpResult<(u6
 }
 
 /// Deletes every row that refers to the actors `ids` except the actors themselves.
-async fn remove_traces(txn: &DatabaseTransaction, ids: &[i64]) -> Result<(), DbErr> {
+pub(crate) async fn remove_traces(txn: &DatabaseTransaction, ids: &[i64]) -> Result<(), DbErr> {
     let ids = ids.to_vec();
     follow::Entity::delete_many()
         .filter(

@@ -5,16 +5,14 @@
 //! stays reserved and nobody can take over the identity.
 
 use crate::entity::{
-    account, actor, api_token, block, boost, browser_session, comment, follow, footprint,
-    friendship, introduction, known_friendship, media, notification, post, post_like,
-    profile_field,
+    account, actor, api_token, block, browser_session, notification, profile_field,
 };
 use crate::error::{OpError, OpResult};
 use crate::federation::{self, Event};
 use crate::{Db, actors, password};
 use chrono::Utc;
 use enishi_core::{Actor, Member};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 /// Deletes `member`'s account after checking their password (`Forbidden` when it is wrong).
 pub async fn delete_account(db: &Db, member: &Member, given_password: &str) -> OpResult<()> {
@@ -50,78 +48,15 @@ pub async fn delete_account(db: &Db, member: &Member, given_password: &str) -> O
         &inboxes,
     )
     .await?;
-    // What the member made; what hangs off their posts goes with them (foreign keys).
-    post::Entity::delete_many()
-        .filter(post::Column::AuthorId.eq(a))
-        .exec(&txn)
-        .await?;
-    comment::Entity::delete_many()
-        .filter(comment::Column::AuthorId.eq(a))
-        .exec(&txn)
-        .await?;
-    post_like::Entity::delete_many()
-        .filter(post_like::Column::ActorId.eq(a))
-        .exec(&txn)
-        .await?;
-    boost::Entity::delete_many()
-        .filter(boost::Column::BoosterId.eq(a))
-        .exec(&txn)
-        .await?;
-    introduction::Entity::delete_many()
-        .filter(
-            Condition::any()
-                .add(introduction::Column::WriterId.eq(a))
-                .add(introduction::Column::SubjectId.eq(a)),
-        )
-        .exec(&txn)
-        .await?;
-    media::Entity::delete_many()
-        .filter(media::Column::OwnerId.eq(a))
-        .exec(&txn)
-        .await?;
-    // Whom they knew.
-    friendship::Entity::delete_many()
-        .filter(
-            Condition::any()
-                .add(friendship::Column::OwnerId.eq(a))
-                .add(friendship::Column::FriendId.eq(a)),
-        )
-        .exec(&txn)
-        .await?;
-    follow::Entity::delete_many()
-        .filter(
-            Condition::any()
-                .add(follow::Column::FollowerId.eq(a))
-                .add(follow::Column::FolloweeId.eq(a)),
-        )
+    // What the member made and whom they knew, as a suspension clears a remote account;
+    // then what only a member has.
+    crate::domain_blocks::remove_traces(&txn, &[a]).await?;
+    notification::Entity::delete_many()
+        .filter(notification::Column::RecipientId.eq(a))
         .exec(&txn)
         .await?;
     block::Entity::delete_many()
-        .filter(
-            Condition::any()
-                .add(block::Column::BlockerId.eq(a))
-                .add(block::Column::BlockedId.eq(a)),
-        )
-        .exec(&txn)
-        .await?;
-    known_friendship::Entity::delete_many()
-        .filter(known_friendship::Column::OwnerId.eq(a))
-        .exec(&txn)
-        .await?;
-    footprint::Entity::delete_many()
-        .filter(
-            Condition::any()
-                .add(footprint::Column::OwnerId.eq(a))
-                .add(footprint::Column::VisitorId.eq(a)),
-        )
-        .exec(&txn)
-        .await?;
-    notification::Entity::delete_many()
-        .filter(
-            Condition::any()
-                .add(notification::Column::RecipientId.eq(a))
-                .add(notification::Column::ActorId.eq(a)),
-        )
+        .filter(block::Column::BlockedId.eq(a))
         .exec(&txn)
         .await?;
     profile_field::Entity::delete_many()

@@ -3,6 +3,7 @@
 //! Entities mirror the tables; the query modules speak in the domain's words and are the only
 //! place that knows how rows are laid out.
 
+pub mod account_blocks;
 pub mod accounts;
 pub mod actors;
 pub mod audit;

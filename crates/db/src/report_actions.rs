@@ -1,12 +1,13 @@
 //! What a moderator may do from a report (issue 17): remove the reported posts and comments,
-//! suspend the reported member, block the account's server. Each action goes through the same
+//! suspend the reported account (a member here, or one of another server) or limit one of
+//! another server, block the account's server. Each action goes through the same
 //! calls as elsewhere (so a removed local post is deleted on other servers too) and lands in
 //! the audit log under the moderator's name.
 
 use crate::entity::{comment, post};
 use crate::error::{OpError, OpResult};
 use crate::reports::Report;
-use crate::{Db, accounts, actors, audit, domain_blocks};
+use crate::{Db, account_blocks, accounts, actors, audit, domain_blocks};
 use enishi_core::moderation::Severity;
 pub use enishi_core::report::ReportAction;
 use enishi_core::{ActorId, Viewer};
@@ -29,14 +30,15 @@ pub fn check(report: &Report, actions: &[ReportAction], by: Moderator<'_>) -> Op
     for action in actions {
         match action {
             ReportAction::DeleteContent => {}
-            ReportAction::SuspendAccount if !target.is_local => {
+            ReportAction::SuspendAccount => {}
+            ReportAction::LimitAccount if target.is_local => {
                 return Err(OpError::Conflict(
-                    "not_a_member",
-                    "only a member of this instance can be suspended; block the server instead"
+                    "not_remote",
+                    "only an account of another server can be limited; suspend a member instead"
                         .into(),
                 ));
             }
-            ReportAction::SuspendAccount => {}
+            ReportAction::LimitAccount => {}
             ReportAction::BlockServer if !by.is_admin => {
                 return Err(OpError::Forbidden("only admins may block a server".into()));
             }
@@ -70,8 +72,18 @@ pub async fn act(
             }
             Ok(())
         }
-        ReportAction::SuspendAccount => {
+        ReportAction::SuspendAccount if target.is_local => {
             accounts::set_suspended(db, &target.username, true, by.name).await?;
+            Ok(())
+        }
+        ReportAction::SuspendAccount => {
+            account_blocks::moderate(db, target, Some(Severity::Reject), by.name, Some(&why))
+                .await?;
+            Ok(())
+        }
+        ReportAction::LimitAccount => {
+            account_blocks::moderate(db, target, Some(Severity::Limit), by.name, Some(&why))
+                .await?;
             Ok(())
         }
         ReportAction::BlockServer => {

@@ -74,6 +74,10 @@ enum Command {
     /// Block and unblock other servers (takes effect in every running process).
     #[command(subcommand)]
     Domain(crate::cli_moderation::DomainCommand),
+    /// Suspend, limit or lift one account of another server (takes effect in every running
+    /// process).
+    #[command(subcommand)]
+    Account(crate::cli_moderation::AccountCommand),
     /// Print the audit log of moderation actions, newest first.
     Audit {
         /// How many entries.
@@ -218,6 +222,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         }
         Command::Worker => worker(config).await,
         Command::Domain(c) => crate::cli_moderation::domain(config, c).await,
+        Command::Account(c) => crate::cli_moderation::account(config, c).await,
         Command::Audit { limit } => crate::cli_moderation::audit(config, limit).await,
         Command::Media(MediaCommand::Prune) => ops::media_prune(config).await,
         Command::Media(MediaCommand::Usage) => ops::media_usage(config).await,

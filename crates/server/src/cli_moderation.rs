@@ -1,5 +1,6 @@
-//! `enishi domain …` and `enishi audit`: server blocks and the audit log from the command line.
-//! A block made here takes effect in every running process within a second.
+//! `enishi domain …`, `enishi account …` and `enishi audit`: server blocks, single accounts of
+//! other servers and the audit log from the command line. A block made here takes effect in
+//! every running process within a second.
 
 use crate::Config;
 use clap::Subcommand;
@@ -46,6 +47,83 @@ pub enum DomainCommand {
         /// The file to write.
         file: Option<PathBuf>,
     },
+}
+
+/// `enishi account …`: one account of another server.
+#[derive(Subcommand)]
+pub enum AccountCommand {
+    /// Suspend an account of another server: nothing in or out, what is kept of it removed,
+    /// our members' friendships with it ended (they are told).
+    Suspend {
+        /// Its handle (name@server) or actor URL; it must be known here.
+        account: String,
+        /// Why (kept in the audit log).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Limit an account of another server: it reaches only members who are already its
+    /// friends, and its friend requests wait apart.
+    Limit {
+        /// Its handle or actor URL.
+        account: String,
+        /// Why.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Lift an account's suspension or limit (what a suspension removed stays removed).
+    Lift {
+        /// Its handle or actor URL.
+        account: String,
+    },
+    /// List the suspended and limited accounts.
+    List,
+}
+
+/// Runs an `account` command.
+pub async fn account(config: Config, command: AccountCommand) -> anyhow::Result<ExitCode> {
+    use enishi_db::account_blocks;
+    let db = crate::open_database(&config).await?;
+    let (name, severity, reason) = match command {
+        AccountCommand::List => {
+            for (a, s) in account_blocks::list(&db).await? {
+                println!("{}\t{}\t{}", a.handle(), s.as_str(), a.ap_id);
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        AccountCommand::Suspend { account, reason } => (account, Some(Severity::Reject), reason),
+        AccountCommand::Limit { account, reason } => (account, Some(Severity::Limit), reason),
+        AccountCommand::Lift { account } => (account, None, None),
+    };
+    let name = name.trim().trim_start_matches('@').to_owned();
+    let found = match url::Url::parse(&name) {
+        Ok(url) => enishi_db::actors::find_by_ap_id(&db, &url).await?,
+        Err(_) => match name.split_once('@') {
+            Some((user, domain)) => {
+                enishi_db::actors::find_remote_by_handle(&db, user, domain).await?
+            }
+            None => None,
+        },
+    };
+    let Some(account) = found.filter(|a| !a.is_local) else {
+        eprintln!("error: no account of another server known here as {name:?}");
+        return Ok(ExitCode::from(3));
+    };
+    match account_blocks::moderate(&db, &account, severity, COMMAND_LINE, reason.as_deref()).await {
+        Ok(done) => {
+            let what = match severity {
+                Some(Severity::Reject) => "suspended",
+                Some(Severity::Limit) => "limited",
+                None => "lifted",
+            };
+            println!(
+                "{} {what}; {} friendship(s) ended",
+                account.handle(),
+                done.friendships_ended
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => refused(e),
+    }
 }
 
 /// Prints a refusal as the other commands do; 2 for bad input.

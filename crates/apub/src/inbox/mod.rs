@@ -62,11 +62,11 @@ impl InboxContext {
         self.blocks.current().rejects_url(url)
     }
 
-    /// Whether `actor`'s server is limited here: its accounts reach only members who are
-    /// already their friends.
+    /// Whether `actor` (or its server) is limited here: it reaches only members who are
+    /// already its friends.
     pub fn is_limited(&self, actor: &Actor) -> bool {
         !actor.is_local
-            && self.blocks.current().severity_of(&actor.domain)
+            && self.blocks.current().account_severity(&actor.ap_id)
                 == Some(enishi_core::moderation::Severity::Limit)
     }
 

@@ -71,6 +71,13 @@ pub async fn signer_of(ctx: &InboxContext, parts: &RequestParts<'_>) -> Result<A
         .key_owner(&key_id)
         .await
         .map_err(|e| key_error(&key_id, e))?;
+    if ctx.blocks.current().account_severity(&owner.ap_id)
+        == Some(enishi_core::moderation::Severity::Reject)
+    {
+        return Err(InboxError::Forbidden(
+            "the account is blocked by this instance".into(),
+        ));
+    }
     if owner.is_local {
         return Err(InboxError::Forbidden(format!(
             "key {key_id} belongs to this instance"

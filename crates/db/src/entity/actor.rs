@@ -32,6 +32,7 @@ pub struct Model {
     pub friends_audience: Option<String>,
     pub introductions_audience: Option<String>,
     pub followers_digest: Option<String>,
+    pub moderation: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

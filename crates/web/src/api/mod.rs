@@ -16,6 +16,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::routing::{delete, get, patch, post};
 use enishi_core::Actor;
+use enishi_core::moderation::Severity;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -367,8 +368,10 @@ pub fn page<T, U>(
 /// an actor URL for remote actors known here. Suspended members are not found.
 pub async fn resolve_known(state: &AppState, handle: &str) -> Result<Actor, AppError> {
     let actor = resolve_any(state, handle).await?;
-    // Accounts of a rejected server are as good as unknown here.
-    if !actor.is_local && state.inbox.blocks.current().rejects(&actor.domain) {
+    // Accounts of a rejected server, and suspended accounts, are as good as unknown here.
+    if !actor.is_local
+        && state.inbox.blocks.current().account_severity(&actor.ap_id) == Some(Severity::Reject)
+    {
         return Err(AppError::not_found(enishi_core::unknown_account(
             handle.trim().trim_start_matches('@'),
         )));

@@ -283,7 +283,8 @@ pub struct CloseIn {
     /// What was decided, for the audit log.
     #[serde(default)]
     pub note: Option<String>,
-    /// What to do (resolve only): `delete_content`, `suspend_account`, `block_server`.
+    /// What to do (resolve only): `delete_content`, `suspend_account`, `limit_account` (an
+    /// account of another server), `block_server` (admins).
     #[serde(default)]
     pub actions: Vec<ReportAction>,
 }
@@ -291,7 +292,7 @@ pub struct CloseIn {
 /// Resolves a report, taking its actions first (each recorded in the audit log).
 #[utoipa::path(post, path = "/api/v1/admin/reports/{id}/resolve", tag = "reports", security(("bearer" = [])), params(("id" = String, Path, description = "public id")), request_body = CloseIn,
     responses((status = 200, body = AdminReportOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "not a moderator, or `block_server` by a moderator who is not an admin"), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody, description = "an action that does not apply: suspending an account of another server (`not_a_member`), blocking this instance (`not_remote`)"), (status = 422, body = ErrorBody)))]
+        (status = 409, body = ErrorBody, description = "an action that does not apply: limiting a member or blocking this instance (`not_remote`)"), (status = 422, body = ErrorBody)))]
 pub async fn resolve_report(
     State(state): State<AppState>,
     me: CurrentMember,

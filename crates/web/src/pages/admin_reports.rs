@@ -194,12 +194,17 @@ fn detail(visit: &Visit, me_admin: bool, r: &Report, error: Option<&str>) -> Mar
                                 label for="act-delete" { (visit.t("admin-report-delete-content")) }
                             }
                         }
-                        @if r.target.is_local {
+                        div {
+                            input #act-suspend type="checkbox" name="suspend_account" value="on";
+                            label for="act-suspend" { (visit.t("admin-report-suspend")) }
+                        }
+                        @if !r.target.is_local {
                             div {
-                                input #act-suspend type="checkbox" name="suspend_account" value="on";
-                                label for="act-suspend" { (visit.t("admin-report-suspend")) }
+                                input #act-limit type="checkbox" name="limit_account" value="on";
+                                label for="act-limit" { (visit.t("admin-report-limit")) }
                             }
-                        } @else if me_admin {
+                        }
+                        @if !r.target.is_local && me_admin {
                             div {
                                 input #act-block type="checkbox" name="block_server" value="on";
                                 label for="act-block" { (visit.ta("admin-report-block-server", &[("server", r.target.domain.clone().into())])) }
@@ -250,6 +255,8 @@ pub struct CloseForm {
     #[serde(default)]
     suspend_account: Option<String>,
     #[serde(default)]
+    limit_account: Option<String>,
+    #[serde(default)]
     block_server: Option<String>,
 }
 
@@ -267,6 +274,7 @@ async fn close(
         for (on, a) in [
             (&f.delete_content, ReportAction::DeleteContent),
             (&f.suspend_account, ReportAction::SuspendAccount),
+            (&f.limit_account, ReportAction::LimitAccount),
             (&f.block_server, ReportAction::BlockServer),
         ] {
             if on.is_some() {
