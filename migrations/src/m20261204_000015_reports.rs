@@ -1,7 +1,8 @@
 //! Reports (issue 17): members report accounts, posts and comments; other servers' `Flag`s
 //! land in the same queue; moderators (a new role beside admins) resolve or dismiss them. And
 //! members leaving: a deleted account keeps its row (the username stays reserved) with the
-//! time it was deleted.
+//! time it was deleted; a member's archive (export) is made in the background, its progress
+//! kept here.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -44,6 +45,27 @@ enum ReportObject {
     PostId,
     CommentId,
     ApId,
+}
+
+#[derive(DeriveIden)]
+enum Archive {
+    Table,
+    Id,
+    AccountId,
+    State,
+    Progress,
+    FileName,
+    Size,
+    Error,
+    CreatedAt,
+    FinishedAt,
+}
+
+#[derive(DeriveIden)]
+enum AccountRef {
+    #[sea_orm(iden = "account")]
+    Table,
+    Id,
 }
 
 #[derive(DeriveIden)]
@@ -151,10 +173,36 @@ impl MigrationTrait for Migration {
                 .col(ReportObject::ReportId)
                 .to_owned(),
         )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(Archive::Table)
+                .col(big_pk_auto(Archive::Id))
+                .col(big_integer(Archive::AccountId))
+                // `running`, `done` or `failed`.
+                .col(string(Archive::State))
+                // 0 to 100.
+                .col(integer(Archive::Progress))
+                // The file under the data directory's `archives/`, once done.
+                .col(string_null(Archive::FileName))
+                .col(big_integer_null(Archive::Size))
+                .col(text_null(Archive::Error))
+                .col(timestamp_with_time_zone(Archive::CreatedAt))
+                .col(timestamp_with_time_zone_null(Archive::FinishedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(Archive::Table, Archive::AccountId)
+                        .to(AccountRef::Table, AccountRef::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(Archive::Table).to_owned())
+            .await?;
         m.drop_table(Table::drop().table(ReportObject::Table).to_owned())
             .await?;
         m.drop_table(Table::drop().table(Report::Table).to_owned())

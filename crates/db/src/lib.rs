@@ -6,6 +6,7 @@
 pub mod account_blocks;
 pub mod accounts;
 pub mod actors;
+pub mod archive;
 pub mod audit;
 pub mod browser_sessions;
 mod connection;

@@ -472,7 +472,7 @@ pub async fn delete(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -
     Ok(())
 }
 
-async fn load_views(db: &Db, rows: Vec<post::Model>) -> OpResult<Vec<PostView>> {
+pub(crate) async fn load_views(db: &Db, rows: Vec<post::Model>) -> OpResult<Vec<PostView>> {
     let mut ids: Vec<i64> = rows.iter().map(|r| r.author_id).collect();
     ids.sort_unstable();
     ids.dedup();

@@ -166,6 +166,7 @@ pub async fn start(
             config.media.limits,
         )
         .with_cache(config.media.cache_max, config.media.fetch_timeout),
+        archives_dir: config.data_dir.join("archives"),
     };
     let media_upkeep = config
         .run_workers

@@ -3,6 +3,7 @@
 
 pub mod actors;
 pub mod api;
+pub mod archive;
 pub mod error;
 pub mod health;
 pub mod inbox;

@@ -25,6 +25,8 @@ pub struct AppState {
     pub access: Arc<Access>,
     /// Photos: the store and the upload limits.
     pub media: crate::media::MediaHub,
+    /// Where members' archives are written (`archives/` under the data directory).
+    pub archives_dir: std::path::PathBuf,
 }
 
 /// Access rules that hold for the whole process.

@@ -5,6 +5,7 @@ pub mod account;
 pub mod actor;
 pub mod actor_key;
 pub mod api_token;
+pub mod archive;
 pub mod audit_entry;
 pub mod block;
 pub mod boost;

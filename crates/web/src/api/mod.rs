@@ -38,6 +38,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/me", get(me).delete(delete_me))
         .route("/api/v1/me/settings", patch(update_settings))
+        .route(
+            "/api/v1/me/archive",
+            post(crate::archive::start_archive).get(crate::archive::archive_status),
+        )
+        .route(
+            "/api/v1/me/archive/download",
+            get(crate::archive::download_archive),
+        )
         .route("/api/v1/me/profile", patch(update_profile))
         .route("/api/v1/users/{handle}", get(profile))
         .route("/api/v1/users/{handle}/relationship", get(relationship))

@@ -59,7 +59,7 @@ impl Modify for BearerAuth {
     modifiers(&BearerAuth),
     paths(
         auth::create_session, auth::delete_session,
-        people::me, people::delete_me, people::update_settings, people::update_profile, people::profile, people::relationship, people::friends,
+        people::me, people::delete_me, crate::archive::start_archive, crate::archive::archive_status, crate::archive::download_archive, people::update_settings, people::update_profile, people::profile, people::relationship, people::friends,
         people::footprints, people::notifications, people::read_notifications,
         social::send_request, social::list_requests, social::accept_request, social::reject_request, social::unfriend,
         social::block, social::list_blocks, social::unblock,
@@ -77,7 +77,7 @@ impl Modify for BearerAuth {
         crate::error::ErrorBody, enishi_core::Audience, dto::ShownAudience, enishi_core::PostKind, enishi_core::NotificationKind,
         dto::ActorRef, dto::DiaryOut, dto::VoiceOut, dto::PostOut, dto::CommentOut, dto::IntroductionOut,
         dto::FriendRequestOut, dto::RelationshipOut, dto::FieldDto, dto::ProfileOut, dto::MeOut, dto::SettingsOut,
-        dto::FootprintOut, dto::NotificationOut, dto::MediaOut, crate::media::MediaUpload, crate::media::MediaPatch, people::DeleteAccountIn,
+        dto::FootprintOut, dto::NotificationOut, dto::MediaOut, crate::media::MediaUpload, crate::media::MediaPatch, people::DeleteAccountIn, crate::archive::ArchiveOut,
         reports::ReportIn, reports::ReportOut, reports::AdminReportOut, reports::ReportedObjectOut, reports::CloseIn,
         enishi_core::report::ReportReason, enishi_core::report::ReportState, enishi_core::report::ReportAction,
     ))

@@ -7,6 +7,7 @@ mod admin_domains;
 mod admin_invites;
 mod admin_members;
 mod admin_reports;
+mod archive_page;
 pub mod assets;
 pub mod auth;
 mod friend_actions;
@@ -67,6 +68,7 @@ fn people_routes() -> Router<AppState> {
         .merge(settings::routes())
         .merge(report_form::routes())
         .merge(leave::routes())
+        .merge(archive_page::routes())
         .merge(profile_images::routes())
 }
 
