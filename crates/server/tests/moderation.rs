@@ -2,7 +2,8 @@
 //! PostgreSQL: `enishi domain block|unblock|list|export|import` and `enishi audit` as an admin
 //! types them (bad input refused with exit 2, naming the field), and `/admin/domains` and
 //! `/admin/audit` driven like a browser: only admins get in, a refused form says why and makes
-//! nothing, a block and its lifting are listed and audited with the admin's name.
+//! nothing, a block and its lifting are listed and audited with the admin's name. And
+//! `enishi user role` and `enishi account …` with their refusals.
 
 mod common;
 
@@ -16,6 +17,7 @@ use enishi_testkit::web::WebClient as Browser;
 enishi_testkit::main!(db: [
     the_domain_commands_block_list_export_import_and_audit,
     the_admin_pages_block_and_unblock_servers,
+    the_role_and_account_commands,
 ]);
 
 fn environment(t: &TestDb) -> Vec<(&'static str, String)> {
@@ -237,5 +239,81 @@ async fn the_admin_pages_block_and_unblock_servers(t: TestDb) -> anyhow::Result<
         text.contains("root") && text.contains("domain_block") && text.contains("domain_unblock"),
         "{text}"
     );
+
+    // Roles from the members page: bob becomes a moderator and reaches the report queue, not
+    // the admin pages; nobody changes their own role; a plain member cannot change any.
+    let r = bob
+        .post("/admin/members/root/role", &[("role", "member")])
+        .await?;
+    assert_eq!(r.status.as_u16(), 403);
+    let r = admin
+        .post("/admin/members/root/role", &[("role", "member")])
+        .await?;
+    assert_eq!(r.status.as_u16(), 409, "{}", r.html);
+    let r = admin
+        .post("/admin/members/bob/role", &[("role", "king")])
+        .await?;
+    assert_eq!(r.status.as_u16(), 422);
+    let r = admin
+        .post("/admin/members/bob/role", &[("role", "moderator")])
+        .await?;
+    assert_eq!(r.status.as_u16(), 303, "{}", r.html);
+    assert_eq!(bob.get("/admin/reports").await?.status.as_u16(), 200);
+    assert_eq!(bob.get("/admin/domains").await?.status.as_u16(), 403);
+    let members = admin.get("/admin/members").await?;
+    assert!(
+        members.html.contains("value=\"moderator\" selected"),
+        "{}",
+        members.html
+    );
+    let domains = admin.get("/admin/domains").await?;
+    assert!(
+        domains.html.contains("id=\"account-list\""),
+        "the accounts section"
+    );
     run.stop().await
+}
+
+async fn the_role_and_account_commands(t: TestDb) -> anyhow::Result<()> {
+    let env = environment(&t);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = run(
+        &env,
+        &["user", "create", "alice", "--generate-password"],
+        None,
+    )?;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let db = enishi_db::connect(&t.url, 2).await?;
+    let out = run(&env, &["user", "role", "alice", "moderator"], None)?;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("alice is now moderator"));
+    let alice = accounts::find_by_username(&db, "alice").await?.unwrap();
+    assert!(alice.is_moderator && !alice.is_admin && alice.moderates());
+    let out = run(&env, &["user", "role", "nobody", "admin"], None)?;
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let out = run(&env, &["user", "role", "alice", "king"], None)?;
+    assert_eq!(out.status.code(), Some(2), "clap refuses an unknown role");
+    let out = run(&env, &["user", "role", "alice", "member"], None)?;
+    assert!(out.status.success());
+    let alice = accounts::find_by_username(&db, "alice").await?.unwrap();
+    assert!(!alice.moderates());
+    let log = enishi_db::audit::list(&db, None, 10).await?;
+    assert!(
+        log.iter().any(|e| e.action == "role_set"
+            && e.target == "alice"
+            && e.moderator == "command line"),
+        "{log:?}"
+    );
+    for who in [
+        "alice",
+        "someone@nowhere.example",
+        "https://nowhere.example/users/x",
+    ] {
+        let out = run(&env, &["account", "suspend", who], None)?;
+        assert_eq!(out.status.code(), Some(3), "{who}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("no account of another server"));
+    }
+    let out = run(&env, &["account", "list"], None)?;
+    assert!(out.status.success() && text(&out.stdout).trim().is_empty());
+    Ok(())
 }

@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/domains", get(list).post(create))
         .route("/admin/domains/{domain}/unblock", post(unblock))
+        .route("/admin/accounts/lift", post(lift_account))
         .route("/admin/audit", get(audit_log))
 }
 
@@ -151,6 +152,7 @@ async fn render(
     done: &Done,
 ) -> Result<Response, AppError> {
     let list = domain_blocks::list(&state.db).await?;
+    let accounts = enishi_db::account_blocks::list(&state.db).await?;
     let body = html! {
         h1 { (visit.t("admin-domains-title")) }
         p { a href="/admin" { "← " (visit.t("admin-title")) } }
@@ -167,6 +169,27 @@ async fn render(
         section aria-labelledby="domain-list" {
             h2 #domain-list { (visit.t("admin-domains-list")) }
             (block_table(visit, &list))
+        }
+        section aria-labelledby="account-list" {
+            h2 #account-list { (visit.t("admin-accounts-list")) }
+            p.hint { (visit.t("admin-accounts-about")) }
+            @if accounts.is_empty() {
+                (widgets::empty(&visit.t("admin-accounts-empty"), None))
+            } @else {
+                ul.list {
+                    @for (i, (a, severity)) in accounts.iter().enumerate() {
+                        li id=(format!("account-{i}")) {
+                            (widgets::actor_link(a)) " — " (severity_label(visit, *severity))
+                            " "
+                            form.inline method="post" action="/admin/accounts/lift" {
+                                (widgets::csrf(visit))
+                                input type="hidden" name="account" value=(a.ap_id.as_str());
+                                button.plain type="submit" aria-describedby=(format!("account-{i}")) { (visit.t("admin-account-lift")) }
+                            }
+                        }
+                    }
+                }
+            }
         }
     };
     page_with(status, state, visit, &visit.t("admin-domains-title"), body).await
@@ -327,4 +350,28 @@ async fn audit_log(
         body,
     )
     .await
+}
+
+/// The lift form's field.
+#[derive(Deserialize)]
+pub struct LiftForm {
+    #[serde(default)]
+    account: String,
+}
+
+/// Lifts one account's suspension or limit.
+async fn lift_account(
+    State(state): State<AppState>,
+    visit: Visit,
+    Form(form): Form<LiftForm>,
+) -> Result<Response, AppError> {
+    let me = visit.admin()?;
+    let none = || AppError::not_found(visit.t("admin-domain-none"));
+    let url = url::Url::parse(&form.account).map_err(|_| none())?;
+    let account = enishi_db::actors::find_by_ap_id(&state.db, &url)
+        .await?
+        .ok_or_else(none)?;
+    enishi_db::account_blocks::moderate(&state.db, &account, None, &me.actor.username, None)
+        .await?;
+    Ok(see_other("/admin/domains"))
 }

@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/members", get(list))
         .route("/admin/members/{name}/suspend", post(suspend))
         .route("/admin/members/{name}/unsuspend", post(unsuspend))
+        .route("/admin/members/{name}/role", post(set_role))
 }
 
 /// Where the list starts (an account id from the "older" link).
@@ -46,7 +47,23 @@ fn member_row(visit: &Visit, me: &Member, m: &Member) -> Markup {
             }
             td { (widgets::time(m.created_at)) }
             td {
-                @if m.is_admin { (visit.t("admin-member-admin")) } @else { (visit.t("admin-member-member")) }
+                @if m.account_id == me.account_id || m.suspended_at.is_some() {
+                    @if m.is_admin { (visit.t("admin-member-admin")) }
+                    @else if m.is_moderator { (visit.t("admin-member-moderator")) }
+                    @else { (visit.t("admin-member-member")) }
+                } @else {
+                    form.inline method="post" action=(format!("/admin/members/{name}/role")) {
+                        (widgets::csrf(visit))
+                        label.visually-hidden for=(format!("role-{}", m.account_id)) { (visit.t("admin-member-role")) }
+                        select id=(format!("role-{}", m.account_id)) name="role" aria-describedby=(row_id) {
+                            option value="member" selected[!m.is_admin && !m.is_moderator] { (visit.t("admin-member-member")) }
+                            option value="moderator" selected[m.is_moderator] { (visit.t("admin-member-moderator")) }
+                            option value="admin" selected[m.is_admin] { (visit.t("admin-member-admin")) }
+                        }
+                        " "
+                        button.plain type="submit" aria-describedby=(row_id) { (visit.t("admin-member-role-save")) }
+                    }
+                }
             }
             td {
                 @match m.suspended_at {
@@ -154,4 +171,39 @@ async fn unsuspend(
     Path(name): Path<String>,
 ) -> Result<Response, AppError> {
     set(&state, &visit, &name, false).await
+}
+
+/// The role form's field.
+#[derive(Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+async fn set_role(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(name): Path<String>,
+    axum::Form(form): axum::Form<RoleForm>,
+) -> Result<Response, AppError> {
+    let me = visit.admin()?;
+    let Some(role) = accounts::Role::parse(&form.role) else {
+        let msg = visit.t("admin-member-role-unknown");
+        return render(
+            &state,
+            &visit,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            Some(&msg),
+        )
+        .await;
+    };
+    if name.trim().eq_ignore_ascii_case(&me.actor.username) {
+        let msg = visit.t("admin-member-not-self");
+        return render(&state, &visit, StatusCode::CONFLICT, None, Some(&msg)).await;
+    }
+    if !accounts::set_role(&state.db, &name, role, &me.actor.username).await? {
+        return Err(AppError::not_found(visit.t("admin-member-none")));
+    }
+    Ok(see_other("/admin/members"))
 }
