@@ -174,7 +174,10 @@ async fn shown_to(db: &Db, viewer: &Viewer, o: &ReportedObject) -> Result<Shown,
 /// comment of the target's that the reporter may see (404 otherwise, whether it exists or not).
 pub async fn create(db: &Db, settings: &InstanceSettings, new: NewReport<'_>) -> OpResult<Report> {
     if new.target.id == new.reporter.id {
-        return Err(invalid("target", "you cannot report yourself"));
+        return Err(OpError::Conflict(
+            "self_target",
+            "you cannot report yourself".into(),
+        ));
     }
     if new.comment.chars().count() > MAX_COMMENT_CHARS {
         return Err(invalid(

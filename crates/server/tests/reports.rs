@@ -70,7 +70,7 @@ async fn a_report_reaches_moderators_only_as_the_reporter_saw_it(t: TestDb) -> a
         .api
         .post("/api/v1/reports", json!({"target": "alice"}))
         .await?;
-    assert_eq!(s, 422, "oneself: {body}");
+    assert_eq!(s, 409, "oneself: {body}");
     let (s, body) = alice
         .api
         .post(

@@ -153,12 +153,38 @@ pub async fn friends_share_a_diary_nobody_else_sees(t: TestDb) -> anyhow::Result
         "admin",
     )
     .await?;
+    // A report, so that the queue and a report's page have something to show.
+    let reporter = enishi_db::actors::find_local_person(&node.run.db, "chika")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("chika"))?;
+    let target = enishi_db::actors::find_local_person(&node.run.db, "aiko")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("aiko"))?;
+    let report = enishi_db::reports::create(
+        &node.run.db,
+        &node.run.config.instance,
+        enishi_db::reports::NewReport {
+            reporter: &reporter,
+            target: &target,
+            object_ids: &[],
+            reason: enishi_core::report::ReportReason::Spam,
+            comment: "Spamming the community",
+            forward: false,
+        },
+    )
+    .await?;
+    let report_page = format!("/admin/reports/{}", report.public_id);
     for (page, name) in [
         ("/admin", "admin"),
         ("/admin/invites", "admin-invites"),
         ("/admin/members", "admin-members"),
         ("/admin/domains", "admin-domains"),
         ("/admin/audit", "admin-audit"),
+        ("/admin/reports", "admin-reports"),
+        (report_page.as_str(), "admin-report"),
+        ("/report?target=aiko", "report-form"),
+        ("/settings/archive", "archive"),
+        ("/settings/delete", "leave"),
     ] {
         visitor.goto(&format!("{base}{page}")).await?;
         look(&visitor, shot(name)).await?;

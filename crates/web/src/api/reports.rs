@@ -153,6 +153,7 @@ impl From<&Report> for AdminReportOut {
 #[utoipa::path(post, path = "/api/v1/reports", tag = "reports", security(("bearer" = [])), request_body = ReportIn,
     responses((status = 201, body = ReportOut), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody, description = "no such account, or an object that is not the account's or that the reporter cannot see"),
+        (status = 409, body = ErrorBody, description = "the target is the reporter (`self_target`)"),
         (status = 422, body = ErrorBody),
         (status = 429, body = ErrorBody, description = "rate limited (`rate_limited`); `Retry-After` says when to try again")))]
 pub async fn create_report(
