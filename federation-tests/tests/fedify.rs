@@ -27,6 +27,7 @@ enishi_testkit::main!(db: [
     boosts_and_group_announces_reach_the_timeline,
     a_friends_only_photo_reaches_the_peer_friend_and_nobody_else,
     a_report_forwarded_to_the_peer_does_not_name_the_reporter,
+    a_move_from_the_peer_carries_the_friendship_over,
 ]);
 
 /// Peer actor `name` follows `member`; the member approves; Enishi follows back and the peer
@@ -929,6 +930,66 @@ async fn a_report_forwarded_to_the_peer_does_not_name_the_reporter(
     anyhow::ensure!(
         flag["signature"].is_object() || flag["signature"].is_string(),
         "signed: {flag}"
+    );
+    enishi_s_deliveries_verified(&peer, &node.run.base_url).await?;
+    node.stop().await
+}
+
+/// The peer's carol, a member's friend, moves to carol2 (which lists carol in `alsoKnownAs`):
+/// Enishi believes the `Move` after fetching carol2, and when carol2 then asks the member for
+/// their friendship it is granted at once and the friendship with carol ends (issue 17).
+async fn a_move_from_the_peer_carries_the_friendship_over(t: TestDb) -> anyhow::Result<()> {
+    let node = Node::start(t.kind).await?;
+    let peer = FedifyPeer::start(&["carol", "carol2", "mallory"]).await?;
+    let mika = node.member("mika").await?;
+    peer_befriends(&peer, "carol", &mika).await?;
+    let (carol, carol2) = (peer.actor("carol"), peer.actor("carol2"));
+    // A Move to an account that does not list carol is not believed.
+    let refused = peer
+        .call(
+            "move",
+            json!({ "actor": "carol", "target": peer.actor("mallory") }),
+        )
+        .await?;
+    anyhow::ensure!(
+        refused["deliveries"][0]["ok"] == false,
+        "a Move to an account without the alias: {refused}"
+    );
+    peer.call("alias", json!({ "actor": "carol2", "aliases": [carol] }))
+        .await?;
+    // (After the refusal Fedify signs for this server the other way first: each delivery is
+    // checked for its outcome, not for the first knock.)
+    let delivered = |answer: &Value| {
+        answer["deliveries"]
+            .as_array()
+            .is_some_and(|d| !d.is_empty() && d.iter().all(|x| x["ok"] == true))
+    };
+    let moved = peer
+        .call("move", json!({ "actor": "carol", "target": carol2 }))
+        .await?;
+    anyhow::ensure!(delivered(&moved), "{moved}");
+    let asked = peer
+        .call(
+            "follow",
+            json!({ "actor": "carol2", "target": mika.ap_id.as_str() }),
+        )
+        .await?;
+    anyhow::ensure!(delivered(&asked), "{asked}");
+    eventually(
+        "mika is friends with carol2 and no longer with carol",
+        || async {
+            let moved_over = is_friend(&mika, &carol2).await? && !is_friend(&mika, &carol).await?;
+            Ok(moved_over.then_some(()))
+        },
+    )
+    .await?;
+    let incoming = mika
+        .api
+        .ok("/api/v1/friends/requests?direction=incoming")
+        .await?;
+    anyhow::ensure!(
+        incoming["items"].as_array().is_some_and(Vec::is_empty),
+        "no request left waiting: {incoming}"
     );
     enishi_s_deliveries_verified(&peer, &node.run.base_url).await?;
     node.stop().await

@@ -73,6 +73,8 @@ enum Actor {
     Table,
     Id,
     Moderation,
+    AlsoKnownAs,
+    MovedTo,
 }
 
 #[async_trait::async_trait]
@@ -97,6 +99,21 @@ impl MigrationTrait for Migration {
             Table::alter()
                 .table(Actor::Table)
                 .add_column(string_null(Actor::Moderation))
+                .to_owned(),
+        )
+        .await?;
+        // Moves (FEP-7628): the actor's other ids (a JSON list), and where it moved.
+        m.alter_table(
+            Table::alter()
+                .table(Actor::Table)
+                .add_column(text_null(Actor::AlsoKnownAs))
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Actor::Table)
+                .add_column(string_null(Actor::MovedTo))
                 .to_owned(),
         )
         .await?;
@@ -207,13 +224,15 @@ impl MigrationTrait for Migration {
             .await?;
         m.drop_table(Table::drop().table(Report::Table).to_owned())
             .await?;
-        m.alter_table(
-            Table::alter()
-                .table(Actor::Table)
-                .drop_column(Actor::Moderation)
-                .to_owned(),
-        )
-        .await?;
+        for col in [Actor::MovedTo, Actor::AlsoKnownAs, Actor::Moderation] {
+            m.alter_table(
+                Table::alter()
+                    .table(Actor::Table)
+                    .drop_column(col)
+                    .to_owned(),
+            )
+            .await?;
+        }
         for col in [Account::DeletedAt, Account::IsModerator] {
             m.alter_table(
                 Table::alter()

@@ -132,6 +132,8 @@ pub fn actor_to_wire(
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         ),
         assertion_method: None,
+        also_known_as: Vec::new(),
+        moved_to: None,
     }
 }
 

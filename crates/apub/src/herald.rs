@@ -337,6 +337,22 @@ impl Herald for ActivityHerald {
                     body: activity.to_string(),
                 }
             }
+            Event::Move { actor, target } => {
+                let id = self.new_id();
+                let activity = json!({
+                    "@context": default_context(),
+                    "id": id,
+                    "type": "Move",
+                    "actor": actor.ap_id.as_str(),
+                    "object": actor.ap_id.as_str(),
+                    "target": target.ap_id.as_str(),
+                    "to": [actor.followers.as_ref().map(url::Url::as_str).unwrap_or_default()],
+                });
+                Announcement {
+                    id,
+                    body: activity.to_string(),
+                }
+            }
             Event::DeleteActor { actor } => {
                 let id = format!("{}#delete", actor.ap_id);
                 let activity = json!({

@@ -121,6 +121,8 @@ pub(crate) async fn seed(url: &str, args: &Args, rng: &mut StdRng) -> anyhow::Re
             introductions_audience: Set(None),
             followers_digest: Set(None),
             moderation: Set(None),
+            also_known_as: Set(None),
+            moved_to: Set(None),
         });
     }
     for chunk in actors.chunks(500) {

@@ -184,6 +184,13 @@ pub enum Event<'a> {
         /// The reporter's comment.
         content: &'a str,
     },
+    /// A member moved to `target`, an account elsewhere (`Move`, to their followers).
+    Move {
+        /// The member's actor.
+        actor: &'a Actor,
+        /// The new account.
+        target: &'a Actor,
+    },
     /// A member deleted their account (`Delete` of the actor, to everyone).
     DeleteActor {
         /// The member's actor.

@@ -26,6 +26,7 @@ pub mod leaving;
 mod marks;
 pub mod media;
 pub mod member_settings;
+pub mod moves;
 pub mod notifications;
 pub mod outbox;
 pub mod password;

@@ -49,12 +49,21 @@ async fn member(
         // or bio with a narrower audience is left out).
         let public =
             enishi_db::profiles::view(&state.db, &enishi_core::Viewer::ANONYMOUS, &actor).await?;
-        return Ok(activity_json(&actor_to_wire(
+        let mut doc = actor_to_wire(
             &public.actor,
             &public.fields,
             &public.images,
             &state.settings,
-        )));
+        );
+        // Moves: the member's accounts elsewhere, and where they moved.
+        let moves = enishi_db::moves::state(&state.db, actor.id).await?;
+        doc.also_known_as = moves
+            .also_known_as
+            .iter()
+            .map(|u| serde_json::Value::String(u.to_string()))
+            .collect();
+        doc.moved_to = moves.moved_to;
+        return Ok(activity_json(&doc));
     }
     // Browsers get the profile page as the visitor may see it.
     pages::profile::show(&state, &visit, &actor, None).await

@@ -37,6 +37,7 @@ import {
   isActor,
   Like,
   Mention,
+  Move,
   Note,
   Person,
   PUBLIC_COLLECTION,
@@ -258,6 +259,8 @@ const actorSet = new Set(actorNames);
 const keyPairs = new Map();
 /** name -> Map(follower actor id -> { recipient, followId, at }) */
 const followers = new Map(actorNames.map((n) => [n, new Map()]));
+/** name -> [URL]: the actor's other accounts (`alsoKnownAs`), for moves. */
+const aliases = new Map();
 /** our Follow id -> { id, actor, target, state, recipient, at } */
 const follows = new Map();
 /** `${name}/${uuid}` -> note record */
@@ -410,6 +413,7 @@ federation
       assertionMethods: keys.map((k) => k.multikey),
       manuallyApprovesFollowers: false,
       discoverable: true,
+      aliases: aliases.get(identifier) ?? [],
     });
   })
   .setKeyPairsDispatcher((_ctx, identifier) => keyPairs.get(identifier) ?? [])
@@ -902,6 +906,32 @@ const control = {
         },
       ]),
     ),
+
+  // The actor's other accounts (`alsoKnownAs`), as an account being moved to lists them.
+  "POST /control/alias": (_ctx, body) => {
+    const name = needActor(body.actor);
+    const list = (body.aliases ?? []).map((u) => new URL(u));
+    aliases.set(name, list);
+    return { actor: name, aliases: list.map((u) => u.href) };
+  },
+
+  // The actor moves to `target` (Mastodon's Move: actor and object the old account), sent to
+  // every follower.
+  "POST /control/move": async (ctx, body) => {
+    const name = needActor(body.actor);
+    const target = needUrl(body, "target");
+    const actorUri = ctx.getActorUri(name);
+    const move = new Move({
+      id: newActivityId(name),
+      actor: actorUri,
+      object: actorUri,
+      target,
+      to: ctx.getFollowersUri(name),
+    });
+    const recipients = [...followers.get(name).values()].map((f) => f.recipient);
+    const deliveries = await deliver(ctx, name, recipients, move);
+    return { id: move.id.href, deliveries };
+  },
 
   "POST /control/follow": async (ctx, body) => {
     const name = needActor(body.actor);

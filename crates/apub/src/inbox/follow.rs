@@ -42,9 +42,30 @@ impl Follow {
             social::follow_requested(&ctx.db, &ctx.settings, actor, &member, &self.id, held)
                 .await?;
         tracing::info!(follower = %actor.ap_id, member = %member.ap_id, ?outcome, "follow received");
+        if outcome == social::FollowOutcome::Requested && !held {
+            carry_over(ctx, actor, &member).await?;
+        }
         if outcome == social::FollowOutcome::Accepted {
             crate::friend_proof::learn_friends_later(&ctx.db, &ctx.fetcher, &member, actor);
         }
         Ok(())
     }
+}
+
+/// A friend of `member` moved to `new`, which now asks for the member's friendship: it is
+/// granted at once (as the member's approval would be) and the old friendship ends.
+async fn carry_over(ctx: &InboxContext, new: &Actor, member: &Actor) -> Result<(), InboxError> {
+    let Some(old) = enishi_db::moves::moved_friend(&ctx.db, member.id, new).await? else {
+        return Ok(());
+    };
+    let pending =
+        enishi_db::social::requests(&ctx.db, member.id, enishi_db::social::Direction::Incoming)
+            .await?;
+    let Some(request) = pending.iter().find(|r| r.from.id == new.id) else {
+        return Ok(());
+    };
+    enishi_db::social::accept_request(&ctx.db, &ctx.settings, member, request.id).await?;
+    enishi_db::social::unfriend(&ctx.db, member, &old).await?;
+    tracing::info!(member = %member.ap_id, old = %old.ap_id, new = %new.ap_id, "a friendship moved");
+    Ok(())
 }

@@ -11,6 +11,7 @@ mod delete;
 mod flag;
 mod follow;
 mod like;
+mod moved;
 pub mod note;
 mod reject;
 mod remove;
@@ -298,6 +299,8 @@ pub enum Inbound {
     Announce(announce::Announce),
     /// A report from another server about a member here.
     Flag(flag::Flag),
+    /// An account moved to another.
+    Move(moved::Move),
 }
 
 impl Inbound {
@@ -322,6 +325,7 @@ impl Inbound {
             "Remove" => of(activity).map(Inbound::Remove),
             "Announce" => of(activity).map(Inbound::Announce),
             "Flag" => of(activity).map(Inbound::Flag),
+            "Move" => of(activity).map(Inbound::Move),
             _ => return Ok(None),
         };
         parsed
@@ -355,6 +359,7 @@ impl Inbound {
                 Err(InboxError::Invalid("Flag names no object".into()))
             }
             Inbound::Flag(_) => Ok(()),
+            Inbound::Move(a) => named(a.object(), "Move"),
         }
     }
 
@@ -374,6 +379,7 @@ impl Inbound {
             Inbound::Remove(a) => a.verify(ctx, actor).await,
             Inbound::Announce(a) => a.verify(ctx, actor).await,
             Inbound::Flag(a) => a.verify(ctx, actor).await,
+            Inbound::Move(a) => a.verify(ctx, actor).await,
         }
     }
 
@@ -393,6 +399,7 @@ impl Inbound {
             Inbound::Remove(a) => a.receive(ctx, actor).await,
             Inbound::Announce(a) => a.receive(ctx, actor).await,
             Inbound::Flag(a) => a.receive(ctx, actor).await,
+            Inbound::Move(a) => a.receive(ctx, actor).await,
         }
     }
 }

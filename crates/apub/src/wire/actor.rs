@@ -88,6 +88,16 @@ pub struct ActorJson {
     /// When the account was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<String>,
+    /// The actor's other ids (moves, FEP-7628): a new account lists the old one here.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "lenient_list"
+    )]
+    pub also_known_as: Vec<Value>,
+    /// Where the actor moved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_to: Option<Url>,
     /// Further keys as FEP-521a Multikeys (Fedify publishes its Ed25519 key here); read
     /// leniently, one at a time, by `convert::other_keys_from_wire`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

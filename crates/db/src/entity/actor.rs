@@ -33,6 +33,8 @@ pub struct Model {
     pub introductions_audience: Option<String>,
     pub followers_digest: Option<String>,
     pub moderation: Option<String>,
+    pub also_known_as: Option<String>,
+    pub moved_to: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod dto;
+pub mod moves;
 pub mod openapi;
 pub mod people;
 pub mod posts;
@@ -38,6 +39,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/me", get(me).delete(delete_me))
         .route("/api/v1/me/settings", patch(update_settings))
+        .route(
+            "/api/v1/me/aliases",
+            get(moves::aliases).put(moves::set_aliases),
+        )
+        .route("/api/v1/me/move", post(moves::move_away))
         .route(
             "/api/v1/me/archive",
             post(crate::archive::start_archive).get(crate::archive::archive_status),

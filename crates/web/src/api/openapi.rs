@@ -11,7 +11,7 @@
 //!   must hold something other than white space — exactly what the server checks;
 //! - the lengths the instance is configured with (`ContentLimits`), not only the defaults.
 
-use super::{auth, dto, people, posts, reports, social};
+use super::{auth, dto, moves, people, posts, reports, social};
 use crate::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -59,7 +59,7 @@ impl Modify for BearerAuth {
     modifiers(&BearerAuth),
     paths(
         auth::create_session, auth::delete_session,
-        people::me, people::delete_me, crate::archive::start_archive, crate::archive::archive_status, crate::archive::download_archive, people::update_settings, people::update_profile, people::profile, people::relationship, people::friends,
+        people::me, people::delete_me, crate::archive::start_archive, crate::archive::archive_status, crate::archive::download_archive, moves::aliases, moves::set_aliases, moves::move_away, people::update_settings, people::update_profile, people::profile, people::relationship, people::friends,
         people::footprints, people::notifications, people::read_notifications,
         social::send_request, social::list_requests, social::accept_request, social::reject_request, social::unfriend,
         social::block, social::list_blocks, social::unblock,
@@ -77,7 +77,7 @@ impl Modify for BearerAuth {
         crate::error::ErrorBody, enishi_core::Audience, dto::ShownAudience, enishi_core::PostKind, enishi_core::NotificationKind,
         dto::ActorRef, dto::DiaryOut, dto::VoiceOut, dto::PostOut, dto::CommentOut, dto::IntroductionOut,
         dto::FriendRequestOut, dto::RelationshipOut, dto::FieldDto, dto::ProfileOut, dto::MeOut, dto::SettingsOut,
-        dto::FootprintOut, dto::NotificationOut, dto::MediaOut, crate::media::MediaUpload, crate::media::MediaPatch, people::DeleteAccountIn, crate::archive::ArchiveOut,
+        dto::FootprintOut, dto::NotificationOut, dto::MediaOut, crate::media::MediaUpload, crate::media::MediaPatch, people::DeleteAccountIn, crate::archive::ArchiveOut, moves::AliasesDto, moves::MoveIn, moves::MovedOut,
         reports::ReportIn, reports::ReportOut, reports::AdminReportOut, reports::ReportedObjectOut, reports::CloseIn,
         enishi_core::report::ReportReason, enishi_core::report::ReportState, enishi_core::report::ReportAction,
     ))
