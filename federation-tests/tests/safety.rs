@@ -3,6 +3,9 @@
 //! naming the reporter, and lands in that server's queue with what it names; a `Flag` naming a
 //! post its sender was never sent keeps the report but not that post. Leaving: a deleted
 //! account's `Delete` reaches the friend's server, which drops the friendship and the posts.
+//! Moving: a member moves to an account on a third server that lists them as an alias; their
+//! friend's server believes the `Move` and carries the friendship over when the new account
+//! asks.
 
 use enishi_db::accounts::{self, Role};
 use enishi_federation_tests::cluster::{Member, Node, befriend, eventually};
@@ -13,6 +16,7 @@ enishi_testkit::main!(db: [
     a_forwarded_report_reaches_the_other_server_without_the_reporter,
     a_flag_names_only_what_its_sender_could_see,
     a_deleted_account_is_gone_on_the_friend_s_server_too,
+    a_member_moves_to_another_server_and_the_friendship_follows,
 ]);
 
 async fn moderator(node: &Node, name: &str) -> anyhow::Result<Member> {
@@ -196,6 +200,77 @@ async fn a_deleted_account_is_gone_on_the_friend_s_server_too(t: TestDb) -> anyh
     // The name stays taken on her own server.
     let taken = enishi_db::accounts::find_by_username(&a.run.db, "alice").await?;
     anyhow::ensure!(taken.is_some_and(|m| m.suspended_at.is_some()));
+    b.stop().await?;
+    a.stop().await
+}
+
+async fn a_member_moves_to_another_server_and_the_friendship_follows(
+    t: TestDb,
+) -> anyhow::Result<()> {
+    let a = Node::start(t.kind).await?;
+    let b = Node::start(t.kind).await?;
+    let c = Node::start(t.kind).await?;
+    let alice = a.member("alice").await?;
+    let bob = b.member("bob").await?;
+    let new = c.member("alice2").await?;
+    befriend(&alice, &bob).await?;
+    // Not yet an alias: the move is refused.
+    let (s, e) = alice
+        .api
+        .post(
+            "/api/v1/me/move",
+            json!({"target": new.handle, "password": "password1"}),
+        )
+        .await?;
+    anyhow::ensure!(s == 409 && e["error"] == "not_an_alias", "{s} {e}");
+    let (s, e) = new
+        .api
+        .put(
+            "/api/v1/me/aliases",
+            json!({"also_known_as": [alice.handle]}),
+        )
+        .await?;
+    anyhow::ensure!(s == 200, "{s} {e}");
+    anyhow::ensure!(e["also_known_as"][0] == alice.ap_id.as_str(), "{e}");
+    let (s, e) = alice
+        .api
+        .post(
+            "/api/v1/me/move",
+            json!({"target": new.handle, "password": "wrong"}),
+        )
+        .await?;
+    anyhow::ensure!(s == 403, "a wrong password: {s} {e}");
+    let (s, e) = alice
+        .api
+        .post(
+            "/api/v1/me/move",
+            json!({"target": new.handle, "password": "password1"}),
+        )
+        .await?;
+    anyhow::ensure!(s == 200 && e["moved_to"] == new.ap_id.as_str(), "{s} {e}");
+    // Her actor points to the new account.
+    let (_, doc) = bob.signed_get(alice.ap_id.as_str()).await?;
+    anyhow::ensure!(doc["movedTo"] == new.ap_id.as_str(), "{doc}");
+    // b believes the Move once it arrives; then the new account asks bob.
+    eventually("b learns of the move", || async {
+        let old = enishi_db::actors::find_by_ap_id(&b.run.db, &alice.ap_id).await?;
+        let Some(old) = old else { return Ok(None) };
+        let state = enishi_db::moves::state(&b.run.db, old.id).await?;
+        Ok((state.moved_to.as_ref() == Some(&new.ap_id)).then_some(()))
+    })
+    .await?;
+    let (s, e) = new
+        .api
+        .post("/api/v1/friends/requests", json!({"target": bob.handle}))
+        .await?;
+    anyhow::ensure!(s == 201, "{s} {e}");
+    eventually("bob is friends with alice2, not alice", || async {
+        let to_new = bob.relationship(&new.handle).await?;
+        let to_old = bob.relationship(&alice.handle).await?;
+        Ok((to_new["friend"] == true && to_old["friend"] != true).then_some(()))
+    })
+    .await?;
+    c.stop().await?;
     b.stop().await?;
     a.stop().await
 }

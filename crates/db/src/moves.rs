@@ -51,7 +51,7 @@ pub async fn set_aliases(db: &Db, member: &Actor, aliases: &[Url]) -> OpResult<(
             format!("at most {MAX_ALIASES} accounts"),
         )));
     }
-    if aliases.iter().any(|a| *a == member.ap_id) {
+    if aliases.contains(&member.ap_id) {
         return Err(OpError::Invalid(ValidationError::new(
             "also_known_as",
             "an alias names another account than this one",

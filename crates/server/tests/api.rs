@@ -1620,7 +1620,7 @@ async fn errors_have_one_json_shape_whatever_the_layer(t: TestDb) -> anyhow::Res
 
     // 405, with the Allow header kept; the inboxes too.
     let r = authed(Method::PUT, "/api/v1/me").send().await?;
-    assert_eq!(r.headers()["allow"], "GET,HEAD");
+    assert_eq!(r.headers()["allow"], "GET,HEAD,DELETE");
     let b = expect_error(r, 405, "method_not_allowed").await?;
     assert!(b["message"].as_str().unwrap().contains("GET"), "{b}");
     for path in ["/inbox", "/users/alice/inbox"] {

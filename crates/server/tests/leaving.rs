@@ -20,6 +20,7 @@ enishi_testkit::main!(db: [
     a_member_deletes_their_account_through_the_api,
     a_member_deletes_their_account_from_the_settings,
     an_archive_holds_the_member_s_things_and_nobody_else_s,
+    the_move_page_sets_aliases_and_refuses_what_it_cannot_do,
 ]);
 
 async fn a_member_deletes_their_account_through_the_api(t: TestDb) -> anyhow::Result<()> {
@@ -318,5 +319,66 @@ async fn an_archive_holds_the_member_s_things_and_nobody_else_s(t: TestDb) -> an
     }
     let zip = web.get("/settings/archive/download").await?;
     assert_eq!(zip.status.as_u16(), 200);
+    run.stop().await
+}
+
+/// The move page (the move itself between servers: federation-tests/tests/safety.rs): aliases
+/// are saved and published in the actor document; a wrong password, an unknown account or one
+/// on this server are refused, and nothing moves.
+async fn the_move_page_sets_aliases_and_refuses_what_it_cannot_do(t: TestDb) -> anyhow::Result<()> {
+    let run = start_on_free_port(default_config(&t.url, &t.dir)).await?;
+    member(&run, "dana").await?;
+    member(&run, "erin").await?;
+    let web = WebClient::new(&run.base_url);
+    web.login("dana", "password1").await?;
+    assert_eq!(web.get("/settings/move").await?.status.as_u16(), 200);
+    let a = web
+        .post("/settings/aliases", &[("aliases", "erin\n")])
+        .await?;
+    assert_eq!(a.status.as_u16(), 303, "{}", a.html);
+    let doc: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/users/dana", run.base_url))
+        .header("accept", "application/activity+json")
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert!(
+        doc["alsoKnownAs"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("/users/erin"),
+        "{doc}"
+    );
+    let a = web
+        .post(
+            "/settings/move",
+            &[("target", "erin"), ("password", "nope")],
+        )
+        .await?;
+    assert_eq!(a.status.as_u16(), 403);
+    let a = web
+        .post(
+            "/settings/move",
+            &[("target", "nobody"), ("password", "password1")],
+        )
+        .await?;
+    assert_eq!(a.status.as_u16(), 404);
+    let a = web
+        .post(
+            "/settings/move",
+            &[("target", "erin"), ("password", "password1")],
+        )
+        .await?;
+    assert_eq!(a.status.as_u16(), 422, "erin is on this server: {}", a.html);
+    let dana = enishi_db::accounts::find_by_username(&run.db, "dana")
+        .await?
+        .unwrap();
+    assert!(
+        enishi_db::moves::state(&run.db, dana.actor.id)
+            .await?
+            .moved_to
+            .is_none()
+    );
     run.stop().await
 }

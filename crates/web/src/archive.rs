@@ -54,7 +54,7 @@ impl From<ArchiveJob> for ArchiveOut {
 
 /// Starts making the caller's archive (replacing an earlier one).
 #[utoipa::path(post, path = "/api/v1/me/archive", tag = "me", security(("bearer" = [])),
-    responses((status = 202, body = ArchiveOut), (status = 401, body = ErrorBody),
+    responses((status = 202, body = ArchiveOut, description = "the archive is being made"), (status = 401, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "an archive is being made (`archive_running`)")))]
 pub async fn start_archive(
     State(state): State<AppState>,

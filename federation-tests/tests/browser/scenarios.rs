@@ -185,6 +185,7 @@ pub async fn friends_share_a_diary_nobody_else_sees(t: TestDb) -> anyhow::Result
         ("/report?target=aiko", "report-form"),
         ("/settings/archive", "archive"),
         ("/settings/delete", "leave"),
+        ("/settings/move", "move"),
     ] {
         visitor.goto(&format!("{base}{page}")).await?;
         look(&visitor, shot(name)).await?;

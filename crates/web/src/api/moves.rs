@@ -110,6 +110,15 @@ pub async fn move_away(
         ));
     }
     let target = resolve_or_fetch(&state, &input.target).await?;
+    if target.is_local {
+        let mut e = AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "target: the new account must be on another server",
+        );
+        e.field = Some("target".into());
+        return Err(e);
+    }
     let listed = match state.fetcher().object(&target.ap_id).await {
         Ok(doc) => {
             enishi_apub::inbox::ids_of(doc.get("alsoKnownAs")).contains(&me.member.actor.ap_id)

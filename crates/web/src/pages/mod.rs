@@ -16,6 +16,7 @@ mod home;
 pub mod i18n;
 mod introductions;
 mod leave;
+mod move_page;
 mod notices;
 mod post_delete;
 mod post_forms;
@@ -69,6 +70,7 @@ fn people_routes() -> Router<AppState> {
         .merge(report_form::routes())
         .merge(leave::routes())
         .merge(archive_page::routes())
+        .merge(move_page::routes())
         .merge(profile_images::routes())
 }
 
