@@ -1,6 +1,7 @@
 //! Server blocks made at run time (issue 17), on SQLite and PostgreSQL: instance A runs two
 //! processes on one database, its member alice is friends with bob on instance B, who wrote a
-//! friends-only diary and commented on alice's. An admin rejects B: within a second both of
+//! friends-only diary and commented on alice's. An admin rejects B with `enishi domain block`:
+//! within a second both of
 //! A's processes refuse B's deliveries and signed fetches, and A has removed bob's diary and
 //! comment, ended the friendship and told alice. Lifting the block lets B in again, in both
 //! processes; the audit log has both actions. A limited server's accounts reach only members
@@ -104,25 +105,31 @@ async fn a_rejected_server_is_cut_off_everywhere_at_once(t: TestDb) -> anyhow::R
     assert_eq!(bob.signed_get(&alices_ap).await?.0, 200);
     assert_eq!(bob.signed_get(&on_a2).await?.0, 200);
 
-    // The block, made through the first process's database calls (as the admin page and the
-    // command do).
+    // The block, as an admin types it: `enishi domain block`.
     let made = Instant::now();
-    let blocked = domain_blocks::block(
-        &a.run.db,
-        NewBlock {
-            domain: b.domain().to_uppercase(),
-            severity: Severity::Reject,
-            private_comment: Some("spam wave".into()),
-            public_comment: None,
-        },
-        "admin",
+    let code = enishi_server::cli::run_args(
+        &[
+            "domain",
+            "block",
+            &b.domain().to_uppercase(),
+            "--reason",
+            "spam wave",
+        ],
+        a.run.config.clone(),
     )
     .await?;
-    assert_eq!(blocked.domain, b.domain());
-    assert_eq!(
-        (blocked.created, blocked.friendships_ended),
-        (true, 1),
+    anyhow::ensure!(
+        code == std::process::ExitCode::SUCCESS,
+        "enishi domain block"
+    );
+    let blocked = domain_blocks::list(&a.run.db).await?;
+    anyhow::ensure!(
+        blocked.len() == 1 && blocked[0].domain == b.domain(),
         "{blocked:?}"
+    );
+    anyhow::ensure!(
+        alice.relationship(&bob.handle).await?["friend"] != true,
+        "the friendship ended"
     );
     let (first, second) = (
         answers(&bob, &alices_ap, 403).await?,
@@ -207,7 +214,7 @@ async fn a_rejected_server_is_cut_off_everywhere_at_once(t: TestDb) -> anyhow::R
         actions,
         [
             ("admin", "domain_unblock", b.domain()),
-            ("admin", "domain_block", b.domain())
+            ("command line", "domain_block", b.domain())
         ]
     );
     anyhow::ensure!(

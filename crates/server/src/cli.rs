@@ -78,6 +78,9 @@ enum Command {
     /// process).
     #[command(subcommand)]
     Account(crate::cli_moderation::AccountCommand),
+    /// List, resolve and dismiss reports.
+    #[command(subcommand)]
+    Report(crate::cli_moderation::ReportCommand),
     /// Print the audit log of moderation actions, newest first.
     Audit {
         /// How many entries.
@@ -204,6 +207,13 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Runs one command as `enishi ARGS…` would, with `config` (for tests that type a command
+/// against a running instance's database in the same process).
+pub async fn run_args(args: &[&str], config: Config) -> anyhow::Result<ExitCode> {
+    let cli = Cli::try_parse_from(std::iter::once("enishi").chain(args.iter().copied()))?;
+    run(cli.command, config).await
+}
+
 async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
     match command {
         Command::Config(ConfigCommand::Check) => {
@@ -223,6 +233,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Worker => worker(config).await,
         Command::Domain(c) => crate::cli_moderation::domain(config, c).await,
         Command::Account(c) => crate::cli_moderation::account(config, c).await,
+        Command::Report(c) => crate::cli_moderation::report(config, c).await,
         Command::Audit { limit } => crate::cli_moderation::audit(config, limit).await,
         Command::Media(MediaCommand::Prune) => ops::media_prune(config).await,
         Command::Media(MediaCommand::Usage) => ops::media_usage(config).await,

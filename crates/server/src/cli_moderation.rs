@@ -1,5 +1,5 @@
-//! `enishi domain …`, `enishi account …` and `enishi audit`: server blocks, single accounts of
-//! other servers and the audit log from the command line. A block made here takes effect in
+//! `enishi domain …`, `enishi account …`, `enishi report …` and `enishi audit`: server blocks,
+//! single accounts of other servers, the report queue and the audit log from the command line. A block made here takes effect in
 //! every running process within a second.
 
 use crate::Config;
@@ -124,6 +124,124 @@ pub async fn account(config: Config, command: AccountCommand) -> anyhow::Result<
         }
         Err(e) => refused(e),
     }
+}
+
+/// `enishi report …`: the report queue from the command line (acting as an admin).
+#[derive(Subcommand)]
+pub enum ReportCommand {
+    /// List reports, newest first.
+    List {
+        /// open (default), resolved, dismissed or all.
+        #[arg(long, default_value = "open", value_parser = ["open", "resolved", "dismissed", "all"])]
+        state: String,
+    },
+    /// Resolve a report, taking any of the actions.
+    Resolve {
+        /// The report's id.
+        id: String,
+        /// Remove the reported posts and comments.
+        #[arg(long)]
+        delete_content: bool,
+        /// Suspend the account (a member here, or one of another server).
+        #[arg(long)]
+        suspend: bool,
+        /// Limit the account (another server's).
+        #[arg(long)]
+        limit: bool,
+        /// Block the account's server (reject).
+        #[arg(long)]
+        block_server: bool,
+        /// What was decided, for the audit log.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Dismiss a report: nothing to act on.
+    Dismiss {
+        /// The report's id.
+        id: String,
+        /// Why, for the audit log.
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+/// Runs a `report` command.
+pub async fn report(config: Config, command: ReportCommand) -> anyhow::Result<ExitCode> {
+    use enishi_core::report::{ReportAction, ReportState};
+    use enishi_db::report_actions::{self, Moderator};
+    use enishi_db::reports;
+    let db = crate::open_database(&config).await?;
+    let by = Moderator {
+        name: COMMAND_LINE,
+        is_admin: true,
+    };
+    let (id, outcome, actions, note) = match command {
+        ReportCommand::List { state } => {
+            let which = ReportState::parse(&state);
+            let list = reports::list(&db, which, None, 500).await?;
+            if list.is_empty() {
+                println!("no reports");
+            }
+            for r in list {
+                let from = match (&r.reporter, &r.origin) {
+                    (Some(a), _) => a.handle(),
+                    (None, Some(o)) => format!("server {o}"),
+                    (None, None) => "a member who left".into(),
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\tby {from}\t{} object(s)\t{}",
+                    r.public_id,
+                    r.created_at.format("%Y-%m-%d %H:%M"),
+                    r.state.as_str(),
+                    r.target.handle(),
+                    r.objects.len(),
+                    r.comment
+                );
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        ReportCommand::Resolve {
+            id,
+            delete_content,
+            suspend,
+            limit,
+            block_server,
+            note,
+        } => {
+            let mut actions = Vec::new();
+            for (on, a) in [
+                (delete_content, ReportAction::DeleteContent),
+                (suspend, ReportAction::SuspendAccount),
+                (limit, ReportAction::LimitAccount),
+                (block_server, ReportAction::BlockServer),
+            ] {
+                if on {
+                    actions.push(a);
+                }
+            }
+            (id, ReportState::Resolved, actions, note)
+        }
+        ReportCommand::Dismiss { id, note } => (id, ReportState::Dismissed, Vec::new(), note),
+    };
+    let report = match reports::get(&db, &id).await {
+        Ok(r) => r,
+        Err(OpError::NotFound(m)) => {
+            eprintln!("error: {m}");
+            return Ok(ExitCode::from(3));
+        }
+        Err(e) => return refused(e),
+    };
+    if let Err(e) = report_actions::check(&report, &actions, by) {
+        return refused(e);
+    }
+    for a in actions {
+        if let Err(e) = report_actions::act(&db, &report, a, by).await {
+            return refused(e);
+        }
+    }
+    let done = reports::close(&db, &id, by.name, outcome, note.as_deref()).await?;
+    println!("report {} {}", done.public_id, done.state.as_str());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints a refusal as the other commands do; 2 for bad input.

@@ -17,6 +17,7 @@ enishi_testkit::main!(db: [
     a_report_reaches_moderators_only_as_the_reporter_saw_it,
     moderators_resolve_with_actions_and_dismiss,
     reports_from_the_pages,
+    reports_from_the_command_line,
 ]);
 
 async fn diary(m: &Member, body: &str, audience: &str) -> anyhow::Result<String> {
@@ -334,5 +335,48 @@ async fn reports_from_the_pages(t: TestDb) -> anyhow::Result<()> {
         !after.html.contains("/resolve\""),
         "a closed report has no forms"
     );
+    run.stop().await
+}
+
+async fn reports_from_the_command_line(t: TestDb) -> anyhow::Result<()> {
+    let run = start_on_free_port(default_config(&t.url, &t.dir)).await?;
+    let alice = member(&run, "alice").await?;
+    member(&run, "bob").await?;
+    let (s, made) = alice
+        .api
+        .post(
+            "/api/v1/reports",
+            json!({"target": "bob", "comment": "from the shell"}),
+        )
+        .await?;
+    assert_eq!(s, 201, "{made}");
+    let id = made["id"].as_str().unwrap().to_owned();
+    let env = [
+        ("ENISHI_DATABASE_URL", t.url.clone()),
+        ("ENISHI_DATA_DIR", t.dir.display().to_string()),
+        ("ENISHI_DOMAIN", run.config.instance.domain.clone()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let enishi = |args: &[&str]| common::process::run(&env, args, None);
+    let out = enishi(&["report", "list"])?;
+    let listed = common::process::text(&out.stdout);
+    assert!(
+        listed.contains(&id) && listed.contains("from the shell"),
+        "{listed}"
+    );
+    let out = enishi(&["report", "resolve", "no-such-report", "--suspend"])?;
+    assert_eq!(out.status.code(), Some(3));
+    let out = enishi(&["report", "resolve", &id, "--limit"])?;
+    assert_eq!(out.status.code(), Some(2), "limiting a member is refused");
+    let out = enishi(&["report", "resolve", &id, "--suspend", "--note", "spam"])?;
+    assert!(
+        out.status.success(),
+        "{}",
+        common::process::text(&out.stderr)
+    );
+    let bob = accounts::find_by_username(&run.db, "bob").await?.unwrap();
+    assert!(bob.suspended_at.is_some());
+    let out = enishi(&["report", "list", "--state", "resolved"])?;
+    assert!(common::process::text(&out.stdout).contains(&id));
     run.stop().await
 }
