@@ -31,7 +31,7 @@ const EXPECTED: &[(&str, Verdict)] = &[
     ("gotosocial/delete_note_direct_message.json", Handled),
     ("gotosocial/delete_note_public.json", Handled),
     ("gotosocial/featured_collection.json", Ignored),
-    ("gotosocial/flag_report.json", Ignored),
+    ("gotosocial/flag_report.json", Handled),
     ("gotosocial/like_authorization.json", Ignored),
     ("gotosocial/note_public.json", Handled),
     (
@@ -55,7 +55,7 @@ const EXPECTED: &[(&str, Verdict)] = &[
     ("mastodon/delete_actor.json", Handled),
     ("mastodon/delete_note.json", Handled),
     ("mastodon/featured_collection.json", Ignored),
-    ("mastodon/flag.json", Ignored),
+    ("mastodon/flag.json", Handled),
     ("mastodon/follow.json", Handled),
     ("mastodon/like.json", Handled),
     ("mastodon/note_direct_message.json", Handled),
@@ -87,7 +87,7 @@ const EXPECTED: &[(&str, Verdict)] = &[
     ("lemmy/announce_create_page.json", Handled),
     ("lemmy/create_page.json", Handled),
     // Moderation reports are issue 17's.
-    ("lemmy/flag_report_page.json", Ignored),
+    ("lemmy/flag_report_page.json", Handled),
     ("lemmy/lock_page.json", Ignored),
     ("lemmy/page_live_no_content.json", Handled),
     ("mobilizon/create_event.json", Handled),

@@ -16,6 +16,9 @@ pub struct Flag {
     object: Value,
     #[serde(default)]
     content: Option<String>,
+    /// Lemmy puts the reason here instead.
+    #[serde(default)]
+    summary: Option<String>,
 }
 
 impl Flag {
@@ -54,7 +57,11 @@ impl Flag {
         let objects =
             enishi_db::reports::flagged_objects(&ctx.db, &actor.domain, &member, &rest).await?;
         // Kept as text (pages escape it); PostgreSQL cannot store a NUL.
-        let comment = self.content.unwrap_or_default().replace('\0', "");
+        let comment = self
+            .content
+            .or(self.summary)
+            .unwrap_or_default()
+            .replace('\0', "");
         enishi_db::reports::receive_flag(
             &ctx.db,
             &actor.domain,
