@@ -120,6 +120,9 @@ pub fn document_for(limits: &ContentLimits) -> Value {
     if let Some(c) = property_mut(&mut doc, "ReportIn", "comment") {
         c["maxLength"] = enishi_core::report::MAX_COMMENT_CHARS.into();
     }
+    if let Some(a) = property_mut(&mut doc, "AliasesDto", "also_known_as") {
+        a["maxItems"] = enishi_db::moves::MAX_ALIASES.into();
+    }
     if let Some(ids) = property_mut(&mut doc, "ReportIn", "object_ids") {
         ids["maxItems"] = enishi_core::report::MAX_OBJECTS.into();
     }
