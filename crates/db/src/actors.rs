@@ -246,6 +246,25 @@ pub async fn by_ids_in_order(
         .collect()
 }
 
+/// Actors by id, keyed by id (missing ones absent). Lists that pair rows with their actors
+/// look them up here rather than zipping with [`by_ids_in_order`]: an actor deleted between
+/// the two reads would otherwise shift every later row onto the wrong actor.
+pub async fn by_ids(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Actor>, crate::error::OpError> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows = actor::Entity::find()
+        .filter(actor::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|r| Ok((r.id, to_domain(r)?)))
+        .collect()
+}
+
 /// A remote actor by `name@domain` handle, if known here.
 pub async fn find_remote_by_handle(
     db: &Db,

@@ -99,9 +99,13 @@ pub async fn list(db: &Db, owner: ActorId) -> OpResult<Vec<Footprint>> {
         .all(&db.conn)
         .await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.visitor_id).collect();
-    let visitors = actors::by_ids_in_order(&db.conn, &ids).await?;
+    let visitors = actors::by_ids(&db.conn, &ids).await?;
     let mut out = Vec::with_capacity(rows.len());
-    for (row, visitor) in rows.into_iter().zip(visitors) {
+    for row in rows {
+        // A visitor deleted since the first read left no footprint.
+        let Some(visitor) = visitors.get(&row.visitor_id).cloned() else {
+            continue;
+        };
         let target = match row.post_id {
             None => Target::Profile,
             Some(id) => match post::Entity::find_by_id(id).one(&db.conn).await? {

@@ -272,9 +272,10 @@ pub async fn get_visible(
 
 /// The view of a post already loaded.
 pub(crate) async fn view_of(db: &Db, post: Post) -> OpResult<PostView> {
+    // An author deleted since the post was read took the post along: it is gone.
     let author = actors::find_by_id(&db.conn, post.author)
         .await?
-        .ok_or_else(|| DbErr::Custom(format!("post {} has no author", post.public_id)))?;
+        .ok_or_else(|| not_found(post.kind, &post.public_id))?;
     let mut view = [PostView { post, author }];
     crate::media::fill(&db.conn, &mut view).await?;
     let [view] = view;
@@ -476,19 +477,19 @@ pub(crate) async fn load_views(db: &Db, rows: Vec<post::Model>) -> OpResult<Vec<
     let mut ids: Vec<i64> = rows.iter().map(|r| r.author_id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let authors = actors::by_ids_in_order(&db.conn, &ids).await?;
-    let mut views = rows
-        .into_iter()
-        .map(|row| {
-            let post = to_domain(row)?;
-            let author = authors
-                .iter()
-                .find(|a| a.id == post.author)
-                .cloned()
-                .ok_or_else(|| DbErr::Custom(format!("post {} has no author", post.public_id)))?;
-            Ok(PostView { post, author })
-        })
-        .collect::<OpResult<Vec<_>>>()?;
+    let authors = actors::by_ids(&db.conn, &ids).await?;
+    let mut views = Vec::with_capacity(rows.len());
+    for row in rows {
+        let post = to_domain(row)?;
+        // The posts and their authors are two reads: an author deleted in between (an inbound
+        // `Delete` of the actor takes the posts with it) means the post is gone as well.
+        if let Some(author) = authors.get(&post.author.0) {
+            views.push(PostView {
+                post,
+                author: author.clone(),
+            });
+        }
+    }
     crate::media::fill(&db.conn, &mut views).await?;
     Ok(views)
 }

@@ -243,10 +243,11 @@ pub async fn comments_of(
         .all(&db.conn)
         .await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.author_id).collect();
-    let authors = actors::by_ids_in_order(&db.conn, &ids).await?;
+    let authors = actors::by_ids(&db.conn, &ids).await?;
     rows.into_iter()
-        .zip(authors)
-        .map(|(row, author)| {
+        // A comment whose author was deleted since the first read went with its author.
+        .filter_map(|row| Some((authors.get(&row.author_id)?.clone(), row)))
+        .map(|(author, row)| {
             Ok(CommentView {
                 comment: comment_to_domain(row)?,
                 author,

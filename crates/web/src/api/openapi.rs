@@ -293,6 +293,15 @@ fn request_schemas(doc: &Value) -> Vec<String> {
     found
 }
 
+/// Whether a schema's `type` is, or includes, `ty`.
+fn has_type(schema: &Value, ty: &str) -> bool {
+    match &schema["type"] {
+        Value::String(t) => t == ty,
+        Value::Array(ts) => ts.iter().any(|t| t == ty),
+        _ => false,
+    }
+}
+
 /// Every free-text string property of the request bodies gets a pattern: no NUL, and for
 /// required texts (`minLength` 1) something other than white space. Enumerations and
 /// properties with a pattern of their own keep theirs.
@@ -309,16 +318,20 @@ fn add_string_rules(doc: &mut Value) {
             continue;
         };
         for prop in props.values_mut() {
-            let is_string = match &prop["type"] {
-                Value::String(t) => t == "string",
-                Value::Array(ts) => ts.iter().any(|t| t == "string"),
-                _ => false,
+            // A list of strings (aliases, object ids) follows the same rule for each item.
+            let target = if has_type(prop, "array") && prop["items"].is_object() {
+                &mut prop["items"]
+            } else {
+                prop
             };
-            if !is_string || prop.get("enum").is_some() || prop.get("pattern").is_some() {
+            if !has_type(target, "string")
+                || target.get("enum").is_some()
+                || target.get("pattern").is_some()
+            {
                 continue;
             }
-            let required_text = prop["minLength"].as_u64().unwrap_or(0) >= 1;
-            prop["pattern"] = if required_text {
+            let required_text = target["minLength"].as_u64().unwrap_or(0) >= 1;
+            target["pattern"] = if required_text {
                 text.clone().into()
             } else {
                 NO_NUL_PATTERN.into()
@@ -385,14 +398,13 @@ mod tests {
         let doc = document_for(&ContentLimits::default());
         let names = request_schemas(&doc);
         assert!(names.contains(&"FieldIn".to_owned()), "{names:?}");
+        let aliases = &doc["components"]["schemas"]["AliasesDto"]["properties"]["also_known_as"];
+        assert_eq!(aliases["items"]["pattern"], NO_NUL_PATTERN, "{aliases}");
         for name in names {
             let schema = &doc["components"]["schemas"][&name];
             for (prop, p) in schema["properties"].as_object().into_iter().flatten() {
-                let is_string = p["type"] == "string"
-                    || p["type"]
-                        .as_array()
-                        .is_some_and(|t| t.iter().any(|t| t == "string"));
-                if is_string && p.get("enum").is_none() {
+                let p = if has_type(p, "array") { &p["items"] } else { p };
+                if has_type(p, "string") && p.get("enum").is_none() {
                     assert!(p["pattern"].is_string(), "{name}.{prop} has no pattern");
                 }
             }
