@@ -18,6 +18,7 @@ mod m20261203_000012_media;
 mod m20261204_000013_remote_media;
 mod m20261204_000014_moderation;
 mod m20261204_000015_reports;
+mod m20261204_000016_mastodon_clients;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000013_remote_media::Migration),
             Box::new(m20261204_000014_moderation::Migration),
             Box::new(m20261204_000015_reports::Migration),
+            Box::new(m20261204_000016_mastodon_clients::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ pub mod moderation;
 pub mod rate;
 pub mod render;
 pub mod report;
+pub mod scopes;
 pub mod username;
 pub mod visibility;
 

@@ -669,3 +669,60 @@ pub async fn count_public(db: &Db, author: ActorId) -> Result<u64, DbErr> {
         .count(&db.conn)
         .await
 }
+
+/// The kind and public id of the post with row id `id`, if there is one (no audience check:
+/// callers read it through [`get_visible`] next). Mastodon apps name posts by number.
+pub async fn locate(db: &Db, id: i64) -> Result<Option<(PostKind, String)>, DbErr> {
+    Ok(post::Entity::find_by_id(id)
+        .one(&db.conn)
+        .await?
+        .and_then(|p| Some((p.kind.parse().ok()?, p.public_id))))
+}
+
+/// Posts that `viewer` may see whose title or body contains `text`, newest first.
+pub async fn search(db: &Db, viewer: &Viewer, text: &str, limit: u64) -> OpResult<Vec<PostView>> {
+    use sea_orm::sea_query::LikeExpr;
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    let escaped: String = text
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    let pattern = || LikeExpr::new(format!("%{escaped}%")).escape('\\');
+    let rows = post::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(post::Column::Body.like(pattern()))
+                .add(post::Column::Title.like(pattern())),
+        )
+        .filter(visibility::may_see_post(viewer))
+        .order_by_desc(post::Column::Id)
+        .limit(limit)
+        .all(&db.conn)
+        .await?;
+    load_views(db, rows).await
+}
+
+/// Public posts written here, newest first, before cursor `before`: what anyone may see
+/// (the local timeline).
+pub async fn local_public(db: &Db, before: Option<i64>, limit: u64) -> OpResult<Vec<PostView>> {
+    let mut q = post::Entity::find()
+        .filter(post::Column::Audience.eq(Audience::Public.as_str()))
+        .filter(Expr::cust(
+            "post.author_id IN (SELECT id FROM actor WHERE is_local = TRUE)",
+        ))
+        .filter(visibility::may_see_post(&Viewer::ANONYMOUS));
+    if let Some(before) = before {
+        q = q.filter(post::Column::Id.lt(before));
+    }
+    let rows = q
+        .order_by_desc(post::Column::Id)
+        .limit(limit)
+        .all(&db.conn)
+        .await?;
+    load_views(db, rows).await
+}

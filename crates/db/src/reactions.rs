@@ -510,3 +510,12 @@ pub async fn has_liked(db: &Db, viewer: &Viewer, post: PostId) -> OpResult<bool>
         .await?
         .is_some())
 }
+
+/// The public id of the comment with row id `id`, if there is one (no audience check: callers
+/// read it through [`get_visible_comment`] next). Mastodon apps name replies by number.
+pub async fn locate_comment(db: &Db, id: i64) -> Result<Option<String>, DbErr> {
+    Ok(comment::Entity::find_by_id(id)
+        .one(&db.conn)
+        .await?
+        .map(|c| c.public_id))
+}

@@ -8,6 +8,7 @@ pub mod error;
 pub mod health;
 pub mod inbox;
 pub mod limits;
+pub mod mastodon;
 pub mod media;
 pub mod media_cache;
 pub mod mentions;
@@ -43,6 +44,7 @@ pub fn router(state: AppState, federation: FederationConfig<FederationData>) -> 
         .merge(inbox::routes())
         .merge(objects::routes())
         .merge(api::routes())
+        .merge(mastodon::routes())
         .merge(health::routes())
         .route("/metrics", axum::routing::get(metrics::metrics_with_token))
         .fallback(error::not_found_fallback)
@@ -56,6 +58,7 @@ pub fn router(state: AppState, federation: FederationConfig<FederationData>) -> 
     // answers, such as a 405 with its `Allow` header.
     Router::new()
         .fallback_service(routes)
+        .layer(axum::middleware::from_fn(mastodon::trailing_slash))
         .layer(axum::middleware::from_fn(refuse_nul_in_url))
         .layer(FederationMiddleware::new(federation))
         .layer(axum::middleware::from_fn_with_state(
@@ -74,6 +77,7 @@ pub fn router(state: AppState, federation: FederationConfig<FederationData>) -> 
             outer,
             pages::visit::browser_cookies,
         ))
+        .layer(axum::middleware::from_fn(mastodon::cors))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

@@ -147,3 +147,15 @@ move-target = The new account
 move-submit = Move
 move-not-alias = { $handle } does not list this account among its aliases yet.
 move-not-here = The new account must be on another server.
+
+oauth-title = Allow an app to use your account
+oauth-asks = { $app } asks to use your account.
+oauth-website = Its website:
+oauth-scopes = What it may do
+oauth-approve = Allow
+oauth-deny = Refuse
+oauth-code-title = Your authorization code
+oauth-code-copy = Copy this code into { $app } to finish logging in.
+oauth-error-title = This app cannot be authorized
+oauth-unknown-app = No app is registered here under this client id.
+oauth-unknown-redirect = The app did not register this address to return to.

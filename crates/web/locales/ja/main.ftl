@@ -140,3 +140,15 @@ move-target = 新しいアカウント
 move-submit = 引っ越す
 move-not-alias = { $handle } はまだこのアカウントを別名として登録していません。
 move-not-here = 新しいアカウントは別のサーバーのものにしてください。
+
+oauth-title = アプリにアカウントの利用を許可
+oauth-asks = { $app } があなたのアカウントを使おうとしています。
+oauth-website = ウェブサイト:
+oauth-scopes = 許可される操作
+oauth-approve = 許可する
+oauth-deny = 拒否する
+oauth-code-title = 認証コード
+oauth-code-copy = このコードを { $app } に入力してログインを完了してください。
+oauth-error-title = このアプリは認証できません
+oauth-unknown-app = このクライアント ID のアプリは登録されていません。
+oauth-unknown-redirect = アプリはこの戻り先を登録していません。

@@ -36,8 +36,23 @@ async fn member_for(parts: &Parts, state: &AppState) -> Result<Option<(Member, S
     let Some(token) = bearer(parts)? else {
         return Ok(None);
     };
-    match tokens::authenticate(&state.db, token).await? {
-        Some(member) => Ok(Some((member, token.to_owned()))),
+    match tokens::authenticate_grant(&state.db, token).await? {
+        Some((member, grant)) => {
+            // A Mastodon app's token reaches Enishi's own API only within its scopes: the
+            // whole of `read` to read, the whole of `write` to change anything.
+            let needed = match parts.method {
+                axum::http::Method::GET | axum::http::Method::HEAD => "read",
+                _ => "write",
+            };
+            if !grant.scopes.allows(needed) {
+                return Err(AppError::new(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    format!("this token's scopes do not include {needed:?}"),
+                ));
+            }
+            Ok(Some((member, token.to_owned())))
+        }
         None => Err(unauthorized("the token is invalid or has been revoked")),
     }
 }

@@ -172,7 +172,7 @@ impl MediaOut {
 
     /// The photos of `v`, served by this instance (`base`) whoever wrote the post: another
     /// server's are served from the cache here.
-    fn of_post(v: &PostView, base: &url::Url) -> Vec<MediaOut> {
+    pub(crate) fn of_post(v: &PostView, base: &url::Url) -> Vec<MediaOut> {
         v.post
             .media
             .iter()

@@ -120,7 +120,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/voices/{id}/likes", get(voice_likes))
         .route("/api/v1/timeline", get(timeline))
         .route("/api/v1/tags/{tag}", get(posts::tagged))
-        .route("/api/v1/notifications", get(notifications))
+        .route(
+            "/api/v1/notifications",
+            get(crate::mastodon::notifications_either),
+        )
         .route("/api/v1/notifications/read", post(read_notifications))
         .route("/api/v1/footprints", get(footprints))
         .route("/api/v1/reports", post(reports::create_report))

@@ -11,6 +11,12 @@ use std::sync::LazyLock;
 
 const STYLE: &str = include_str!("../../assets/style.css");
 
+/// The picture shown for an account without one (Mastodon apps need an image URL).
+const AVATAR: &[u8] = include_bytes!("../../assets/avatar.png");
+
+/// The URL path of the picture of an account without one.
+pub const DEFAULT_AVATAR_PATH: &str = "/assets/avatar.png";
+
 static STYLE_PATH: LazyLock<String> = LazyLock::new(|| {
     // SipHash with fixed keys: stable for the same bytes and the same build, which is all a
     // cache-busting name needs.
@@ -38,6 +44,16 @@ async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> impl I
                 (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
             ],
             STYLE,
+        )
+            .into_response()
+    } else if format!("/assets/{file}") == DEFAULT_AVATAR_PATH {
+        (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            AVATAR,
         )
             .into_response()
     } else {

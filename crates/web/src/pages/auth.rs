@@ -39,12 +39,26 @@ fn field_error(message: Option<&str>) -> Markup {
     }
 }
 
-fn login_body(visit: &Visit, username: &str, error: Option<&str>) -> Markup {
+/// Where a login may send the member on: a path of this site (the OAuth approval page, for
+/// one), never another site (`//evil.example`, `/\evil.example`).
+pub fn safe_next(next: Option<&str>) -> Option<&str> {
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.starts_with("/\\")
+            && !n.chars().any(|c| c.is_control() || c == '\\')
+    })
+}
+
+fn login_body(visit: &Visit, username: &str, next: Option<&str>, error: Option<&str>) -> Markup {
     html! {
         h1 { (visit.t("login-title")) }
         (field_error(error))
         form.stack method="post" action="/login" {
             (widgets::csrf(visit))
+            @if let Some(next) = safe_next(next) {
+                input type="hidden" name="next" value=(next);
+            }
             div {
                 label for="username" { (visit.t("field-username")) }
                 input #username type="text" name="username" value=(username) autocomplete="username" autocapitalize="none" required;
@@ -59,15 +73,25 @@ fn login_body(visit: &Visit, username: &str, error: Option<&str>) -> Markup {
     }
 }
 
-async fn login_form(State(state): State<AppState>, visit: Visit) -> Result<Response, AppError> {
+/// `?next=` of the login page.
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_form(
+    State(state): State<AppState>,
+    visit: Visit,
+    axum::extract::Query(query): axum::extract::Query<NextQuery>,
+) -> Result<Response, AppError> {
     if visit.member.is_some() {
-        return Ok(see_other("/"));
+        return Ok(see_other(safe_next(query.next.as_deref()).unwrap_or("/")));
     }
     page(
         &state,
         &visit,
         &visit.t("login-title"),
-        login_body(&visit, "", None),
+        login_body(&visit, "", query.next.as_deref(), None),
     )
     .await
 }
@@ -77,6 +101,8 @@ async fn login_form(State(state): State<AppState>, visit: Visit) -> Result<Respo
 pub struct LoginForm {
     username: String,
     password: String,
+    /// Where to go after logging in (a path here).
+    next: Option<String>,
 }
 
 fn user_agent(headers: &HeaderMap) -> String {
@@ -127,7 +153,7 @@ async fn login(
             &state,
             &visit,
             &title,
-            login_body(&visit, &form.username, Some(&msg)),
+            login_body(&visit, &form.username, form.next.as_deref(), Some(&msg)),
         )
         .await?;
         r.headers_mut().insert(
@@ -137,7 +163,10 @@ async fn login(
         return Ok(r);
     }
     match accounts::authenticate(&state.db, &form.username, &form.password).await? {
-        Some(member) => start_session(&state, &visit, member.account_id, &headers, "/").await,
+        Some(member) => {
+            let to = safe_next(form.next.as_deref()).unwrap_or("/");
+            start_session(&state, &visit, member.account_id, &headers, to).await
+        }
         None => {
             state.access.login.failed(&form.username);
             // One answer for an unknown account, a wrong password and a suspended member.
@@ -146,7 +175,12 @@ async fn login(
                 &state,
                 &visit,
                 &title,
-                login_body(&visit, &form.username, Some(&visit.t("login-failed"))),
+                login_body(
+                    &visit,
+                    &form.username,
+                    form.next.as_deref(),
+                    Some(&visit.t("login-failed")),
+                ),
             )
             .await
         }

@@ -18,6 +18,7 @@ mod introductions;
 mod leave;
 mod move_page;
 mod notices;
+mod oauth_authorize;
 mod post_delete;
 mod post_forms;
 mod post_lists;
@@ -71,6 +72,7 @@ fn people_routes() -> Router<AppState> {
         .merge(leave::routes())
         .merge(archive_page::routes())
         .merge(move_page::routes())
+        .merge(oauth_authorize::routes())
         .merge(profile_images::routes())
 }
 

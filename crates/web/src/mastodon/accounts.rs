@@ -1,0 +1,516 @@
+//! Accounts, relationships, friend requests and notifications as Mastodon apps see them.
+//!
+//! Following is befriending: `follow` sends a friend request (to a member here or an account
+//! elsewhere), `follow_requests` are the requests made to the member, and `unfollow` ends the
+//! friendship. Mastodon's notification types stand for Enishi's (a like is a `favourite`).
+
+use super::body::{OneOrMany, Params};
+use super::entities::{self, account, own_account, relationship};
+use super::{Auth, MastoError, MastoResult, Paging, numeric_id, paged};
+use crate::AppState;
+use crate::api::{redact, resolve_known, resolve_or_fetch};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{get, patch, post};
+use enishi_core::{Actor, ActorId, PostKind, Viewer};
+use enishi_db::social::{self as ops, Direction};
+use enishi_db::{actors, notifications, posts, profiles};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The routes.
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route(
+            "/api/v1/accounts/verify_credentials",
+            get(verify_credentials),
+        )
+        .route(
+            "/api/v1/accounts/update_credentials",
+            patch(update_credentials),
+        )
+        .route("/api/v1/accounts/lookup", get(lookup))
+        .route("/api/v1/accounts/relationships", get(relationships))
+        .route("/api/v1/accounts/search", get(search_accounts))
+        .route("/api/v1/accounts/{id}", get(get_account))
+        .route("/api/v1/accounts/{id}/statuses", get(account_statuses))
+        .route("/api/v1/accounts/{id}/follow", post(follow))
+        .route("/api/v1/accounts/{id}/unfollow", post(unfollow))
+        .route("/api/v1/accounts/{id}/followers", get(friends))
+        .route("/api/v1/accounts/{id}/following", get(friends))
+        .route("/api/v1/follow_requests", get(follow_requests))
+        .route(
+            "/api/v1/follow_requests/{id}/authorize",
+            post(authorize_request),
+        )
+        .route("/api/v1/follow_requests/{id}/reject", post(reject_request))
+        .route("/api/v1/notifications/{id}", get(get_notification))
+        .route("/api/v1/notifications/clear", post(clear_notifications))
+        .route("/api/v2/search", get(search))
+}
+
+/// The account with row id `id`, as far as this server shows it to anyone: a live member or a
+/// remote account not suspended here (404 otherwise).
+async fn account_by_id(state: &AppState, viewer: &Viewer, id: &str) -> MastoResult<Actor> {
+    let id = numeric_id(id)?;
+    let actor = actors::find_by_id(&state.db.conn, ActorId(id))
+        .await?
+        .ok_or_else(MastoError::not_found)?;
+    let mut actor = resolve_known(state, actor.ap_id.as_str())
+        .await
+        .map_err(|_| MastoError::not_found())?;
+    redact(state, viewer, [&mut actor]).await?;
+    Ok(actor)
+}
+
+async fn verify_credentials(State(state): State<AppState>, auth: Auth) -> MastoResult<Json<Value>> {
+    let me = auth.member("profile")?;
+    Ok(Json(own_account(&state, me)))
+}
+
+/// `PATCH /api/v1/accounts/update_credentials`'s parameters (the profile's nickname and bio).
+#[derive(Deserialize)]
+pub struct CredentialsIn {
+    display_name: Option<String>,
+    note: Option<String>,
+}
+
+async fn update_credentials(
+    State(state): State<AppState>,
+    auth: Auth,
+    Params(input): Params<CredentialsIn>,
+) -> MastoResult<Json<Value>> {
+    let me = auth.member("write:accounts")?;
+    let edit = profiles::ProfileEdit {
+        nickname: input.display_name,
+        bio: input.note,
+        ..Default::default()
+    };
+    profiles::update(&state.db, me.actor.id, edit).await?;
+    let fresh = enishi_db::accounts::find_by_username(&state.db, &me.actor.username)
+        .await?
+        .ok_or_else(MastoError::not_found)?;
+    Ok(Json(own_account(&state, &fresh)))
+}
+
+#[derive(Deserialize)]
+struct LookupIn {
+    acct: Option<String>,
+}
+
+async fn lookup(
+    State(state): State<AppState>,
+    auth: Auth,
+    Params(input): Params<LookupIn>,
+) -> MastoResult<Json<Value>> {
+    let viewer = auth.viewer("read:accounts")?;
+    let acct = input
+        .acct
+        .ok_or_else(|| MastoError::unprocessable("acct: can't be blank"))?;
+    // `name@this.domain` is a member here.
+    let local_suffix = format!("@{}", state.settings.domain);
+    let handle = acct
+        .trim_start_matches('@')
+        .strip_suffix(&local_suffix)
+        .unwrap_or(acct.trim_start_matches('@'));
+    let mut actor = resolve_known(&state, handle)
+        .await
+        .map_err(|_| MastoError::not_found())?;
+    redact(&state, &viewer, [&mut actor]).await?;
+    Ok(Json(account(&state, &actor)))
+}
+
+async fn get_account(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> MastoResult<Json<Value>> {
+    let viewer = auth.viewer("read:accounts")?;
+    let actor = account_by_id(&state, &viewer, &id).await?;
+    Ok(Json(account(&state, &actor)))
+}
+
+#[derive(Deserialize)]
+struct StatusesIn {
+    #[serde(flatten)]
+    paging: PagingIn,
+    exclude_reblogs: Option<String>,
+    only_media: Option<String>,
+    pinned: Option<String>,
+}
+
+/// [`Paging`] as a flattened part of other parameters.
+#[derive(Deserialize, Default)]
+pub struct PagingIn {
+    max_id: Option<String>,
+    since_id: Option<String>,
+    min_id: Option<String>,
+    limit: Option<String>,
+}
+
+impl PagingIn {
+    /// As [`Paging`].
+    pub fn paging(self) -> Paging {
+        Paging {
+            max_id: self.max_id,
+            since_id: self.since_id,
+            min_id: self.min_id,
+            limit: self.limit,
+        }
+    }
+}
+
+async fn account_statuses(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Params(input): Params<StatusesIn>,
+) -> MastoResult<Response> {
+    let viewer = auth.viewer("read:statuses")?;
+    let actor = account_by_id(&state, &viewer, &id).await?;
+    let paging = input.paging.paging();
+    let limit = paging.limit()?;
+    // Nothing is pinned, and only posts with photos are asked for by galleries.
+    if super::body::flag(input.pinned.as_deref()) {
+        return Ok(paged(&state, "", Vec::<Value>::new(), &[], limit));
+    }
+    let _ = &input.exclude_reblogs;
+    let before = paging.before()?;
+    let after = paging.after()?;
+    let mut list = Vec::new();
+    for kind in [PostKind::Diary, PostKind::Voice] {
+        list.extend(
+            posts::list_by_author(&state.db, &viewer, actor.id, kind, before, limit).await?,
+        );
+    }
+    list.sort_by_key(|v| std::cmp::Reverse(v.post.id.0));
+    list.truncate(limit as usize);
+    list.retain(|v| after.is_none_or(|a| v.post.id.0 > a));
+    if super::body::flag(input.only_media.as_deref()) {
+        list.retain(|v| !v.post.media.is_empty());
+    }
+    for v in &mut list {
+        v.author = actor.clone();
+    }
+    let ids: Vec<i64> = list.iter().map(|v| v.post.id.0).collect();
+    let items = entities::statuses(&state, &viewer, list).await?;
+    Ok(paged(
+        &state,
+        &format!("/api/v1/accounts/{}/statuses", actor.id.0),
+        items,
+        &ids,
+        limit,
+    ))
+}
+
+async fn follow(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> MastoResult<Json<Value>> {
+    let me = auth.member("write:follows")?;
+    let viewer = Viewer::member(me.actor.id);
+    let target = account_by_id(&state, &viewer, &id).await?;
+    crate::rate_limits::admit(
+        &state.access.actions.friend_requests,
+        &me.actor.id,
+        "friend requests",
+    )?;
+    let rel = ops::relationship(&state.db, me.actor.id, target.id).await?;
+    // Following someone already a friend, or already asked, changes nothing (as Mastodon).
+    if !rel.friend && !rel.requested {
+        ops::request_friendship(&state.db, &state.settings, &me.actor, &target, None).await?;
+    }
+    let rel = ops::relationship(&state.db, me.actor.id, target.id).await?;
+    Ok(Json(relationship(target.id.0, &rel)))
+}
+
+async fn unfollow(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> MastoResult<Json<Value>> {
+    let me = auth.member("write:follows")?;
+    let viewer = Viewer::member(me.actor.id);
+    let target = account_by_id(&state, &viewer, &id).await?;
+    match ops::unfriend(&state.db, &me.actor, &target).await {
+        // Unfollowing someone not followed is no error in Mastodon.
+        Ok(()) | Err(enishi_db::OpError::NotFound(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let rel = ops::relationship(&state.db, me.actor.id, target.id).await?;
+    Ok(Json(relationship(target.id.0, &rel)))
+}
+
+#[derive(Deserialize)]
+struct RelationshipsIn {
+    #[serde(default)]
+    id: OneOrMany,
+}
+
+async fn relationships(
+    State(state): State<AppState>,
+    auth: Auth,
+    Params(input): Params<RelationshipsIn>,
+) -> MastoResult<Json<Vec<Value>>> {
+    let me = auth.member("read:follows")?;
+    let mut out = Vec::new();
+    for id in input.id.to_vec().iter().take(40) {
+        let Ok(n) = id.parse::<i64>() else { continue };
+        let Some(other) = actors::find_by_id(&state.db.conn, ActorId(n)).await? else {
+            continue;
+        };
+        let rel = ops::relationship(&state.db, me.actor.id, other.id).await?;
+        out.push(relationship(n, &rel));
+    }
+    Ok(Json(out))
+}
+
+/// Friends of an account, as far as the viewer may see them (followers and following are
+/// both the friends: friendship is mutual).
+async fn friends(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> MastoResult<Json<Vec<Value>>> {
+    let viewer = auth.viewer("read:accounts")?;
+    let actor = account_by_id(&state, &viewer, &id).await?;
+    let view = profiles::view(&state.db, &viewer, &actor).await?;
+    if !view.friends_visible {
+        return Ok(Json(Vec::new()));
+    }
+    let mut list = ops::friends(&state.db, &viewer, actor.id, None, 40).await?;
+    redact(&state, &viewer, list.iter_mut()).await?;
+    Ok(Json(list.iter().map(|a| account(&state, a)).collect()))
+}
+
+async fn follow_requests(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> MastoResult<Json<Vec<Value>>> {
+    let me = auth.member("read:follows")?;
+    let mut list = ops::requests(&state.db, me.actor.id, Direction::Incoming).await?;
+    // Requests from limited servers wait apart, as on the pages.
+    list.retain(|r| !state.inbox.is_limited(&r.from));
+    let viewer = Viewer::member(me.actor.id);
+    let mut from: Vec<Actor> = list.into_iter().map(|r| r.from).collect();
+    redact(&state, &viewer, from.iter_mut()).await?;
+    Ok(Json(from.iter().map(|a| account(&state, a)).collect()))
+}
+
+/// The pending request to the member from account `id`.
+async fn request_from(state: &AppState, me: &enishi_core::Member, id: &str) -> MastoResult<i64> {
+    let id = numeric_id(id)?;
+    ops::requests(&state.db, me.actor.id, Direction::Incoming)
+        .await?
+        .into_iter()
+        .find(|r| r.from.id.0 == id)
+        .map(|r| r.id)
+        .ok_or_else(MastoError::not_found)
+}
+
+async fn authorize_request(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> MastoResult<Json<Value>> {
+    let me = auth.member("write:follows")?;
+    let request = request_from(&state, me, &id).await?;
+    let friend = ops::accept_request(&state.db, &state.settings, &me.actor, request).await?;
+    let rel = ops::relationship(&state.db, me.actor.id, friend.id).await?;
+    Ok(Json(relationship(friend.id.0, &rel)))
+}
+
+async fn reject_request(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> MastoResult<Json<Value>> {
+    let me = auth.member("write:follows")?;
+    let request = request_from(&state, me, &id).await?;
+    ops::reject_request(&state.db, &me.actor, request).await?;
+    let other = numeric_id(&id)?;
+    let rel = ops::relationship(&state.db, me.actor.id, ActorId(other)).await?;
+    Ok(Json(relationship(other, &rel)))
+}
+
+#[derive(Deserialize)]
+struct NotificationsIn {
+    #[serde(flatten)]
+    paging: PagingIn,
+    #[serde(default)]
+    types: OneOrMany,
+    #[serde(default)]
+    exclude_types: OneOrMany,
+}
+
+/// `GET /api/v1/notifications` for Mastodon apps.
+pub async fn list_notifications(
+    state: &AppState,
+    auth: &Auth,
+    params: Params<Value>,
+) -> MastoResult<Response> {
+    let me = auth.member("read:notifications")?;
+    let input: NotificationsIn =
+        serde_json::from_value(params.0).map_err(|e| MastoError::unprocessable(e.to_string()))?;
+    let viewer = Viewer::member(me.actor.id);
+    let paging = input.paging.paging();
+    let limit = paging.limit()?;
+    let after = paging.after()?;
+    let types = input.types.to_vec();
+    let exclude = input.exclude_types.to_vec();
+    let mut list = notifications::list(&state.db, &viewer, paging.before()?, limit).await?;
+    list.retain(|n| after.is_none_or(|a| n.id > a));
+    let mut ids = Vec::new();
+    let mut items = Vec::new();
+    for mut n in list {
+        redact(state, &viewer, [&mut n.actor]).await?;
+        let id = n.id;
+        if let Some(v) = entities::notification(state, &viewer, n).await? {
+            let kind = v["type"].as_str().unwrap_or_default().to_owned();
+            if (!types.is_empty() && !types.contains(&kind)) || exclude.contains(&kind) {
+                continue;
+            }
+            ids.push(id);
+            items.push(v);
+        }
+    }
+    Ok(paged(state, "/api/v1/notifications", items, &ids, limit))
+}
+
+async fn get_notification(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> MastoResult<Json<Value>> {
+    let me = auth.member("read:notifications")?;
+    let id = numeric_id(&id)?;
+    let viewer = Viewer::member(me.actor.id);
+    let list = notifications::list(&state.db, &viewer, Some(id + 1), 1).await?;
+    let n = list
+        .into_iter()
+        .find(|n| n.id == id)
+        .ok_or_else(MastoError::not_found)?;
+    entities::notification(&state, &viewer, n)
+        .await?
+        .map(Json)
+        .ok_or_else(MastoError::not_found)
+}
+
+async fn clear_notifications(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> MastoResult<Json<Value>> {
+    let me = auth.member("write:notifications")?;
+    notifications::mark_all_read(&state.db, me.actor.id).await?;
+    Ok(Json(json!({})))
+}
+
+#[derive(Deserialize)]
+struct SearchIn {
+    q: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    resolve: Option<String>,
+    limit: Option<String>,
+}
+
+async fn search_accounts(
+    State(state): State<AppState>,
+    auth: Auth,
+    Params(input): Params<SearchIn>,
+) -> MastoResult<Json<Vec<Value>>> {
+    let viewer = auth.viewer("read:accounts")?;
+    let q = input.q.unwrap_or_default();
+    let resolve = super::body::flag(input.resolve.as_deref()) && viewer.actor.is_some();
+    Ok(Json(find_accounts(&state, &viewer, &q, resolve).await?))
+}
+
+async fn find_accounts(
+    state: &AppState,
+    viewer: &Viewer,
+    q: &str,
+    resolve: bool,
+) -> MastoResult<Vec<Value>> {
+    let q = q.trim().trim_start_matches('@');
+    if q.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = if resolve {
+        resolve_or_fetch(state, q).await
+    } else {
+        resolve_known(state, q).await
+    };
+    Ok(match found {
+        Ok(mut a) => {
+            redact(state, viewer, [&mut a]).await?;
+            vec![account(state, &a)]
+        }
+        Err(_) => Vec::new(),
+    })
+}
+
+async fn search(
+    State(state): State<AppState>,
+    auth: Auth,
+    Params(input): Params<SearchIn>,
+) -> MastoResult<Json<Value>> {
+    let viewer = auth.viewer("read:search")?;
+    let q = input.q.unwrap_or_default();
+    let kind = input.kind.unwrap_or_default();
+    let limit = Paging {
+        limit: input.limit,
+        ..Default::default()
+    }
+    .limit()?;
+    // Only members may make this server fetch from others.
+    let resolve = super::body::flag(input.resolve.as_deref()) && viewer.actor.is_some();
+    let accounts = if kind.is_empty() || kind == "accounts" {
+        find_accounts(&state, &viewer, &q, resolve).await?
+    } else {
+        Vec::new()
+    };
+    let statuses = if (kind.is_empty() || kind == "statuses") && viewer.actor.is_some() {
+        let list = match url::Url::parse(q.trim()) {
+            // A post's URL finds that post, if it is kept here and the caller may see it.
+            Ok(url) if matches!(url.scheme(), "http" | "https") => {
+                match posts::find_by_ap_id(&state.db, &url).await? {
+                    Some(p) => {
+                        match posts::get_visible(&state.db, &viewer, p.kind, &p.public_id).await {
+                            Ok(v) => vec![v],
+                            Err(enishi_db::OpError::NotFound(_)) => Vec::new(),
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                    None => Vec::new(),
+                }
+            }
+            _ => posts::search(&state.db, &viewer, q.trim(), limit).await?,
+        };
+        let mut list = list;
+        redact(&state, &viewer, list.iter_mut().map(|v| &mut v.author)).await?;
+        entities::statuses(&state, &viewer, list).await?
+    } else {
+        Vec::new()
+    };
+    let tag = q.trim().trim_start_matches('#');
+    let hashtags = if (kind.is_empty() || kind == "hashtags")
+        && !tag.is_empty()
+        && tag.chars().all(|c| c.is_alphanumeric() || c == '_')
+    {
+        vec![json!({
+            "name": tag,
+            "url": enishi_core::render::hashtag_url(&state.settings.url("/"), tag).to_string(),
+            "history": [],
+            "following": false,
+        })]
+    } else {
+        Vec::new()
+    };
+    Ok(Json(json!({
+        "accounts": accounts,
+        "statuses": statuses,
+        "hashtags": hashtags,
+    })))
+}

@@ -1,0 +1,253 @@
+//! Enishi's domain types in Mastodon's entity shapes (Account, Status, Notification,
+//! Relationship): the one conversion of each, so that every endpoint shows them alike.
+//!
+//! The audience maps onto Mastodon's four visibilities — public→`public`, members→`unlisted`,
+//! friends and friends of friends→`private`, only me→`direct` — and the exact audience rides
+//! along in `enishi.audience`.
+
+use super::MastoResult;
+use crate::AppState;
+use crate::pages::assets::DEFAULT_AVATAR_PATH;
+use chrono::{DateTime, SecondsFormat, Utc};
+use enishi_core::{Actor, Audience, PostKind, Viewer};
+use enishi_db::notifications::Notification;
+use enishi_db::posts::PostView;
+use enishi_db::social::Relationship;
+use serde_json::{Value, json};
+
+/// Mastodon's time format: RFC 3339 in UTC with milliseconds.
+pub fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// The Mastodon visibility an audience shows as.
+pub fn visibility(a: Audience) -> &'static str {
+    match a {
+        Audience::Public => "public",
+        Audience::Members => "unlisted",
+        Audience::FriendsOfFriends | Audience::Friends => "private",
+        Audience::Private => "direct",
+    }
+}
+
+/// The audience a Mastodon visibility (or one of Enishi's own names) asks for.
+pub fn audience_from(v: &str) -> Option<Audience> {
+    match v {
+        "public" => Some(Audience::Public),
+        "unlisted" => Some(Audience::Members),
+        "private" => Some(Audience::Friends),
+        "direct" => Some(Audience::Private),
+        other => other.parse().ok(),
+    }
+}
+
+/// `name` for members here, `name@domain` for others (Mastodon's `acct`).
+pub fn acct(a: &Actor) -> String {
+    if a.is_local {
+        a.username.clone()
+    } else {
+        format!("{}@{}", a.username, a.domain)
+    }
+}
+
+/// An account.
+pub fn account(state: &AppState, a: &Actor) -> Value {
+    let avatar = a.avatar_url.as_ref().map_or_else(
+        || state.settings.url(DEFAULT_AVATAR_PATH).to_string(),
+        |u| u.to_string(),
+    );
+    let url = a.url.as_ref().unwrap_or(&a.ap_id).to_string();
+    let note = a
+        .summary
+        .as_deref()
+        .map(enishi_core::render::sanitize_html)
+        .unwrap_or_default();
+    json!({
+        "id": a.id.0.to_string(),
+        "username": a.username,
+        "acct": acct(a),
+        "display_name": a.display_name.clone().unwrap_or_default(),
+        // Friendships are always approved, so every account is "locked".
+        "locked": true,
+        "bot": matches!(a.kind, enishi_core::ActorKind::Service | enishi_core::ActorKind::Application),
+        "group": matches!(a.kind, enishi_core::ActorKind::Group),
+        "discoverable": a.discoverable,
+        "indexable": a.indexable,
+        "created_at": time(a.created_at),
+        "note": note,
+        "url": url,
+        "uri": a.ap_id.to_string(),
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": "",
+        "header_static": "",
+        "followers_count": 0,
+        "following_count": 0,
+        "statuses_count": 0,
+        "last_status_at": null,
+        "emojis": [],
+        "fields": [],
+    })
+}
+
+/// The member's own account, with `source` (verify_credentials, update_credentials).
+pub fn own_account(state: &AppState, m: &enishi_core::Member) -> Value {
+    let mut a = account(state, &m.actor);
+    a["source"] = json!({
+        "privacy": visibility(m.settings.default_audience),
+        "sensitive": false,
+        "language": m.language.clone().unwrap_or_default(),
+        "note": "",
+        "fields": [],
+        "follow_requests_count": 0,
+    });
+    a["role"] = json!({
+        "id": "0",
+        "name": if m.is_admin { "Admin" } else if m.is_moderator { "Moderator" } else { "" },
+        "color": "",
+        "permissions": "0",
+        "highlighted": false,
+    });
+    a
+}
+
+/// A post as a status, as `viewer` sees it (their like, its counts).
+pub async fn status(state: &AppState, viewer: &Viewer, v: PostView) -> MastoResult<Value> {
+    let likers = enishi_db::reactions::likers_of(&state.db, viewer, v.post.id).await?;
+    let favourited = viewer
+        .actor
+        .is_some_and(|me| likers.iter().any(|a| a.id == me));
+    let body = enishi_core::render::post_html(&v.post);
+    let content = match (v.post.kind, &v.post.title) {
+        (PostKind::Diary, Some(title)) => {
+            format!("<h2>{}</h2>{body}", enishi_core::render::escape(title))
+        }
+        _ => body,
+    };
+    let base = state.settings.url("/");
+    let media: Vec<Value> = crate::api::dto::MediaOut::of_post(&v, &base)
+        .into_iter()
+        .map(|m| {
+            json!({
+                "id": m.id,
+                "type": "image",
+                "url": m.url,
+                "preview_url": m.url,
+                "remote_url": null,
+                "description": m.description,
+                "blurhash": null,
+                "meta": {},
+            })
+        })
+        .collect();
+    let edited = (v.post.updated_at > v.post.created_at).then(|| time(v.post.updated_at));
+    Ok(json!({
+        "id": v.post.id.0.to_string(),
+        "uri": v.post.ap_id.to_string(),
+        "url": v.post.ap_id.to_string(),
+        "created_at": time(v.post.created_at),
+        "edited_at": edited,
+        "account": account(state, &v.author),
+        "content": content,
+        "text": null,
+        "visibility": visibility(v.post.audience),
+        "sensitive": false,
+        "spoiler_text": "",
+        "media_attachments": media,
+        "application": null,
+        "mentions": [],
+        "tags": [],
+        "emojis": [],
+        "reblogs_count": 0,
+        "favourites_count": likers.len(),
+        "replies_count": 0,
+        "favourited": favourited,
+        "reblogged": false,
+        "muted": false,
+        "bookmarked": false,
+        "pinned": false,
+        "in_reply_to_id": null,
+        "in_reply_to_account_id": null,
+        "reblog": null,
+        "poll": null,
+        "card": null,
+        "language": null,
+        "filtered": [],
+        "enishi": {
+            "audience": v.post.audience.as_str(),
+            "kind": v.post.kind.as_str(),
+            "title": v.post.title,
+        },
+    }))
+}
+
+/// Statuses of `list`, in order.
+pub async fn statuses(
+    state: &AppState,
+    viewer: &Viewer,
+    list: Vec<PostView>,
+) -> MastoResult<Vec<Value>> {
+    let mut out = Vec::with_capacity(list.len());
+    for v in list {
+        out.push(status(state, viewer, v).await?);
+    }
+    Ok(out)
+}
+
+/// A relationship with account `id`.
+pub fn relationship(id: i64, r: &Relationship) -> Value {
+    json!({
+        "id": id.to_string(),
+        "following": r.friend || r.following,
+        "showing_reblogs": true,
+        "notifying": false,
+        "languages": null,
+        "followed_by": r.friend || r.followed_by,
+        "blocking": r.blocking,
+        "blocked_by": false,
+        "muting": false,
+        "muting_notifications": false,
+        "requested": r.requested,
+        "requested_by": r.requested_by,
+        "domain_blocking": false,
+        "endorsed": false,
+        "note": "",
+        "enishi": {"friend": r.friend},
+    })
+}
+
+/// A notification, unless it has no Mastodon equivalent or its post is out of the viewer's
+/// sight now.
+pub async fn notification(
+    state: &AppState,
+    viewer: &Viewer,
+    n: Notification,
+) -> MastoResult<Option<Value>> {
+    use enishi_core::NotificationKind as K;
+    let kind = match n.kind {
+        K::FriendRequest => "follow_request",
+        K::FriendAccepted => "follow",
+        K::Comment | K::Mention => "mention",
+        K::Like => "favourite",
+        K::Introduction => "enishi_introduction",
+        K::ServerBlocked => "severed_relationships",
+    };
+    let status = match &n.post {
+        Some((public_id, post_kind)) => {
+            match enishi_db::posts::get_visible(&state.db, viewer, *post_kind, public_id).await {
+                Ok(v) => Some(status(state, viewer, v).await?),
+                Err(enishi_db::OpError::NotFound(_)) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        None => None,
+    };
+    Ok(Some(json!({
+        "id": n.id.to_string(),
+        "type": kind,
+        "created_at": time(n.created_at),
+        "account": account(state, &n.actor),
+        "status": status,
+        "enishi": {"kind": n.kind.as_str(), "read": n.read},
+    })))
+}

@@ -1,0 +1,447 @@
+//! Statuses and timelines for Mastodon apps.
+//!
+//! A diary or voice post is a status whose id is its row id. A comment is a reply: a status
+//! whose id is the comment's row id plus [`COMMENT_BASE`] (so the two never collide and both
+//! stay numeric, as Ivory requires), `in_reply_to_id` its post. Posting a status makes a voice
+//! post, or a diary when a `title` comes with it, or a comment when it replies.
+
+use super::accounts::PagingIn;
+use super::body::{OneOrMany, Params};
+use super::entities::{self, audience_from};
+use super::{Auth, MastoError, MastoResult, numeric_id, paged};
+use crate::AppState;
+use crate::api::redact;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::{get, post};
+use enishi_core::{PostKind, Viewer};
+use enishi_db::posts::{self, NewPost, PostView};
+use enishi_db::reactions::{self, CommentView};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Comments' ids start here, above any post's row id.
+pub const COMMENT_BASE: i64 = 1 << 60;
+
+/// The routes.
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/api/v1/statuses", post(create))
+        .route("/api/v1/statuses/{id}", get(show).delete(remove))
+        .route("/api/v1/statuses/{id}/context", get(context))
+        .route("/api/v1/statuses/{id}/favourite", post(favourite))
+        .route("/api/v1/statuses/{id}/unfavourite", post(unfavourite))
+        .route("/api/v1/statuses/{id}/favourited_by", get(favourited_by))
+        .route("/api/v1/timelines/home", get(home))
+        .route("/api/v1/timelines/public", get(public))
+        .route("/api/v1/timelines/tag/{tag}", get(tag))
+}
+
+/// What a status id names.
+enum Target {
+    Post(PostKind, String),
+    Comment(String),
+}
+
+async fn locate(state: &AppState, id: &str) -> MastoResult<Target> {
+    let n = numeric_id(id)?;
+    if n >= COMMENT_BASE {
+        return reactions::locate_comment(&state.db, n - COMMENT_BASE)
+            .await?
+            .map(Target::Comment)
+            .ok_or_else(MastoError::not_found);
+    }
+    posts::locate(&state.db, n)
+        .await?
+        .map(|(k, p)| Target::Post(k, p))
+        .ok_or_else(MastoError::not_found)
+}
+
+/// The post a status id names (a comment's post for a comment), if the viewer may see it.
+async fn visible_post(state: &AppState, viewer: &Viewer, id: &str) -> MastoResult<PostView> {
+    let mut view = match locate(state, id).await? {
+        Target::Post(kind, public_id) => {
+            posts::get_visible(&state.db, viewer, kind, &public_id).await?
+        }
+        Target::Comment(public_id) => {
+            reactions::get_visible_comment(&state.db, viewer, &public_id)
+                .await?
+                .1
+        }
+    };
+    redact(state, viewer, [&mut view.author]).await?;
+    Ok(view)
+}
+
+/// A comment as a reply status.
+fn comment_status(state: &AppState, c: &CommentView, parent: &PostView) -> Value {
+    json!({
+        "id": (c.comment.id + COMMENT_BASE).to_string(),
+        "uri": c.comment.ap_id.to_string(),
+        "url": c.comment.ap_id.to_string(),
+        "created_at": entities::time(c.comment.created_at),
+        "edited_at": null,
+        "account": entities::account(state, &c.author),
+        "content": enishi_core::render::comment_html(&c.comment),
+        "text": null,
+        // A comment is seen by whoever sees its post.
+        "visibility": entities::visibility(c.post_audience),
+        "sensitive": false,
+        "spoiler_text": "",
+        "media_attachments": [],
+        "application": null,
+        "mentions": [],
+        "tags": [],
+        "emojis": [],
+        "reblogs_count": 0,
+        "favourites_count": 0,
+        "replies_count": 0,
+        "favourited": false,
+        "reblogged": false,
+        "muted": false,
+        "bookmarked": false,
+        "pinned": false,
+        "in_reply_to_id": parent.post.id.0.to_string(),
+        "in_reply_to_account_id": parent.author.id.0.to_string(),
+        "reblog": null,
+        "poll": null,
+        "card": null,
+        "language": null,
+        "filtered": [],
+        "enishi": {
+            "audience": c.post_audience.as_str(),
+            "kind": "comment",
+            "title": null,
+        },
+    })
+}
+
+/// `POST /api/v1/statuses`'s parameters.
+#[derive(Deserialize)]
+pub struct StatusIn {
+    status: Option<String>,
+    /// Enishi's extension: a title makes the status a diary.
+    title: Option<String>,
+    visibility: Option<String>,
+    in_reply_to_id: Option<String>,
+    #[serde(default)]
+    media_ids: OneOrMany,
+    spoiler_text: Option<String>,
+    #[serde(default)]
+    language: Option<String>,
+    #[serde(default)]
+    sensitive: Option<String>,
+    #[serde(default)]
+    poll: Option<Value>,
+    #[serde(default)]
+    scheduled_at: Option<String>,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Params(input): Params<StatusIn>,
+) -> MastoResult<Json<Value>> {
+    let me = auth.member("write:statuses")?.clone();
+    let viewer = Viewer::member(me.actor.id);
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned);
+    if let Some(key) = &key
+        && let Some(id) = enishi_db::idempotency::find(&state.db, me.account_id, key).await?
+    {
+        let view = visible_post(&state, &viewer, &id.to_string()).await?;
+        return Ok(Json(entities::status(&state, &viewer, view).await?));
+    }
+    if input.poll.is_some() {
+        return Err(MastoError::unprocessable("poll: polls are not supported"));
+    }
+    if input.scheduled_at.is_some() {
+        return Err(MastoError::unprocessable(
+            "scheduled_at: scheduled posts are not supported",
+        ));
+    }
+    let _ = (&input.language, &input.sensitive);
+    let text = input.status.unwrap_or_default();
+    // A content warning has no place of its own: it leads the text.
+    let text = match input.spoiler_text.as_deref().map(str::trim) {
+        Some(cw) if !cw.is_empty() => format!("{cw}\n\n{text}"),
+        _ => text,
+    };
+    let audience = match input.visibility.as_deref().filter(|v| !v.is_empty()) {
+        None => None,
+        Some(v) => Some(audience_from(v).ok_or_else(|| {
+            MastoError::unprocessable(format!("visibility: unknown visibility {v:?}"))
+        })?),
+    };
+    let rate = crate::rate_limits::admit(&state.access.actions.posting, &me.actor.id, "posts");
+    rate?;
+    if let Some(parent) = input.in_reply_to_id.as_deref().filter(|s| !s.is_empty()) {
+        let post = visible_post(&state, &viewer, parent).await?;
+        let known = crate::mentions::known_in(&state, &[&text]).await;
+        let c = reactions::comment(
+            &state.db,
+            &state.settings,
+            &viewer,
+            post.post.kind,
+            &post.post.public_id,
+            &text,
+            &known,
+        )
+        .await?;
+        return Ok(Json(comment_status(&state, &c, &post)));
+    }
+    let title = input
+        .title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let kind = if title.is_some() {
+        PostKind::Diary
+    } else {
+        PostKind::Voice
+    };
+    let known = crate::mentions::known_in(&state, &[&text]).await;
+    let media_ids = input.media_ids.to_vec();
+    let new = NewPost {
+        kind,
+        title,
+        body: &text,
+        audience,
+        known: &known,
+        media_ids: &media_ids,
+    };
+    let view = posts::create(&state.db, &state.settings, &me, new).await?;
+    if let Some(key) = &key {
+        enishi_db::idempotency::remember(&state.db, me.account_id, key, view.post.id.0).await?;
+    }
+    Ok(Json(entities::status(&state, &viewer, view).await?))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> MastoResult<Json<Value>> {
+    let viewer = auth.viewer("read:statuses")?;
+    match locate(&state, &id).await? {
+        Target::Comment(public_id) => {
+            let (c, parent) =
+                reactions::get_visible_comment(&state.db, &viewer, &public_id).await?;
+            Ok(Json(comment_status(&state, &c, &parent)))
+        }
+        Target::Post(..) => {
+            let view = visible_post(&state, &viewer, &id).await?;
+            Ok(Json(entities::status(&state, &viewer, view).await?))
+        }
+    }
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> MastoResult<Json<Value>> {
+    let me = auth.member("write:statuses")?;
+    let viewer = Viewer::member(me.actor.id);
+    match locate(&state, &id).await? {
+        Target::Comment(public_id) => {
+            let (c, parent) =
+                reactions::get_visible_comment(&state.db, &viewer, &public_id).await?;
+            reactions::delete_comment(&state.db, &viewer, &public_id).await?;
+            Ok(Json(comment_status(&state, &c, &parent)))
+        }
+        Target::Post(kind, public_id) => {
+            let view = visible_post(&state, &viewer, &id).await?;
+            let shown = entities::status(&state, &viewer, view).await?;
+            posts::delete(&state.db, &viewer, kind, &public_id).await?;
+            Ok(Json(shown))
+        }
+    }
+}
+
+async fn context(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> MastoResult<Json<Value>> {
+    let viewer = auth.viewer("read:statuses")?;
+    let target = locate(&state, &id).await?;
+    let post = visible_post(&state, &viewer, &id).await?;
+    let comments = reactions::comments_of(&state.db, &viewer, &post, None, 200).await?;
+    let mut ancestors = Vec::new();
+    let mut descendants = Vec::new();
+    match target {
+        Target::Post(..) => {
+            for mut c in comments {
+                redact(&state, &viewer, [&mut c.author]).await?;
+                descendants.push(comment_status(&state, &c, &post));
+            }
+        }
+        Target::Comment(public_id) => {
+            ancestors.push(entities::status(&state, &viewer, post.clone()).await?);
+            // The comments after this one follow it, as a flat thread.
+            let mut after = false;
+            for mut c in comments {
+                if after {
+                    redact(&state, &viewer, [&mut c.author]).await?;
+                    descendants.push(comment_status(&state, &c, &post));
+                }
+                after |= c.comment.public_id == public_id;
+            }
+        }
+    }
+    Ok(Json(
+        json!({"ancestors": ancestors, "descendants": descendants}),
+    ))
+}
+
+async fn favourite(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> MastoResult<Json<Value>> {
+    let me = auth.member("write:favourites")?;
+    let viewer = Viewer::member(me.actor.id);
+    let Target::Post(kind, public_id) = locate(&state, &id).await? else {
+        return Err(MastoError::unprocessable("comments cannot be liked"));
+    };
+    reactions::like(&state.db, &state.settings, &viewer, kind, &public_id).await?;
+    let view = visible_post(&state, &viewer, &id).await?;
+    Ok(Json(entities::status(&state, &viewer, view).await?))
+}
+
+async fn unfavourite(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> MastoResult<Json<Value>> {
+    let me = auth.member("write:favourites")?;
+    let viewer = Viewer::member(me.actor.id);
+    let Target::Post(kind, public_id) = locate(&state, &id).await? else {
+        return Err(MastoError::not_found());
+    };
+    match reactions::unlike(&state.db, &viewer, kind, &public_id).await {
+        // Withdrawing a like never given is no error in Mastodon.
+        Ok(()) | Err(enishi_db::OpError::Conflict(..)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let view = visible_post(&state, &viewer, &id).await?;
+    Ok(Json(entities::status(&state, &viewer, view).await?))
+}
+
+async fn favourited_by(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> MastoResult<Json<Vec<Value>>> {
+    let viewer = auth.viewer("read:statuses")?;
+    let post = visible_post(&state, &viewer, &id).await?;
+    let mut likers = reactions::likers_of(&state.db, &viewer, post.post.id).await?;
+    redact(&state, &viewer, likers.iter_mut()).await?;
+    Ok(Json(
+        likers
+            .iter()
+            .map(|a| entities::account(&state, a))
+            .collect(),
+    ))
+}
+
+/// A page of posts as statuses, with `Link` headers.
+async fn timeline_page(
+    state: &AppState,
+    viewer: &Viewer,
+    path: &str,
+    mut list: Vec<PostView>,
+    after: Option<i64>,
+    limit: u64,
+) -> MastoResult<Response> {
+    list.retain(|v| after.is_none_or(|a| v.post.id.0 > a));
+    redact(state, viewer, list.iter_mut().map(|v| &mut v.author)).await?;
+    let ids: Vec<i64> = list.iter().map(|v| v.post.id.0).collect();
+    let items = entities::statuses(state, viewer, list).await?;
+    Ok(paged(state, path, items, &ids, limit))
+}
+
+async fn home(
+    State(state): State<AppState>,
+    auth: Auth,
+    Params(input): Params<PagingIn>,
+) -> MastoResult<Response> {
+    let me = auth.member("read:statuses")?;
+    let viewer = Viewer::member(me.actor.id);
+    let paging = input.paging();
+    let limit = paging.limit()?;
+    let list = posts::timeline(&state.db, &viewer, paging.before()?, limit).await?;
+    timeline_page(
+        &state,
+        &viewer,
+        "/api/v1/timelines/home",
+        list,
+        paging.after()?,
+        limit,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct PublicIn {
+    #[serde(flatten)]
+    paging: PagingIn,
+    local: Option<String>,
+    remote: Option<String>,
+    only_media: Option<String>,
+}
+
+/// The public timeline: this instance's public posts (Enishi keeps no federated firehose).
+async fn public(
+    State(state): State<AppState>,
+    auth: Auth,
+    Params(input): Params<PublicIn>,
+) -> MastoResult<Response> {
+    let viewer = auth.viewer("read:statuses")?;
+    let _ = (&input.local, &input.only_media);
+    let paging = input.paging.paging();
+    let limit = paging.limit()?;
+    let list = if super::body::flag(input.remote.as_deref()) {
+        Vec::new()
+    } else {
+        posts::local_public(&state.db, paging.before()?, limit).await?
+    };
+    timeline_page(
+        &state,
+        &viewer,
+        "/api/v1/timelines/public",
+        list,
+        paging.after()?,
+        limit,
+    )
+    .await
+}
+
+async fn tag(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(tag): Path<String>,
+    Params(input): Params<PagingIn>,
+) -> MastoResult<Response> {
+    let viewer = auth.viewer("read:statuses")?;
+    let paging = input.paging();
+    let limit = paging.limit()?;
+    let tag = tag.trim_start_matches('#').to_owned();
+    let list = posts::tagged(&state.db, &viewer, &tag, paging.before()?, limit).await?;
+    timeline_page(
+        &state,
+        &viewer,
+        &format!("/api/v1/timelines/tag/{tag}"),
+        list,
+        paging.after()?,
+        limit,
+    )
+    .await
+}
