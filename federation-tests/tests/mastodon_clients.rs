@@ -6,7 +6,7 @@
 //! friends-only status and that a read-only token cannot post.
 //!
 //! The Python environment with the pinned library is made by the README's test command
-//! (`scripts/test`), which exports `ENISHI_CLIENTS_PYTHON`.
+//! (`scripts/test`), which exports `ENISHI_TEST_CLIENTS_PYTHON`.
 
 use enishi_federation_tests::cluster::Node;
 use enishi_testkit::TestDb;
@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 enishi_testkit::main!(db: [mastodon_py_drives_the_whole_flow]);
 
 fn python() -> anyhow::Result<PathBuf> {
-    let path = std::env::var_os("ENISHI_CLIENTS_PYTHON")
+    let path = std::env::var_os("ENISHI_TEST_CLIENTS_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/clients-venv/bin/python")
@@ -24,7 +24,7 @@ fn python() -> anyhow::Result<PathBuf> {
     anyhow::ensure!(
         path.exists(),
         "{} is missing: run scripts/test, which makes the Python environment with Mastodon.py \
-         (or set ENISHI_CLIENTS_PYTHON)",
+         (or set ENISHI_TEST_CLIENTS_PYTHON)",
         path.display()
     );
     Ok(path)

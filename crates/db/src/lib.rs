@@ -42,6 +42,7 @@ pub mod report_actions;
 pub mod reports;
 pub mod social;
 pub mod stats;
+pub mod stream;
 pub mod tables;
 pub mod tokens;
 pub mod transfer;

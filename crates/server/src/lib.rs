@@ -167,6 +167,7 @@ pub async fn start(
         )
         .with_cache(config.media.cache_max, config.media.fetch_timeout),
         archives_dir: config.data_dir.join("archives"),
+        streams: Default::default(),
     };
     let media_upkeep = config
         .run_workers

@@ -27,6 +27,8 @@ pub struct AppState {
     pub media: crate::media::MediaHub,
     /// Where members' archives are written (`archives/` under the data directory).
     pub archives_dir: std::path::PathBuf,
+    /// Listeners of the streaming API in this process, and the poller that feeds them.
+    pub streams: crate::mastodon::streaming::Hub,
 }
 
 /// Access rules that hold for the whole process.

@@ -159,3 +159,14 @@ oauth-code-copy = Copy this code into { $app } to finish logging in.
 oauth-error-title = This app cannot be authorized
 oauth-unknown-app = No app is registered here under this client id.
 oauth-unknown-redirect = The app did not register this address to return to.
+
+apps-title = Apps with access
+apps-about = These apps and tokens can use your account. Revoke any you no longer use: it stops working at once.
+apps-none = No app has access to your account.
+apps-kind-app = Mastodon app
+apps-kind-token = API token
+apps-scopes = May:
+apps-created = Authorized
+apps-last-used = last used
+apps-revoke = Revoke
+apps-gone = No such app has access to your account.

@@ -152,3 +152,14 @@ oauth-code-copy = このコードを { $app } に入力してログインを完�
 oauth-error-title = このアプリは認証できません
 oauth-unknown-app = このクライアント ID のアプリは登録されていません。
 oauth-unknown-redirect = アプリはこの戻り先を登録していません。
+
+apps-title = 連携しているアプリ
+apps-about = これらのアプリとトークンはあなたのアカウントを使えます。使っていないものは取り消してください。すぐに使えなくなります。
+apps-none = アカウントと連携しているアプリはありません。
+apps-kind-app = Mastodon アプリ
+apps-kind-token = API トークン
+apps-scopes = 許可:
+apps-created = 許可した日時
+apps-last-used = 最終利用
+apps-revoke = 取り消す
+apps-gone = そのアプリは連携していません。

@@ -11,6 +11,7 @@ mod entities;
 mod instance;
 pub mod oauth;
 mod statuses;
+pub mod streaming;
 
 use crate::{AppError, AppState};
 use axum::Json;
@@ -35,6 +36,8 @@ pub fn routes() -> axum::Router<AppState> {
             "/.well-known/oauth-authorization-server",
             get(oauth::metadata),
         )
+        .route("/api/v1/streaming", get(streaming::connect))
+        .route("/api/v1/streaming/health", get(streaming::health))
         .merge(instance::routes())
         .merge(accounts::routes())
         .merge(statuses::routes())

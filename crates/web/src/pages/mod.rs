@@ -7,6 +7,7 @@ mod admin_domains;
 mod admin_invites;
 mod admin_members;
 mod admin_reports;
+mod apps_page;
 mod archive_page;
 pub mod assets;
 pub mod auth;
@@ -73,6 +74,7 @@ fn people_routes() -> Router<AppState> {
         .merge(archive_page::routes())
         .merge(move_page::routes())
         .merge(oauth_authorize::routes())
+        .merge(apps_page::routes())
         .merge(profile_images::routes())
 }
 

@@ -91,6 +91,7 @@ async fn settings_form(
             li { a href="/settings/profile" { (visit.t("people-edit-profile")) } }
             li { a href="/settings/password" { (visit.t("password-title")) } }
             li { a href="/settings/sessions" { (visit.t("sessions-title")) } }
+            li { a href="/settings/apps" { (visit.t("apps-title")) } }
             li { a href="/settings/archive" { (visit.t("archive-title")) } }
             li { a href="/settings/move" { (visit.t("move-title")) } }
             li { a href="/settings/delete" { (visit.t("leave-title")) } }
