@@ -300,7 +300,8 @@ async function main() {
     && warm(streams.public, "bob") && warm(streams.public, "carol");
   const broken = () => Object.values(streams).some((l) => l.error);
   for (let round = 1; !ready(); round++) {
-    check(round <= 15 && !broken(), () => `streams not live: ${Object.values(streams)
+    check(round <= 15 && !broken(), () => `streams not live (alice should get bob's warm-ups, bob and carol their own, `
+      + `the public stream both): ${Object.values(streams)
       .map((l) => `${l.name}: ${l.error ?? `${l.events.length} events`}`).join("; ")}`);
     await bob.v1.statuses.create({ status: `bobwarm${RUN} ${round}`, visibility: "public" });
     await carol.v1.statuses.create({ status: `carolwarm${RUN} ${round}`, visibility: "public" });

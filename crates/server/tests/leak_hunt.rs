@@ -1,7 +1,7 @@
 //! The leak hunt (issues 3 and 11): communities of members with random friendships, blocks,
 //! profile settings and content at every audience, with a unique marker in every piece of
 //! text; every member and an anonymous visitor request every object through every read path
-//! (API, the web pages logged in and as a visitor, ActivityStreams documents), and what each one sees must equal what the audience
+//! (API, the web pages logged in and as a visitor, ActivityStreams documents, the Mastodon client API), and what each one sees must equal what the audience
 //! rule allows — no leaks, no wrongful denials — and no body may carry a marker its reader may
 //! not see. Then the community changes after the fact (unfriending, blocking and unblocking a
 //! friend, narrowing and widening posts, hiding and deleting introductions, new section
@@ -90,12 +90,21 @@ async fn hunt_seed(db: &TestDb, seed: u64) -> anyhow::Result<Report> {
     for mem in &members {
         sessions.push(html::Session::start(&run, &mem.name).await?);
     }
+    // Each member's Mastodon app, and an app's anonymous reader.
+    let apps = hunt::mastodon::tokens(&run.base_url, &members).await?;
+    let app_anonymous = common::Api::new(&run.base_url, None);
+    let actors: Vec<i64> = members.iter().map(|x| x.actor_id).collect();
     for phase in [1, 2] {
         if phase == 2 {
             report.phase.store(2, Ordering::Relaxed);
             build::change(&members, &mut m, &mut rng, &report).await?;
         }
         read_everything(&report, &members, &anonymous, &m, &prints).await?;
+        let numbers = hunt::mastodon::numbers(&run.db, &m).await?;
+        hunt::mastodon::read(&report, &app_anonymous, None, &m, &numbers, &actors).await?;
+        for (i, api) in apps.iter().enumerate() {
+            hunt::mastodon::read(&report, api, Some(i), &m, &numbers, &actors).await?;
+        }
         if phase == 1 {
             hunt::reports::file(&report, &members, &m).await?;
         }

@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod html;
+pub mod mastodon;
 pub mod model;
 pub mod pages;
 pub mod read;

@@ -5,7 +5,7 @@
 //! friendship. Mastodon's notification types stand for Enishi's (a like is a `favourite`).
 
 use super::body::{OneOrMany, Params};
-use super::entities::{self, account, own_account, relationship};
+use super::entities::{self, account, account_full, own_account, relationship};
 use super::{Auth, MastoError, MastoResult, Paging, numeric_id, paged};
 use crate::AppState;
 use crate::api::{redact, resolve_known, resolve_or_fetch};
@@ -66,7 +66,7 @@ async fn account_by_id(state: &AppState, viewer: &Viewer, id: &str) -> MastoResu
 
 async fn verify_credentials(State(state): State<AppState>, auth: Auth) -> MastoResult<Json<Value>> {
     let me = auth.member("profile")?;
-    Ok(Json(own_account(&state, me)))
+    Ok(Json(own_account(&state, me).await?))
 }
 
 /// `PATCH /api/v1/accounts/update_credentials`'s parameters (the profile's nickname and bio).
@@ -91,7 +91,7 @@ async fn update_credentials(
     let fresh = enishi_db::accounts::find_by_username(&state.db, &me.actor.username)
         .await?
         .ok_or_else(MastoError::not_found)?;
-    Ok(Json(own_account(&state, &fresh)))
+    Ok(Json(own_account(&state, &fresh).await?))
 }
 
 #[derive(Deserialize)]
@@ -118,7 +118,7 @@ async fn lookup(
         .await
         .map_err(|_| MastoError::not_found())?;
     redact(&state, &viewer, [&mut actor]).await?;
-    Ok(Json(account(&state, &actor)))
+    Ok(Json(account_full(&state, &viewer, &actor).await?))
 }
 
 async fn get_account(
@@ -128,7 +128,7 @@ async fn get_account(
 ) -> MastoResult<Json<Value>> {
     let viewer = auth.viewer("read:accounts")?;
     let actor = account_by_id(&state, &viewer, &id).await?;
-    Ok(Json(account(&state, &actor)))
+    Ok(Json(account_full(&state, &viewer, &actor).await?))
 }
 
 #[derive(Deserialize)]
@@ -443,10 +443,11 @@ async fn find_accounts(
         resolve_known(state, q).await
     };
     Ok(match found {
-        Ok(mut a) => {
-            redact(state, viewer, [&mut a]).await?;
-            vec![account(state, &a)]
-        }
+        Ok(a) => match account_full(state, viewer, &a).await {
+            Ok(v) => vec![v],
+            Err(e) if e.0.status == axum::http::StatusCode::NOT_FOUND => Vec::new(),
+            Err(e) => return Err(e),
+        },
         Err(_) => Vec::new(),
     })
 }

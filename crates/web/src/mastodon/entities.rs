@@ -50,22 +50,16 @@ pub fn acct(a: &Actor) -> String {
     }
 }
 
-/// An account.
+/// An account as lists show it to anyone: its name, no bio and the default picture. What the
+/// profile's audiences may hide (bio, avatar, fields) only comes with [`account_full`].
 pub fn account(state: &AppState, a: &Actor) -> Value {
-    let avatar = a.avatar_url.as_ref().map_or_else(
-        || state.settings.url(DEFAULT_AVATAR_PATH).to_string(),
-        |u| u.to_string(),
-    );
+    let avatar = state.settings.url(DEFAULT_AVATAR_PATH).to_string();
     let url = a.url.as_ref().unwrap_or(&a.ap_id).to_string();
-    let note = a
-        .summary
-        .as_deref()
-        .map(enishi_core::render::sanitize_html)
-        .unwrap_or_default();
     json!({
         "id": a.id.0.to_string(),
         "username": a.username,
         "acct": acct(a),
+        // The caller redacts the nickname where its audience hides it.
         "display_name": a.display_name.clone().unwrap_or_default(),
         // Friendships are always approved, so every account is "locked".
         "locked": true,
@@ -74,7 +68,7 @@ pub fn account(state: &AppState, a: &Actor) -> Value {
         "discoverable": a.discoverable,
         "indexable": a.indexable,
         "created_at": time(a.created_at),
-        "note": note,
+        "note": "",
         "url": url,
         "uri": a.ap_id.to_string(),
         "avatar": avatar,
@@ -90,9 +84,51 @@ pub fn account(state: &AppState, a: &Actor) -> Value {
     })
 }
 
+/// An account as `viewer` may see its profile: the bio, avatar, header and fields their
+/// audiences allow (404 when the profile is hidden from the viewer, as for a block).
+pub async fn account_full(state: &AppState, viewer: &Viewer, a: &Actor) -> MastoResult<Value> {
+    let view = enishi_db::profiles::view(&state.db, viewer, a).await?;
+    let mut out = account(state, &view.actor);
+    let base = state.settings.url("/");
+    let image = |m: &Option<enishi_core::media::Media>| {
+        m.as_ref()
+            .map(|m| crate::api::dto::MediaOut::new(m, &base).url)
+    };
+    let avatar = image(&view.images.avatar)
+        .or_else(|| view.actor.avatar_url.as_ref().map(|u| u.to_string()));
+    if let Some(avatar) = avatar {
+        out["avatar"] = avatar.clone().into();
+        out["avatar_static"] = avatar.into();
+    }
+    if let Some(header) = image(&view.images.header) {
+        out["header"] = header.clone().into();
+        out["header_static"] = header.into();
+    }
+    out["note"] = view
+        .actor
+        .summary
+        .as_deref()
+        .map(enishi_core::render::sanitize_html)
+        .unwrap_or_default()
+        .into();
+    out["fields"] = view
+        .fields
+        .iter()
+        .map(|f| {
+            json!({
+                "name": f.name,
+                "value": enishi_core::render::escape(&f.value),
+                "verified_at": null,
+            })
+        })
+        .collect::<Vec<_>>()
+        .into();
+    Ok(out)
+}
+
 /// The member's own account, with `source` (verify_credentials, update_credentials).
-pub fn own_account(state: &AppState, m: &enishi_core::Member) -> Value {
-    let mut a = account(state, &m.actor);
+pub async fn own_account(state: &AppState, m: &enishi_core::Member) -> MastoResult<Value> {
+    let mut a = account_full(state, &Viewer::member(m.actor.id), &m.actor).await?;
     a["source"] = json!({
         "privacy": visibility(m.settings.default_audience),
         "sensitive": false,
@@ -108,11 +144,31 @@ pub fn own_account(state: &AppState, m: &enishi_core::Member) -> Value {
         "permissions": "0",
         "highlighted": false,
     });
-    a
+    Ok(a)
 }
 
-/// A post as a status, as `viewer` sees it (their like, its counts).
+/// A post as a status, as `viewer` sees it (their like, its counts, its author's profile).
 pub async fn status(state: &AppState, viewer: &Viewer, v: PostView) -> MastoResult<Value> {
+    let author = account_full_or_plain(state, viewer, &v.author).await?;
+    status_with(state, viewer, v, author).await
+}
+
+/// The author as the viewer may see their profile, or as lists show anyone if the profile is
+/// hidden from them (the post itself is visible).
+async fn account_full_or_plain(state: &AppState, viewer: &Viewer, a: &Actor) -> MastoResult<Value> {
+    match account_full(state, viewer, a).await {
+        Ok(v) => Ok(v),
+        Err(e) if e.0.status == axum::http::StatusCode::NOT_FOUND => Ok(account(state, a)),
+        Err(e) => Err(e),
+    }
+}
+
+async fn status_with(
+    state: &AppState,
+    viewer: &Viewer,
+    v: PostView,
+    author: Value,
+) -> MastoResult<Value> {
     let likers = enishi_db::reactions::likers_of(&state.db, viewer, v.post.id).await?;
     let favourited = viewer
         .actor
@@ -147,7 +203,7 @@ pub async fn status(state: &AppState, viewer: &Viewer, v: PostView) -> MastoResu
         "url": v.post.ap_id.to_string(),
         "created_at": time(v.post.created_at),
         "edited_at": edited,
-        "account": account(state, &v.author),
+        "account": author,
         "content": content,
         "text": null,
         "visibility": visibility(v.post.audience),
@@ -187,9 +243,19 @@ pub async fn statuses(
     viewer: &Viewer,
     list: Vec<PostView>,
 ) -> MastoResult<Vec<Value>> {
+    // One profile read per author, however many of their posts the page has.
+    let mut authors: std::collections::HashMap<i64, Value> = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(list.len());
     for v in list {
-        out.push(status(state, viewer, v).await?);
+        let author = match authors.get(&v.author.id.0) {
+            Some(a) => a.clone(),
+            None => {
+                let a = account_full_or_plain(state, viewer, &v.author).await?;
+                authors.insert(v.author.id.0, a.clone());
+                a
+            }
+        };
+        out.push(status_with(state, viewer, v, author).await?);
     }
     Ok(out)
 }

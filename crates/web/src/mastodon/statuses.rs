@@ -411,7 +411,7 @@ async fn public(
     let list = if super::body::flag(input.remote.as_deref()) {
         Vec::new()
     } else {
-        posts::local_public(&state.db, paging.before()?, limit).await?
+        posts::local_public(&state.db, &viewer, paging.before()?, limit).await?
     };
     timeline_page(
         &state,

@@ -27,6 +27,9 @@ use tokio::sync::broadcast;
 /// How often the database is asked what is new while anyone listens.
 pub const TICK: Duration = Duration::from_millis(200);
 
+/// How far below its mark each tick looks again (see `poll`).
+const LOOK_BACK: i64 = 50;
+
 /// What one tick found.
 #[derive(Debug, Default)]
 pub struct Tick {
@@ -71,6 +74,9 @@ async fn poll(tx: broadcast::Sender<Arc<Tick>>, db: enishi_db::Db) {
             }
         }
     };
+    let mut floor = (last_post, last_note);
+    let mut sent_posts = std::collections::BTreeSet::new();
+    let mut sent_notes = std::collections::BTreeSet::new();
     let mut interval = tokio::time::interval(TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -80,22 +86,26 @@ async fn poll(tx: broadcast::Sender<Arc<Tick>>, db: enishi_db::Db) {
             // receive what happened before it came.
             if let Ok((p, n)) = enishi_db::stream::marks(&db).await {
                 (last_post, last_note) = (p, n);
+                floor = (p, n);
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
             continue;
         }
-        let posts = enishi_db::stream::posts_after(&db, last_post, 200).await;
-        let notes = enishi_db::stream::notifications_after(&db, last_note, 200).await;
-        let (Ok(posts), Ok(notifications)) = (posts, notes) else {
+        // Ids are handed out before commit: on PostgreSQL a lower id can become visible after
+        // a higher one. Each tick looks back a little below the mark and skips what it sent.
+        let posts = enishi_db::stream::posts_after(&db, last_post - LOOK_BACK, 400).await;
+        let notes = enishi_db::stream::notifications_after(&db, last_note - LOOK_BACK, 400).await;
+        let (Ok(mut posts), Ok(mut notifications)) = (posts, notes) else {
             tracing::warn!("streaming: polling the database failed");
             continue;
         };
-        if let Some(p) = posts.last() {
-            last_post = p.id;
-        }
-        if let Some(n) = notifications.last() {
-            last_note = n.id;
-        }
+        // Nothing from before the listeners came (the floor), nothing twice.
+        posts.retain(|p| p.id > floor.0 && sent_posts.insert(p.id));
+        notifications.retain(|n| n.id > floor.1 && sent_notes.insert(n.id));
+        last_post = last_post.max(posts.last().map_or(0, |p| p.id));
+        last_note = last_note.max(notifications.last().map_or(0, |n| n.id));
+        sent_posts.retain(|id| *id > last_post - LOOK_BACK);
+        sent_notes.retain(|id| *id > last_note - LOOK_BACK);
         if !posts.is_empty() || !notifications.is_empty() {
             let _ = tx.send(Arc::new(Tick {
                 posts,
@@ -110,39 +120,77 @@ async fn poll(tx: broadcast::Sender<Arc<Tick>>, db: enishi_db::Db) {
 pub struct StreamQuery {
     stream: Option<String>,
     tag: Option<String>,
+    list: Option<String>,
     access_token: Option<String>,
 }
 
-/// A stream a connection is subscribed to, in Mastodon's names.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Stream {
+/// What a stream carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    /// The home timeline and notifications.
     User,
+    /// Notifications only.
+    UserNotifications,
+    /// Public posts (here and known from elsewhere).
     Public,
+    /// Public posts written here.
     PublicLocal,
-    Hashtag(String),
+    /// Public posts with a hashtag.
+    Hashtag,
+    /// Streams Enishi has nothing for (lists, direct conversations, remote-only): accepted,
+    /// so that an app subscribing to them keeps its other streams, and silent.
+    Silent,
+}
+
+/// A stream a connection is subscribed to, named exactly as the app named it: frames echo
+/// the name (and tag) so that the app matches them to its subscription.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Stream {
+    kind: Kind,
+    /// Only posts with photos (`public:media`).
+    media_only: bool,
+    name: String,
+    tag: Option<String>,
 }
 
 impl Stream {
-    fn parse(name: &str, tag: Option<&str>) -> Option<Stream> {
-        match name {
-            "user" | "user:notification" => Some(Stream::User),
-            "public" | "public:media" => Some(Stream::Public),
-            "public:local" | "public:local:media" => Some(Stream::PublicLocal),
-            "hashtag" | "hashtag:local" => tag
-                .map(|t| t.trim_start_matches('#').to_lowercase())
-                .filter(|t| !t.is_empty())
-                .map(Stream::Hashtag),
+    fn parse(name: &str, tag: Option<&str>, list: Option<&str>) -> Option<Stream> {
+        let (kind, media_only) = match name {
+            "user" => (Kind::User, false),
+            "user:notification" => (Kind::UserNotifications, false),
+            "public" => (Kind::Public, false),
+            "public:media" => (Kind::Public, true),
+            "public:local" => (Kind::PublicLocal, false),
+            "public:local:media" => (Kind::PublicLocal, true),
+            "hashtag" | "hashtag:local" => (Kind::Hashtag, false),
+            "public:remote" | "public:remote:media" | "direct" | "list" => (Kind::Silent, false),
+            _ => return None,
+        };
+        let tag = match kind {
+            Kind::Hashtag => Some(tag.filter(|t| !t.is_empty())?.to_owned()),
+            _ if name == "list" => Some(list.filter(|l| !l.is_empty())?.to_owned()),
             _ => None,
-        }
+        };
+        Some(Stream {
+            kind,
+            media_only,
+            name: name.to_owned(),
+            tag,
+        })
+    }
+
+    fn needs_member(&self) -> bool {
+        matches!(
+            self.kind,
+            Kind::User | Kind::UserNotifications | Kind::Silent
+        ) && self.name != "public:remote"
+            && self.name != "public:remote:media"
     }
 
     fn names(&self) -> Vec<String> {
-        match self {
-            Stream::User => vec!["user".into()],
-            Stream::Public => vec!["public".into()],
-            Stream::PublicLocal => vec!["public:local".into()],
-            Stream::Hashtag(t) => vec!["hashtag".into(), t.clone()],
-        }
+        let mut out = vec![self.name.clone()];
+        out.extend(self.tag.clone());
+        out
     }
 }
 
@@ -198,8 +246,8 @@ pub async fn connect(
     };
     let mut streams = BTreeSet::new();
     if let Some(name) = &query.stream {
-        match Stream::parse(name, query.tag.as_deref()) {
-            Some(Stream::User) if member.is_none() => {
+        match Stream::parse(name, query.tag.as_deref(), query.list.as_deref()) {
+            Some(s) if s.needs_member() && member.is_none() => {
                 return super::unauthorized("This stream requires an authenticated user")
                     .into_response();
             }
@@ -280,15 +328,16 @@ fn control(text: &str, member: Option<&Member>, streams: &mut BTreeSet<Stream>) 
         kind: String,
         stream: String,
         tag: Option<String>,
+        list: Option<String>,
     }
     let error = |message: &str| Some(json!({"error": message, "status": 400}).to_string());
     let Ok(c) = serde_json::from_str::<Control>(text) else {
         return error("Unknown message");
     };
-    let Some(stream) = Stream::parse(&c.stream, c.tag.as_deref()) else {
+    let Some(stream) = Stream::parse(&c.stream, c.tag.as_deref(), c.list.as_deref()) else {
         return error("Unknown stream type");
     };
-    if stream == Stream::User && member.is_none() {
+    if stream.needs_member() && member.is_none() {
         return Some(json!({"error": "Access token required", "status": 401}).to_string());
     }
     match c.kind.as_str() {
@@ -323,8 +372,8 @@ async fn frames(
     for p in &tick.posts {
         let mut shown = None;
         for stream in streams {
-            let wanted = match stream {
-                Stream::User => {
+            let wanted = match stream.kind {
+                Kind::User => {
                     let Some(me) = member else { continue };
                     me.actor.id == p.author || {
                         let rel = enishi_db::social::relationship(&state.db, me.actor.id, p.author)
@@ -332,7 +381,8 @@ async fn frames(
                         rel.friend || rel.following
                     }
                 }
-                Stream::Public | Stream::PublicLocal | Stream::Hashtag(_) => true,
+                Kind::Public | Kind::PublicLocal | Kind::Hashtag => true,
+                Kind::UserNotifications | Kind::Silent => false,
             };
             if !wanted {
                 continue;
@@ -347,21 +397,24 @@ async fn frames(
                 Err(e) => return Err(e.into()),
             };
             let public_enough = view.post.audience == Audience::Public;
-            let fits = match stream {
-                Stream::User => true,
-                Stream::Public => public_enough,
-                Stream::PublicLocal => public_enough && view.author.is_local,
-                Stream::Hashtag(tag) => public_enough
-                    && view.post.tags.iter().any(
-                        |t| matches!(t, enishi_core::mention::Tag::Hashtag { name } if name == tag),
-                    ),
+            let fits = match stream.kind {
+                Kind::User => true,
+                Kind::Public => public_enough,
+                Kind::PublicLocal => public_enough && view.author.is_local,
+                Kind::Hashtag => {
+                    let tag = stream.tag.as_deref().unwrap_or("").to_lowercase();
+                    public_enough
+                        && (stream.name != "hashtag:local" || view.author.is_local)
+                        && view.post.tags.iter().any(|t| {
+                            matches!(t, enishi_core::mention::Tag::Hashtag { name } if *name == tag)
+                        })
+                }
+                Kind::UserNotifications | Kind::Silent => false,
             };
-            if !fits {
+            if !fits || (stream.media_only && view.post.media.is_empty()) {
                 continue;
             }
             if shown.is_none() {
-                let mut view = view;
-                crate::api::redact(state, &viewer, [&mut view.author]).await?;
                 shown = Some(entities::status(state, &viewer, view).await?.to_string());
             }
             if let Some(s) = &shown {
@@ -369,8 +422,12 @@ async fn frames(
             }
         }
     }
+    let notified: Vec<&Stream> = streams
+        .iter()
+        .filter(|s| matches!(s.kind, Kind::User | Kind::UserNotifications))
+        .collect();
     if let Some(me) = member
-        && streams.contains(&Stream::User)
+        && !notified.is_empty()
     {
         for n in tick
             .notifications
@@ -382,7 +439,9 @@ async fn frames(
             for mut found in list.into_iter().filter(|f| f.id == n.id) {
                 crate::api::redact(state, &viewer, [&mut found.actor]).await?;
                 if let Some(v) = entities::notification(state, &viewer, found).await? {
-                    out.push(frame(&Stream::User, "notification", v.to_string()));
+                    for stream in &notified {
+                        out.push(frame(stream, "notification", v.to_string()));
+                    }
                 }
             }
         }
