@@ -266,6 +266,24 @@ async fn measure(label: &str, url: &str, dir: &std::path::Path, args: &Args) -> 
     let seeded = t0.elapsed();
     let db = enishi_db::connect(url, 2).await?;
     let token = enishi_db::tokens::create(&db, account_id, "bench").await?;
+    // The same member through a Mastodon app, for the Mastodon API's home timeline.
+    let (app, _) = enishi_db::oauth::register_app(
+        &db,
+        enishi_db::oauth::NewApp {
+            name: "bench",
+            website: None,
+            redirect_uris: &["urn:ietf:wg:oauth:2.0:oob".to_owned()],
+            scopes: &enishi_core::scopes::Scopes::parse("read")?,
+        },
+    )
+    .await?;
+    let app_token = enishi_db::tokens::create_for_app(
+        &db.conn,
+        account_id,
+        &app,
+        &enishi_core::scopes::Scopes::parse("read")?,
+    )
+    .await?;
     db.conn.close().await?;
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
@@ -297,9 +315,8 @@ async fn measure(label: &str, url: &str, dir: &std::path::Path, args: &Args) -> 
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let get = |path: String| {
+    let get_as = |path: String, token: String| {
         let client = client.clone();
-        let token = token.clone();
         let base = base.clone();
         async move {
             let start = Instant::now();
@@ -313,14 +330,34 @@ async fn measure(label: &str, url: &str, dir: &std::path::Path, args: &Args) -> 
             Ok::<_, anyhow::Error>((start.elapsed().as_secs_f64() * 1000.0, body))
         }
     };
+    let get = |path: String| get_as(path, token.clone());
+    let get_app = |path: String| get_as(path, app_token.clone());
     let mut cursor: Option<String> = None;
+    let mut max_id: Option<String> = None;
     for _ in 0..200 {
         get("/api/v1/timeline".into()).await?;
+        get_app("/api/v1/timelines/home".into()).await?;
     }
     let mut first = Vec::with_capacity(args.requests);
     let mut paged = Vec::with_capacity(args.requests);
+    let mut app_first = Vec::with_capacity(args.requests);
+    let mut app_paged = Vec::with_capacity(args.requests);
     let mut items = 0usize;
     for i in 0..args.requests {
+        // The Mastodon API's home timeline, interleaved so that both see the same machine.
+        let (ms, _) = get_app("/api/v1/timelines/home".into()).await?;
+        app_first.push(ms);
+        let path = match (&max_id, i % 10) {
+            (Some(m), n) if n != 0 => format!("/api/v1/timelines/home?max_id={m}"),
+            _ => "/api/v1/timelines/home".into(),
+        };
+        let (ms, body) = get_app(path).await?;
+        max_id = body
+            .as_array()
+            .and_then(|l| l.last())
+            .and_then(|s| s["id"].as_str())
+            .map(str::to_owned);
+        app_paged.push(ms);
         let (ms, body) = get("/api/v1/timeline".into()).await?;
         items = body["items"].as_array().map_or(0, Vec::len);
         first.push(ms);
@@ -335,8 +372,9 @@ async fn measure(label: &str, url: &str, dir: &std::path::Path, args: &Args) -> 
     }
     let rss = peak_rss_kib(server.0.id()).unwrap_or(0);
     drop(server);
-    first.sort_by(f64::total_cmp);
-    paged.sort_by(f64::total_cmp);
+    for list in [&mut first, &mut paged, &mut app_first, &mut app_paged] {
+        list.sort_by(f64::total_cmp);
+    }
     println!(
         "{label:<9} seeded {} posts in {:.1}s | first page ({items} items): p50 {:.2} ms, p99 {:.2} ms | pages 1-10: p50 {:.2} ms, p99 {:.2} ms | server peak RSS {:.1} MiB",
         args.posts,
@@ -346,6 +384,15 @@ async fn measure(label: &str, url: &str, dir: &std::path::Path, args: &Args) -> 
         percentile(&paged, 0.5),
         percentile(&paged, 0.99),
         rss as f64 / 1024.0
+    );
+    println!(
+        "{label:<9} Mastodon API /api/v1/timelines/home: first page p50 {:.2} ms, p99 {:.2} ms | pages 1-10: p50 {:.2} ms, p99 {:.2} ms | ratio to /api/v1/timeline: p50 {:.2}x, p99 {:.2}x",
+        percentile(&app_first, 0.5),
+        percentile(&app_first, 0.99),
+        percentile(&app_paged, 0.5),
+        percentile(&app_paged, 0.99),
+        percentile(&app_first, 0.5) / percentile(&first, 0.5),
+        percentile(&app_first, 0.99) / percentile(&first, 0.99),
     );
     Ok(())
 }

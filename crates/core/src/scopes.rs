@@ -69,6 +69,8 @@ impl fmt::Display for UnknownScope {
     }
 }
 
+impl std::error::Error for UnknownScope {}
+
 impl Scopes {
     /// Parses a space-separated list (`+` separates too, as some apps send it unencoded). An
     /// empty list is `read`, Mastodon's default.

@@ -519,3 +519,30 @@ pub async fn locate_comment(db: &Db, id: i64) -> Result<Option<String>, DbErr> {
         .await?
         .map(|c| c.public_id))
 }
+
+/// For each post of `posts` (already visible to `viewer`): how many likes by accounts the
+/// viewer may see it has, and whether the viewer liked it — one query for a whole page.
+pub async fn like_summary(
+    db: &Db,
+    viewer: &Viewer,
+    posts: &[i64],
+) -> OpResult<std::collections::HashMap<i64, (u64, bool)>> {
+    let mut out = std::collections::HashMap::new();
+    if posts.is_empty() {
+        return Ok(out);
+    }
+    let rows = post_like::Entity::find()
+        .filter(post_like::Column::PostId.is_in(posts.iter().copied()))
+        .filter(visibility::reaction_author_visible(
+            "post_like.actor_id",
+            viewer,
+        ))
+        .all(&db.conn)
+        .await?;
+    for row in rows {
+        let entry = out.entry(row.post_id).or_insert((0, false));
+        entry.0 += 1;
+        entry.1 |= viewer.actor.is_some_and(|me| me.0 == row.actor_id);
+    }
+    Ok(out)
+}

@@ -29,8 +29,9 @@ pub async fn create(db: &Db, account_id: i64, name: &str) -> Result<String, DbEr
     insert(&db.conn, account_id, name, None, None).await
 }
 
-/// Issues a token of Mastodon app `app_id` for `account_id` with `scopes`.
-pub(crate) async fn create_for_app(
+/// Issues a token of Mastodon app `app` for `account_id` with `scopes` (the OAuth grants
+/// call this; so does the benchmark).
+pub async fn create_for_app(
     conn: &impl sea_orm::ConnectionTrait,
     account_id: i64,
     app: &oauth_app::Model,

@@ -150,7 +150,9 @@ pub async fn own_account(state: &AppState, m: &enishi_core::Member) -> MastoResu
 /// A post as a status, as `viewer` sees it (their like, its counts, its author's profile).
 pub async fn status(state: &AppState, viewer: &Viewer, v: PostView) -> MastoResult<Value> {
     let author = account_full_or_plain(state, viewer, &v.author).await?;
-    status_with(state, viewer, v, author).await
+    let likes = enishi_db::reactions::like_summary(&state.db, viewer, &[v.post.id.0]).await?;
+    let (count, mine) = likes.get(&v.post.id.0).copied().unwrap_or_default();
+    Ok(status_with(state, v, author, count, mine))
 }
 
 /// The author as the viewer may see their profile, or as lists show anyone if the profile is
@@ -163,16 +165,13 @@ async fn account_full_or_plain(state: &AppState, viewer: &Viewer, a: &Actor) -> 
     }
 }
 
-async fn status_with(
+fn status_with(
     state: &AppState,
-    viewer: &Viewer,
     v: PostView,
     author: Value,
-) -> MastoResult<Value> {
-    let likers = enishi_db::reactions::likers_of(&state.db, viewer, v.post.id).await?;
-    let favourited = viewer
-        .actor
-        .is_some_and(|me| likers.iter().any(|a| a.id == me));
+    likes: u64,
+    favourited: bool,
+) -> Value {
     let body = enishi_core::render::post_html(&v.post);
     let content = match (v.post.kind, &v.post.title) {
         (PostKind::Diary, Some(title)) => {
@@ -197,7 +196,7 @@ async fn status_with(
         })
         .collect();
     let edited = (v.post.updated_at > v.post.created_at).then(|| time(v.post.updated_at));
-    Ok(json!({
+    json!({
         "id": v.post.id.0.to_string(),
         "uri": v.post.ap_id.to_string(),
         "url": v.post.ap_id.to_string(),
@@ -215,7 +214,7 @@ async fn status_with(
         "tags": [],
         "emojis": [],
         "reblogs_count": 0,
-        "favourites_count": likers.len(),
+        "favourites_count": likes,
         "replies_count": 0,
         "favourited": favourited,
         "reblogged": false,
@@ -234,7 +233,7 @@ async fn status_with(
             "kind": v.post.kind.as_str(),
             "title": v.post.title,
         },
-    }))
+    })
 }
 
 /// Statuses of `list`, in order.
@@ -243,21 +242,18 @@ pub async fn statuses(
     viewer: &Viewer,
     list: Vec<PostView>,
 ) -> MastoResult<Vec<Value>> {
-    // One profile read per author, however many of their posts the page has.
-    let mut authors: std::collections::HashMap<i64, Value> = std::collections::HashMap::new();
-    let mut out = Vec::with_capacity(list.len());
-    for v in list {
-        let author = match authors.get(&v.author.id.0) {
-            Some(a) => a.clone(),
-            None => {
-                let a = account_full_or_plain(state, viewer, &v.author).await?;
-                authors.insert(v.author.id.0, a.clone());
-                a
-            }
-        };
-        out.push(status_with(state, viewer, v, author).await?);
-    }
-    Ok(out)
+    // One query for the likes of the whole page; authors as lists show accounts (their
+    // nicknames redacted by the caller), their full profiles being one request away.
+    let ids: Vec<i64> = list.iter().map(|v| v.post.id.0).collect();
+    let likes = enishi_db::reactions::like_summary(&state.db, viewer, &ids).await?;
+    Ok(list
+        .into_iter()
+        .map(|v| {
+            let author = account(state, &v.author);
+            let (count, mine) = likes.get(&v.post.id.0).copied().unwrap_or_default();
+            status_with(state, v, author, count, mine)
+        })
+        .collect())
 }
 
 /// A relationship with account `id`.
