@@ -2,7 +2,8 @@
 //! of the authorization-code flow, and tokens that carry the app and the scopes granted.
 //! A token without scopes is one of Enishi's own (`POST /api/v1/sessions`, `enishi token
 //! create`) and may do everything its member may. Statuses posted with an `Idempotency-Key`
-//! remember the key so that a retried request does not post twice.
+//! remember the key so that a retried request does not post twice. Bookmarks are a member's
+//! private list of posts to come back to.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -64,7 +65,22 @@ enum IdempotencyKey {
 }
 
 #[derive(DeriveIden)]
+enum Bookmark {
+    Table,
+    Id,
+    ActorId,
+    PostId,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
 enum Account {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Actor {
     Table,
     Id,
 }
@@ -194,10 +210,45 @@ impl MigrationTrait for Migration {
                 .unique()
                 .to_owned(),
         )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(Bookmark::Table)
+                .col(big_pk_auto(Bookmark::Id))
+                // The member's actor: reads know the viewer by it.
+                .col(big_integer(Bookmark::ActorId))
+                .col(big_integer(Bookmark::PostId))
+                .col(timestamp_with_time_zone(Bookmark::CreatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(Bookmark::Table, Bookmark::ActorId)
+                        .to(Actor::Table, Actor::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(Bookmark::Table, Bookmark::PostId)
+                        .to(Post::Table, Post::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("bookmark_actor_post")
+                .table(Bookmark::Table)
+                .col(Bookmark::ActorId)
+                .col(Bookmark::PostId)
+                .unique()
+                .to_owned(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(Bookmark::Table).to_owned())
+            .await?;
         m.drop_table(Table::drop().table(IdempotencyKey::Table).to_owned())
             .await?;
         m.drop_index(Index::drop().name("api_token_app").to_owned())

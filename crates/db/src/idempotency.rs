@@ -13,7 +13,7 @@ pub const LIFETIME: chrono::Duration = chrono::Duration::hours(1);
 pub async fn find(db: &Db, account_id: i64, key: &str) -> Result<Option<i64>, DbErr> {
     Ok(idempotency_key::Entity::find()
         .filter(idempotency_key::Column::AccountId.eq(account_id))
-        .filter(idempotency_key::Column::Key.eq(key))
+        .filter(idempotency_key::Column::Key.eq(crate::tokens::hash(key)))
         .filter(idempotency_key::Column::CreatedAt.gt(Utc::now() - LIFETIME))
         .one(&db.conn)
         .await?
@@ -29,7 +29,8 @@ pub async fn remember(db: &Db, account_id: i64, key: &str, post_id: i64) -> Resu
         .await?;
     let row = idempotency_key::ActiveModel {
         account_id: Set(account_id),
-        key: Set(key.chars().take(200).collect()),
+        // Kept as a hash: any length of key fits, and the same key always matches.
+        key: Set(crate::tokens::hash(key)),
         post_id: Set(post_id),
         created_at: Set(Utc::now()),
         ..Default::default()

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod actors;
 pub mod archive;
 pub mod audit;
+pub mod bookmarks;
 pub mod browser_sessions;
 mod connection;
 pub mod delivery_health;

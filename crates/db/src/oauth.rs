@@ -9,9 +9,7 @@ use aws_lc_rs::digest::{SHA256, digest};
 use base64::Engine as _;
 use chrono::Utc;
 use enishi_core::scopes::Scopes;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
 
 /// How long an authorization code may wait for its exchange.
 pub const CODE_LIFETIME: chrono::Duration = chrono::Duration::minutes(10);
@@ -139,7 +137,7 @@ pub async fn redeem_code(
     redirect_uri: &str,
     code_verifier: Option<&str>,
 ) -> Result<Result<(String, Scopes), GrantError>, DbErr> {
-    let txn = db.conn.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let Some(row) = oauth_code::Entity::find()
         .filter(oauth_code::Column::CodeHash.eq(hash(code)))
         .one(&txn)

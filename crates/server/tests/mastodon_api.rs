@@ -7,6 +7,8 @@
 
 mod common;
 
+const PHOTO: &[u8] = include_bytes!("assets/gps_photo.jpg");
+
 use common::{befriend, instance, member};
 use enishi_testkit::TestDb;
 use enishi_testkit::web::WebClient;
@@ -20,6 +22,7 @@ enishi_testkit::main!(db: [
     statuses_have_mastodon_s_shape_and_paging,
     an_idempotency_key_posts_once,
     notifications_answer_in_the_shape_of_the_caller_s_api,
+    edits_bookmarks_and_photos,
 ]);
 
 const OOB: &str = "urn:ietf:wg:oauth:2.0:oob";
@@ -323,28 +326,25 @@ async fn the_approval_page_sends_codes_only_where_the_app_registered(
         assert_eq!(a.status, 400, "{bad}");
         assert!(a.location.is_none(), "{bad}");
     }
-    // A plain PKCE challenge and a scope beyond the app's go back to the app as errors.
+    // A plain PKCE challenge and a scope beyond the app's: an error page, not a redirect
+    // (anyone may register any URI: this page must not be an open redirect).
     let a = web
         .get(&format!(
             "{authorize}&code_challenge=abc&code_challenge_method=plain"
         ))
         .await?;
-    assert!(
-        a.location
-            .as_deref()
-            .is_some_and(|l| l.starts_with(redirect) && l.contains("error=invalid_request")),
-        "{:?}",
-        a.location
+    assert_eq!(
+        (a.status, a.location.as_deref()),
+        (StatusCode::BAD_REQUEST, None)
     );
+    assert!(a.html.contains("invalid_request"), "{}", a.html);
     let wider = authorize.replace("scope=read+write", "scope=read+write+follow");
     let a = web.get(&wider).await?;
-    assert!(
-        a.location
-            .as_deref()
-            .is_some_and(|l| l.contains("error=invalid_scope")),
-        "{:?}",
-        a.location
+    assert_eq!(
+        (a.status, a.location.as_deref()),
+        (StatusCode::BAD_REQUEST, None)
     );
+    assert!(a.html.contains("invalid_scope"), "{}", a.html);
     // Approving sends the code and the state back; posting a forged redirect URI does not.
     let fields = |redirect_uri: &'static str, decision: &'static str| {
         vec![
@@ -787,5 +787,131 @@ async fn notifications_answer_in_the_shape_of_the_caller_s_api(t: TestDb) -> any
     let (s, own) = alice.api.get("/api/v1/notifications").await?;
     assert_eq!(s, 200);
     assert_eq!(own["items"][0]["kind"], "friend_request", "{own}");
+    run.stop().await
+}
+
+async fn edits_bookmarks_and_photos(t: TestDb) -> anyhow::Result<()> {
+    let run = instance(&t).await?;
+    let base = &run.base_url;
+    let alice = member(&run, "alice").await?;
+    let bob = member(&run, "bob").await?;
+    let app = register(base, OOB, "read write").await?;
+    let token = password_token(base, &app, "alice", "read write").await?;
+    let bob_token = password_token(base, &app, "bob", "read write").await?;
+    // A photo through /api/v2/media, with its alt text, then on a status.
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(PHOTO.to_vec())
+                .file_name("p.jpg")
+                .mime_str("image/jpeg")?,
+        )
+        .text("description", "a cat on a wall");
+    let (s, media) = json_of(
+        client()
+            .post(format!("{base}/api/v2/media"))
+            .bearer_auth(&token)
+            .multipart(form)
+            .send()
+            .await?,
+    )
+    .await?;
+    assert_eq!(s, 200, "{media}");
+    assert_eq!(media["type"], "image");
+    assert_eq!(media["description"], "a cat on a wall");
+    let (s, st, _) = call(
+        base,
+        reqwest::Method::POST,
+        "/api/v1/statuses",
+        Some(&token),
+        Some(
+            json!({"status": "with a photo", "visibility": "private", "media_ids": [media["id"]]}),
+        ),
+    )
+    .await?;
+    assert_eq!(s, 200, "{st}");
+    assert_eq!(st["media_attachments"][0]["id"], media["id"]);
+    let id = st["id"].as_str().unwrap().to_owned();
+    // Editing: the author only; the text changes, the audience stays.
+    let (s, edited, _) = call(
+        base,
+        reqwest::Method::PUT,
+        &format!("/api/v1/statuses/{id}"),
+        Some(&token),
+        Some(json!({"status": "edited text", "media_ids": [media["id"]]})),
+    )
+    .await?;
+    assert_eq!(s, 200, "{edited}");
+    assert!(edited["content"].as_str().unwrap().contains("edited text"));
+    assert_eq!(edited["visibility"], "private");
+    let (s, _, _) = call(
+        base,
+        reqwest::Method::PUT,
+        &format!("/api/v1/statuses/{id}"),
+        Some(&bob_token),
+        Some(json!({"status": "bob's"})),
+    )
+    .await?;
+    assert_eq!(s, 404, "bob, no friend, does not see it at all");
+    // Bookmarks: only what the member may see, and gone from the list when it is out of sight.
+    befriend(&alice, &bob).await?;
+    let (s, marked, _) = call(
+        base,
+        reqwest::Method::POST,
+        &format!("/api/v1/statuses/{id}/bookmark"),
+        Some(&bob_token),
+        None,
+    )
+    .await?;
+    assert_eq!(
+        (s, &marked["bookmarked"]),
+        (StatusCode::OK, &json!(true)),
+        "{marked}"
+    );
+    let (_, list, _) = call(
+        base,
+        reqwest::Method::GET,
+        "/api/v1/bookmarks",
+        Some(&bob_token),
+        None,
+    )
+    .await?;
+    assert_eq!(list[0]["id"], id.as_str());
+    let (s, _) = bob
+        .api
+        .delete(&format!("/api/v1/friends/{}", alice.name))
+        .await?;
+    assert_eq!(s, 204);
+    let (_, list, _) = call(
+        base,
+        reqwest::Method::GET,
+        "/api/v1/bookmarks",
+        Some(&bob_token),
+        None,
+    )
+    .await?;
+    assert_eq!(
+        list,
+        json!([]),
+        "no longer a friend: the friends-only post left the list"
+    );
+    let (s, _, _) = call(
+        base,
+        reqwest::Method::POST,
+        &format!("/api/v1/statuses/{id}/bookmark"),
+        Some(&bob_token),
+        None,
+    )
+    .await?;
+    assert_eq!(s, 404);
+    let (s, un, _) = call(
+        base,
+        reqwest::Method::POST,
+        &format!("/api/v1/statuses/{id}/unbookmark"),
+        Some(&token),
+        None,
+    )
+    .await?;
+    assert_eq!((s, &un["bookmarked"]), (StatusCode::OK, &json!(false)));
     run.stop().await
 }

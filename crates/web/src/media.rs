@@ -74,7 +74,11 @@ const UPLOAD_READ_TIME: std::time::Duration = std::time::Duration::from_secs(60)
 
 /// Whether `path` takes uploads (and so the larger body limit).
 pub fn takes_uploads(path: &str) -> bool {
-    path == "/api/v1/media" || crate::pages::profile_images::receives(path)
+    // The Mastodon API uploads at `/api/v2/media` (the trailing slash is tolerated there).
+    matches!(
+        path.trim_end_matches('/'),
+        "/api/v1/media" | "/api/v2/media"
+    ) || crate::pages::profile_images::receives(path)
 }
 
 fn refused(e: MediaError) -> AppError {

@@ -8,6 +8,7 @@ pub mod api_token;
 pub mod archive;
 pub mod audit_entry;
 pub mod block;
+pub mod bookmark;
 pub mod boost;
 pub mod browser_session;
 pub mod comment;

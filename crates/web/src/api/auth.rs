@@ -44,6 +44,22 @@ async fn member_for(parts: &Parts, state: &AppState) -> Result<Option<(Member, S
                 axum::http::Method::GET | axum::http::Method::HEAD => "read",
                 _ => "write",
             };
+            // Moderation and the account itself (deleting it, moving it, its aliases) are
+            // never an app's business: Mastodon keeps them behind scopes apps do not get.
+            let path = parts.uri.path();
+            let account_level = path.starts_with("/api/v1/admin/")
+                || path.starts_with("/api/v1/me/move")
+                || path.starts_with("/api/v1/me/aliases")
+                || path.starts_with("/api/v1/me/archive")
+                || (path.trim_end_matches('/') == "/api/v1/me"
+                    && parts.method == axum::http::Method::DELETE);
+            if account_level && grant.scopes != enishi_core::scopes::Scopes::All {
+                return Err(AppError::new(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    "an app's token cannot do this: use the site, or a token of Enishi's own",
+                ));
+            }
             if !grant.scopes.allows(needed) {
                 return Err(AppError::new(
                     StatusCode::FORBIDDEN,

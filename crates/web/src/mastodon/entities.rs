@@ -152,7 +152,9 @@ pub async fn status(state: &AppState, viewer: &Viewer, v: PostView) -> MastoResu
     let author = account_full_or_plain(state, viewer, &v.author).await?;
     let likes = enishi_db::reactions::like_summary(&state.db, viewer, &[v.post.id.0]).await?;
     let (count, mine) = likes.get(&v.post.id.0).copied().unwrap_or_default();
-    Ok(status_with(state, v, author, count, mine))
+    let marked = enishi_db::bookmarks::marked(&state.db, viewer, &[v.post.id.0]).await?;
+    let bookmarked = marked.contains(&v.post.id.0);
+    Ok(status_with(state, v, author, (count, mine, bookmarked)))
 }
 
 /// The author as the viewer may see their profile, or as lists show anyone if the profile is
@@ -165,13 +167,11 @@ async fn account_full_or_plain(state: &AppState, viewer: &Viewer, a: &Actor) -> 
     }
 }
 
-fn status_with(
-    state: &AppState,
-    v: PostView,
-    author: Value,
-    likes: u64,
-    favourited: bool,
-) -> Value {
+/// `(likes, liked by the viewer, bookmarked by the viewer)`.
+type Marks = (u64, bool, bool);
+
+fn status_with(state: &AppState, v: PostView, author: Value, marks: Marks) -> Value {
+    let (likes, favourited, bookmarked) = marks;
     let body = enishi_core::render::post_html(&v.post);
     let content = match (v.post.kind, &v.post.title) {
         (PostKind::Diary, Some(title)) => {
@@ -181,19 +181,8 @@ fn status_with(
     };
     let base = state.settings.url("/");
     let media: Vec<Value> = crate::api::dto::MediaOut::of_post(&v, &base)
-        .into_iter()
-        .map(|m| {
-            json!({
-                "id": m.id,
-                "type": "image",
-                "url": m.url,
-                "preview_url": m.url,
-                "remote_url": null,
-                "description": m.description,
-                "blurhash": null,
-                "meta": {},
-            })
-        })
+        .iter()
+        .map(super::media::attachment)
         .collect();
     let edited = (v.post.updated_at > v.post.created_at).then(|| time(v.post.updated_at));
     json!({
@@ -219,7 +208,7 @@ fn status_with(
         "favourited": favourited,
         "reblogged": false,
         "muted": false,
-        "bookmarked": false,
+        "bookmarked": bookmarked,
         "pinned": false,
         "in_reply_to_id": null,
         "in_reply_to_account_id": null,
@@ -246,12 +235,14 @@ pub async fn statuses(
     // nicknames redacted by the caller), their full profiles being one request away.
     let ids: Vec<i64> = list.iter().map(|v| v.post.id.0).collect();
     let likes = enishi_db::reactions::like_summary(&state.db, viewer, &ids).await?;
+    let marked = enishi_db::bookmarks::marked(&state.db, viewer, &ids).await?;
     Ok(list
         .into_iter()
         .map(|v| {
             let author = account(state, &v.author);
             let (count, mine) = likes.get(&v.post.id.0).copied().unwrap_or_default();
-            status_with(state, v, author, count, mine)
+            let bookmarked = marked.contains(&v.post.id.0);
+            status_with(state, v, author, (count, mine, bookmarked))
         })
         .collect())
 }
@@ -283,8 +274,10 @@ pub fn relationship(id: i64, r: &Relationship) -> Value {
 pub async fn notification(
     state: &AppState,
     viewer: &Viewer,
-    n: Notification,
+    mut n: Notification,
 ) -> MastoResult<Option<Value>> {
+    // Whoever calls, the nickname shows only as its audience allows.
+    crate::api::redact(state, viewer, [&mut n.actor]).await?;
     use enishi_core::NotificationKind as K;
     let kind = match n.kind {
         K::FriendRequest => "follow_request",

@@ -7,8 +7,10 @@
 
 mod accounts;
 mod body;
+mod bookmarks;
 mod entities;
 mod instance;
+mod media;
 pub mod oauth;
 mod statuses;
 pub mod streaming;
@@ -41,6 +43,8 @@ pub fn routes() -> axum::Router<AppState> {
         .merge(instance::routes())
         .merge(accounts::routes())
         .merge(statuses::routes())
+        .merge(bookmarks::routes())
+        .merge(media::routes())
 }
 
 /// An error in Mastodon's shape: `{"error": message}`, plus Enishi's stable code.

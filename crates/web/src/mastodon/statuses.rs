@@ -29,7 +29,7 @@ pub const COMMENT_BASE: i64 = 1 << 60;
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/api/v1/statuses", post(create))
-        .route("/api/v1/statuses/{id}", get(show).delete(remove))
+        .route("/api/v1/statuses/{id}", get(show).put(edit).delete(remove))
         .route("/api/v1/statuses/{id}/context", get(context))
         .route("/api/v1/statuses/{id}/favourite", post(favourite))
         .route("/api/v1/statuses/{id}/unfavourite", post(unfavourite))
@@ -40,12 +40,12 @@ pub fn routes() -> axum::Router<AppState> {
 }
 
 /// What a status id names.
-enum Target {
+pub(super) enum Target {
     Post(PostKind, String),
     Comment(String),
 }
 
-async fn locate(state: &AppState, id: &str) -> MastoResult<Target> {
+pub(super) async fn locate(state: &AppState, id: &str) -> MastoResult<Target> {
     let n = numeric_id(id)?;
     if n >= COMMENT_BASE {
         return reactions::locate_comment(&state.db, n - COMMENT_BASE)
@@ -60,7 +60,11 @@ async fn locate(state: &AppState, id: &str) -> MastoResult<Target> {
 }
 
 /// The post a status id names (a comment's post for a comment), if the viewer may see it.
-async fn visible_post(state: &AppState, viewer: &Viewer, id: &str) -> MastoResult<PostView> {
+pub(super) async fn visible_post(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+) -> MastoResult<PostView> {
     let mut view = match locate(state, id).await? {
         Target::Post(kind, public_id) => {
             posts::get_visible(&state.db, viewer, kind, &public_id).await?
@@ -231,8 +235,9 @@ async fn show(
     let viewer = auth.viewer("read:statuses")?;
     match locate(&state, &id).await? {
         Target::Comment(public_id) => {
-            let (c, parent) =
+            let (mut c, parent) =
                 reactions::get_visible_comment(&state.db, &viewer, &public_id).await?;
+            redact(&state, &viewer, [&mut c.author]).await?;
             Ok(Json(comment_status(&state, &c, &parent)))
         }
         Target::Post(..) => {
@@ -251,8 +256,9 @@ async fn remove(
     let viewer = Viewer::member(me.actor.id);
     match locate(&state, &id).await? {
         Target::Comment(public_id) => {
-            let (c, parent) =
+            let (mut c, parent) =
                 reactions::get_visible_comment(&state.db, &viewer, &public_id).await?;
+            redact(&state, &viewer, [&mut c.author]).await?;
             reactions::delete_comment(&state.db, &viewer, &public_id).await?;
             Ok(Json(comment_status(&state, &c, &parent)))
         }
@@ -444,4 +450,65 @@ async fn tag(
         limit,
     )
     .await
+}
+
+/// `PUT /api/v1/statuses/{id}`'s parameters: the new text (and title for a diary), photos.
+#[derive(Deserialize)]
+pub struct EditIn {
+    status: Option<String>,
+    title: Option<String>,
+    spoiler_text: Option<String>,
+    media_ids: Option<OneOrMany>,
+    #[serde(default)]
+    poll: Option<Value>,
+}
+
+/// Edits a post (its author only): text, a diary's title, photos. The audience is changed on
+/// Enishi's pages or API, as Mastodon does not change visibility by editing.
+async fn edit(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Params(input): Params<EditIn>,
+) -> MastoResult<Json<Value>> {
+    let me = auth.member("write:statuses")?;
+    let viewer = Viewer::member(me.actor.id);
+    let Target::Post(kind, public_id) = locate(&state, &id).await? else {
+        return Err(MastoError::unprocessable(
+            "comments cannot be edited; delete it and write another",
+        ));
+    };
+    if input.poll.is_some() {
+        return Err(MastoError::unprocessable("poll: polls are not supported"));
+    }
+    let text = input
+        .status
+        .map(|t| match input.spoiler_text.as_deref().map(str::trim) {
+            Some(cw) if !cw.is_empty() => format!("{cw}\n\n{t}"),
+            _ => t,
+        });
+    let title = input
+        .title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && kind == PostKind::Diary);
+    let known = crate::mentions::known_in(&state, &[text.as_deref().unwrap_or("")]).await;
+    let media_ids = input.media_ids.map(|m| m.to_vec());
+    let change = posts::PostEdit {
+        title,
+        body: text.as_deref(),
+        audience: None,
+        known: &known,
+        media_ids: media_ids.as_deref(),
+    };
+    let view = posts::edit(
+        &state.db,
+        &state.settings,
+        &viewer,
+        kind,
+        &public_id,
+        change,
+    )
+    .await?;
+    Ok(Json(entities::status(&state, &viewer, view).await?))
 }

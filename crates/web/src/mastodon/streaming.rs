@@ -5,8 +5,10 @@
 //! Each process polls the database for new posts and notifications a few times a second while
 //! anyone is listening, and publishes what it found to its own listeners, who each read every
 //! post through the audience rule before it is sent. Polling keeps processes independent (a
-//! post written through one reaches streams held by another) and costs two indexed queries per
-//! tick for the whole process, whatever the number of listeners.
+//! post written through one reaches streams held by another); the poll itself is two indexed
+//! queries per tick for the whole process, and each listener then reads the new posts its
+//! streams may carry (at most 16 streams a connection, so that one client cannot multiply
+//! the work without bound).
 
 use super::entities;
 use crate::AppState;
@@ -26,6 +28,14 @@ use tokio::sync::broadcast;
 
 /// How often the database is asked what is new while anyone listens.
 pub const TICK: Duration = Duration::from_millis(200);
+
+/// The most streams one connection may hold, and the longest hashtag it may name: each costs
+/// reads on every tick.
+const MAX_STREAMS: usize = 16;
+const MAX_TAG: usize = 100;
+
+/// How often an open stream checks that its token still holds (revoked, member suspended).
+const RECHECK: Duration = Duration::from_secs(5);
 
 /// How far below its mark each tick looks again (see `poll`).
 const LOOK_BACK: i64 = 50;
@@ -167,7 +177,10 @@ impl Stream {
             _ => return None,
         };
         let tag = match kind {
-            Kind::Hashtag => Some(tag.filter(|t| !t.is_empty())?.to_owned()),
+            Kind::Hashtag => Some(
+                tag.filter(|t| !t.is_empty() && t.chars().count() <= MAX_TAG)?
+                    .to_owned(),
+            ),
             _ if name == "list" => Some(list.filter(|l| !l.is_empty())?.to_owned()),
             _ => None,
         };
@@ -231,10 +244,12 @@ pub async fn connect(
         .clone()
         .or(bearer)
         .or_else(|| protocol.clone());
-    let member = match &token {
-        None => None,
+    let (member, notices) = match &token {
+        None => (None, false),
         Some(t) => match enishi_db::tokens::authenticate_grant(&state.db, t).await {
-            Ok(Some((m, grant))) if grant.scopes.allows("read:statuses") => Some(m),
+            Ok(Some((m, grant))) if grant.scopes.allows("read:statuses") => {
+                (Some(m), grant.scopes.allows("read:notifications"))
+            }
             Ok(Some(_)) => {
                 return super::outside_scopes().into_response();
             }
@@ -264,24 +279,52 @@ pub async fn connect(
         Some(p) if token.as_deref() == Some(p.as_str()) => ws.protocols([p]),
         _ => ws,
     };
-    ws.on_upgrade(move |socket| serve(state, member, streams, socket))
+    let listener = Listener {
+        member,
+        notices,
+        token,
+    };
+    ws.max_message_size(64 * 1024)
+        .max_frame_size(64 * 1024)
+        .on_upgrade(move |socket| serve(state, listener, streams, socket))
+}
+
+/// Who listens on a connection.
+struct Listener {
+    member: Option<Member>,
+    /// Whether the token may read notifications.
+    notices: bool,
+    token: Option<String>,
+}
+
+/// Whether the listener's token still holds (not revoked, the member not suspended or gone).
+async fn still_valid(state: &AppState, listener: &Listener) -> bool {
+    match (&listener.member, &listener.token) {
+        (Some(_), Some(t)) => matches!(
+            enishi_db::tokens::authenticate_grant(&state.db, t).await,
+            Ok(Some(_))
+        ),
+        _ => true,
+    }
 }
 
 async fn serve(
     state: AppState,
-    member: Option<Member>,
+    listener: Listener,
     mut streams: BTreeSet<Stream>,
     mut socket: WebSocket,
 ) {
+    let member = listener.member.as_ref();
     let mut rx = state.streams.subscribe(&state.db);
     let mut ping = tokio::time::interval(Duration::from_secs(30));
+    let mut recheck = tokio::time::interval(RECHECK);
     loop {
         tokio::select! {
             message = socket.recv() => {
                 let Some(Ok(message)) = message else { break };
                 match message {
                     Message::Text(text) => {
-                        if let Some(reply) = control(&text, member.as_ref(), &mut streams)
+                        if let Some(reply) = control(&text, member, &mut streams)
                             && socket.send(Message::Text(reply.into())).await.is_err()
                         {
                             break;
@@ -298,7 +341,7 @@ async fn serve(
                     Err(broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(broadcast::error::RecvError::Closed) => break,
                 };
-                let frames = match frames(&state, member.as_ref(), &streams, &tick).await {
+                let frames = match frames(&state, &listener, &streams, &tick).await {
                     Ok(f) => f,
                     Err(e) => {
                         tracing::warn!(error = ?e.0.message, "streaming: reading a tick failed");
@@ -313,6 +356,13 @@ async fn serve(
             }
             _ = ping.tick() => {
                 if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                    break;
+                }
+            }
+            _ = recheck.tick() => {
+                // A revoked token or a suspended member stops hearing at once.
+                if !still_valid(&state, &listener).await {
+                    let _ = socket.send(Message::Close(None)).await;
                     break;
                 }
             }
@@ -341,6 +391,9 @@ fn control(text: &str, member: Option<&Member>, streams: &mut BTreeSet<Stream>) 
         return Some(json!({"error": "Access token required", "status": 401}).to_string());
     }
     match c.kind.as_str() {
+        "subscribe" if streams.len() >= MAX_STREAMS && !streams.contains(&stream) => {
+            return error("Too many streams on one connection");
+        }
         "subscribe" => {
             streams.insert(stream);
         }
@@ -360,10 +413,11 @@ fn frame(stream: &Stream, event: &str, payload: String) -> String {
 /// and the member's own notifications.
 async fn frames(
     state: &AppState,
-    member: Option<&Member>,
+    listener: &Listener,
     streams: &BTreeSet<Stream>,
     tick: &Tick,
 ) -> super::MastoResult<Vec<String>> {
+    let member = listener.member.as_ref();
     let mut out = Vec::new();
     if streams.is_empty() {
         return Ok(out);
@@ -399,8 +453,9 @@ async fn frames(
             let public_enough = view.post.audience == Audience::Public;
             let fits = match stream.kind {
                 Kind::User => true,
-                Kind::Public => public_enough,
-                Kind::PublicLocal => public_enough && view.author.is_local,
+                // Enishi keeps no federated firehose: public streams carry this server's public
+                // posts, as `GET /api/v1/timelines/public` does.
+                Kind::Public | Kind::PublicLocal => public_enough && view.author.is_local,
                 Kind::Hashtag => {
                     let tag = stream.tag.as_deref().unwrap_or("").to_lowercase();
                     public_enough
@@ -427,6 +482,7 @@ async fn frames(
         .filter(|s| matches!(s.kind, Kind::User | Kind::UserNotifications))
         .collect();
     if let Some(me) = member
+        && listener.notices
         && !notified.is_empty()
     {
         for n in tick

@@ -150,10 +150,11 @@ async fn ask(
     };
     let scopes = match checked.scopes {
         Ok(s) => s,
+        // Anyone may register an app with any redirect URI: sending a visitor there before
+        // they chose anything would make this page an open redirect. The error stays here.
         Err(error) => {
-            let mut params = vec![("error", error)];
-            with_state(&mut params, &input.state);
-            return back_to_app(&checked.redirect_uri, &params);
+            let message = visit.ta("oauth-bad-request", &[("error", error.into())]);
+            return error_page(&state, &visit, StatusCode::BAD_REQUEST, &message).await;
         }
     };
     if visit.member.is_none() {
