@@ -252,8 +252,8 @@ mod tests {
     #[test]
     fn pkce_matches_rfc_7636_appendix_b() {
         assert_eq!(
-            super::pkce_challenge("dBjftJeZ4CVP-1mXNPvsE5tjAFsdWBmUEAZ5uPE2bYw"),
-            "E9Melhoofb0LyLTUpnHNgeSYMb6ms6JAt0OJCuIyMVw"
+            super::pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 }

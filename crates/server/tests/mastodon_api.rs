@@ -722,10 +722,58 @@ async fn statuses_have_mastodon_s_shape_and_paging(t: TestDb) -> anyhow::Result<
     );
     let (_, v2, _) = call(base, reqwest::Method::GET, "/api/v2/instance", None, None).await?;
     assert!(v2.get("api_versions").is_none());
+    // An untitled status is a voice post: apps count against that limit.
     assert_eq!(
         v2["configuration"]["statuses"]["max_characters"],
-        run.config.instance.limits.diary_body
+        run.config.instance.limits.voice
     );
+    // Refusals: a poll sent as a form, an overlong search.
+    let (s, e) = json_of(
+        client()
+            .post(format!("{base}/api/v1/statuses"))
+            .bearer_auth(&token)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("status=vote&poll%5Boptions%5D%5B%5D=a&poll%5Boptions%5D%5B%5D=b&poll%5Bexpires_in%5D=600")
+            .send()
+            .await?,
+    )
+    .await?;
+    assert_eq!(s, 422, "{e}");
+    let long = "x".repeat(201);
+    let (s, _, _) = call(
+        base,
+        reqwest::Method::GET,
+        &format!("/api/v2/search?q={long}"),
+        Some(&token),
+        None,
+    )
+    .await?;
+    assert_eq!(s, 422);
+    // Someone who blocks the reader: no relationship, no statuses, as on Enishi's own API.
+    let (s, _) = bob
+        .api
+        .post("/api/v1/blocks", json!({"target": "alice"}))
+        .await?;
+    assert_eq!(s, 204);
+    let bob_id = bob.actor_id;
+    let (_, rels, _) = call(
+        base,
+        reqwest::Method::GET,
+        &format!("/api/v1/accounts/relationships?id[]={bob_id}"),
+        Some(&token),
+        None,
+    )
+    .await?;
+    assert_eq!(rels, json!([]), "{rels}");
+    let (s, _, _) = call(
+        base,
+        reqwest::Method::GET,
+        &format!("/api/v1/accounts/{bob_id}/statuses"),
+        Some(&token),
+        None,
+    )
+    .await?;
+    assert_eq!(s, 404);
     run.stop().await
 }
 

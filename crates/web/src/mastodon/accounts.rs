@@ -169,6 +169,8 @@ async fn account_statuses(
 ) -> MastoResult<Response> {
     let viewer = auth.viewer("read:statuses")?;
     let actor = account_by_id(&state, &viewer, &id).await?;
+    // Someone who blocks the reader is as unknown here as on Enishi's own API.
+    profiles::view(&state.db, &viewer, &actor).await?;
     let paging = input.paging.paging();
     let limit = paging.limit()?;
     // Nothing is pinned, and only posts with photos are asked for by galleries.
@@ -256,13 +258,18 @@ async fn relationships(
 ) -> MastoResult<Json<Vec<Value>>> {
     let me = auth.member("read:follows")?;
     let mut out = Vec::new();
+    let viewer = Viewer::member(me.actor.id);
     for id in input.id.to_vec().iter().take(40) {
-        let Ok(n) = id.parse::<i64>() else { continue };
-        let Some(other) = actors::find_by_id(&state.db.conn, ActorId(n)).await? else {
+        // Only accounts the member may look at, as Enishi's own relationship endpoint: one
+        // who blocks them is as unknown as one that does not exist.
+        let Ok(other) = account_by_id(&state, &viewer, id).await else {
             continue;
         };
+        if profiles::view(&state.db, &viewer, &other).await.is_err() {
+            continue;
+        }
         let rel = ops::relationship(&state.db, me.actor.id, other.id).await?;
-        out.push(relationship(n, &rel));
+        out.push(relationship(other.id.0, &rel));
     }
     Ok(Json(out))
 }
@@ -407,6 +414,9 @@ async fn clear_notifications(
     Ok(Json(json!({})))
 }
 
+/// The longest search (a handle or a URL fits; a search is a scan of the posts one may see).
+const MAX_QUERY: usize = 200;
+
 #[derive(Deserialize)]
 struct SearchIn {
     q: Option<String>,
@@ -459,6 +469,11 @@ async fn search(
 ) -> MastoResult<Json<Value>> {
     let viewer = auth.viewer("read:search")?;
     let q = input.q.unwrap_or_default();
+    if q.chars().count() > MAX_QUERY {
+        return Err(MastoError::unprocessable(format!(
+            "q: at most {MAX_QUERY} characters"
+        )));
+    }
     let kind = input.kind.unwrap_or_default();
     let limit = Paging {
         limit: input.limit,

@@ -112,12 +112,21 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Params<T> {
             }
         }
         // No text anywhere may hold a NUL character (PostgreSQL cannot store one).
-        if Value::Object(map.clone()).to_string().contains("\\u0000") {
+        if map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)) {
             return Err(invalid("text must not contain a NUL character"));
         }
         serde_json::from_value(Value::Object(map))
             .map(Params)
             .map_err(|e| invalid(e.to_string()))
+    }
+}
+
+fn has_nul(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(a) => a.iter().any(has_nul),
+        Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
     }
 }
 

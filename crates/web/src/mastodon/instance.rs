@@ -71,8 +71,9 @@ fn configuration(state: &AppState) -> Value {
         "urls": {"streaming": state.settings.url("/").as_str().trim_end_matches('/').replacen("http", "ws", 1)},
         "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
         "statuses": {
-            // A diary's body is the longest text a status can carry.
-            "max_characters": limits.diary_body.max(limits.voice),
+            // An untitled status is a voice post: apps count against its limit. (A diary,
+            // with a `title`, may be longer: its own limit is in `enishi`.)
+            "max_characters": limits.voice,
             "max_media_attachments": enishi_core::media::max_per_post(PostKind::Diary),
             "characters_reserved_per_url": 23,
         },

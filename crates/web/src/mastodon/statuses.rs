@@ -141,6 +141,9 @@ pub struct StatusIn {
     poll: Option<Value>,
     #[serde(default)]
     scheduled_at: Option<String>,
+    /// Anything else: a poll sent as a form arrives as `poll[options]`, `poll[expires_in]`.
+    #[serde(flatten)]
+    rest: std::collections::BTreeMap<String, Value>,
 }
 
 async fn create(
@@ -162,7 +165,7 @@ async fn create(
         let view = visible_post(&state, &viewer, &id.to_string()).await?;
         return Ok(Json(entities::status(&state, &viewer, view).await?));
     }
-    if input.poll.is_some() {
+    if input.poll.is_some() || input.rest.keys().any(|k| k.starts_with("poll[")) {
         return Err(MastoError::unprocessable("poll: polls are not supported"));
     }
     if input.scheduled_at.is_some() {

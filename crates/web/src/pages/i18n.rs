@@ -176,7 +176,7 @@ mod tests {
         // arguments of every name the pages pass.
         let args: HashMap<Cow<'static, str>, FluentValue<'_>> = [
             "count", "name", "server", "seconds", "handle", "title", "what", "date", "n", "file",
-            "size",
+            "app", "error", "size",
         ]
         .into_iter()
         .map(|n| (Cow::Borrowed(n), FluentValue::from(1)))
