@@ -145,8 +145,12 @@ pub async fn read(
     for (author, actor) in actors.iter().enumerate() {
         let path = format!("/api/v1/accounts/{actor}/statuses");
         let (s, list) = all(r, m, api, v, &path).await?;
+        // A block either way hides the account, as its profile on Enishi's API.
+        let hidden = m.rel(v, author).blocked;
+        r.check((s == 404) == hidden && (s == 200) != hidden, || {
+            format!("{who} Mastodon {path} ({}): {s}", name(author))
+        });
         if s != 200 {
-            r.check(false, || format!("{who} Mastodon {path}: {s}"));
             continue;
         }
         let got: BTreeSet<String> = list
