@@ -2,7 +2,7 @@
 //! which queues them in the change's own transaction.
 
 use crate::context::default_context;
-use crate::federate::{comment_object, followers_of, introduction_object, post_object};
+use crate::federate::{PUBLIC, comment_object, followers_of, introduction_object, post_object};
 use enishi_core::{Actor, InstanceSettings};
 use enishi_db::federation::{Event, Herald, IntroductionAnswer};
 use enishi_db::outbox::Announcement;
@@ -258,6 +258,34 @@ impl Herald for ActivityHerald {
                     "object": parent.post.ap_id.as_str(),
                 }),
                 json!([parent.author.ap_id.as_str()]),
+            ),
+            Event::Boost { id, actor, parent } => {
+                let activity = json!({
+                    "@context": default_context(),
+                    "id": id,
+                    "type": "Announce",
+                    "actor": actor.ap_id.as_str(),
+                    "published": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    "object": parent.post.ap_id.as_str(),
+                    "to": [PUBLIC],
+                    "cc": [parent.author.ap_id.as_str(), followers_of(actor)],
+                });
+                Announcement {
+                    id: id.to_owned(),
+                    body: activity.to_string(),
+                }
+            }
+            Event::UndoBoost { id, actor, parent } => self.wrap(
+                self.new_id(),
+                "Undo",
+                actor,
+                json!({
+                    "id": id,
+                    "type": "Announce",
+                    "actor": actor.ap_id.as_str(),
+                    "object": parent.post.ap_id.as_str(),
+                }),
+                json!([PUBLIC, parent.author.ap_id.as_str(), followers_of(actor)]),
             ),
             Event::RejectActivity {
                 activity_id,

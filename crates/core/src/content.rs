@@ -225,6 +225,8 @@ pub enum NotificationKind {
     Mention,
     /// A friendship ended because an admin blocked the friend's server.
     ServerBlocked,
+    /// Someone passed the recipient's public post on to their own friends and followers.
+    Boost,
 }
 
 impl NotificationKind {
@@ -238,6 +240,7 @@ impl NotificationKind {
             NotificationKind::Introduction => "introduction",
             NotificationKind::Mention => "mention",
             NotificationKind::ServerBlocked => "server_blocked",
+            NotificationKind::Boost => "boost",
         }
     }
 }
@@ -254,6 +257,7 @@ impl FromStr for NotificationKind {
             NotificationKind::Introduction,
             NotificationKind::Mention,
             NotificationKind::ServerBlocked,
+            NotificationKind::Boost,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -124,6 +124,24 @@ pub enum Event<'a> {
         /// The post.
         parent: &'a PostView,
     },
+    /// `actor` passes the public post `parent` on (`Announce`).
+    Boost {
+        /// The Announce's id.
+        id: &'a str,
+        /// Who boosts.
+        actor: &'a Actor,
+        /// The post passed on.
+        parent: &'a PostView,
+    },
+    /// `actor` takes back the boost `id`.
+    UndoBoost {
+        /// The Announce's id.
+        id: &'a str,
+        /// Who boosted.
+        actor: &'a Actor,
+        /// The post.
+        parent: &'a PostView,
+    },
     /// The post's server refuses an activity about its object (a reply or like by someone who
     /// may not see it).
     RejectActivity {

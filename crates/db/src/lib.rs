@@ -9,6 +9,7 @@ pub mod actors;
 pub mod archive;
 pub mod audit;
 pub mod bookmarks;
+pub mod boosts;
 pub mod browser_sessions;
 mod connection;
 pub mod delivery_health;

@@ -91,10 +91,21 @@ pub async fn clear_like(
     post_id: i64,
     liker: ActorId,
 ) -> Result<(), DbErr> {
+    clear_on_post(conn, NotificationKind::Like, post_id, liker).await
+}
+
+/// Removes the notification of kind `kind` that `actor` caused on post `post_id` (a like or
+/// boost withdrawn).
+pub async fn clear_on_post(
+    conn: &impl ConnectionTrait,
+    kind: NotificationKind,
+    post_id: i64,
+    actor: ActorId,
+) -> Result<(), DbErr> {
     notification::Entity::delete_many()
         .filter(notification::Column::PostId.eq(post_id))
-        .filter(notification::Column::ActorId.eq(liker.0))
-        .filter(notification::Column::Kind.eq(NotificationKind::Like.as_str()))
+        .filter(notification::Column::ActorId.eq(actor.0))
+        .filter(notification::Column::Kind.eq(kind.as_str()))
         .exec(conn)
         .await?;
     Ok(())

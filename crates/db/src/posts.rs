@@ -282,6 +282,14 @@ pub(crate) async fn view_of(db: &Db, post: Post) -> OpResult<PostView> {
     Ok(view)
 }
 
+/// The post with row id `id`, whoever may see it (callers check the audience).
+pub(crate) async fn by_id(db: &Db, id: PostId) -> OpResult<Option<PostView>> {
+    match post::Entity::find_by_id(id.0).one(&db.conn).await? {
+        Some(row) => Ok(Some(view_of(db, to_domain(row)?).await?)),
+        None => Ok(None),
+    }
+}
+
 /// Whether a post from another server was addressed to the viewer.
 async fn is_addressed(db: &Db, viewer: &Viewer, post: PostId) -> Result<bool, DbErr> {
     let Some(v) = viewer.actor else {
@@ -545,10 +553,11 @@ pub async fn timeline(
             "({col} = {me} \
               OR {col} IN (SELECT friend_id FROM friendship WHERE owner_id = {me}) \
               OR {col} IN (SELECT followee_id FROM follow WHERE follower_id = {me} AND state = '{accepted}') \
-              OR EXISTS (SELECT 1 FROM boost JOIN follow ON follow.followee_id = boost.booster_id \
-                  WHERE boost.post_id = post.id AND follow.follower_id = {me} AND follow.state = '{accepted}'))",
+              OR EXISTS (SELECT 1 FROM boost WHERE boost.post_id = post.id \
+                  AND boost.booster_id IN ({boosters})))",
             me = me.0,
             accepted = FollowState::Accepted.as_str(),
+            boosters = crate::boosts::boosters_seen_by(me),
         )))
         .filter(visibility::may_see_post(viewer));
     if let Some(before) = before {
@@ -560,64 +569,6 @@ pub async fn timeline(
         .all(&db.conn)
         .await?;
     load_views(db, rows).await
-}
-
-/// Who boosted each of `list` into the member's timeline: for posts there only because an
-/// account the member follows announced them, the latest such account.
-pub async fn boosters(
-    db: &Db,
-    viewer: &Viewer,
-    list: &[PostView],
-) -> OpResult<std::collections::HashMap<PostId, Actor>> {
-    use crate::entity::{boost, follow};
-    let mut out = std::collections::HashMap::new();
-    let Some(me) = viewer.actor.filter(|_| viewer.kind == ViewerKind::Member) else {
-        return Ok(out);
-    };
-    let others: Vec<i64> = list
-        .iter()
-        .filter(|v| v.post.author != me)
-        .map(|v| v.post.id.0)
-        .collect();
-    if others.is_empty() {
-        return Ok(out);
-    }
-    // Boosts of these posts by accounts the member follows: usually none, found by one query.
-    let rows = boost::Entity::find()
-        .filter(boost::Column::PostId.is_in(others))
-        .filter(Expr::cust(format!(
-            "boost.booster_id IN (SELECT followee_id FROM follow WHERE follower_id = {} AND state = '{}')",
-            me.0,
-            FollowState::Accepted.as_str()
-        )))
-        .order_by_desc(boost::Column::Id)
-        .all(&db.conn)
-        .await?;
-    for row in rows {
-        let post = PostId(row.post_id);
-        if out.contains_key(&post) {
-            continue;
-        }
-        // A post by someone the member follows is there on its own account.
-        let author = list
-            .iter()
-            .find(|v| v.post.id == post)
-            .map(|v| v.post.author.0);
-        let follows_author = follow::Entity::find()
-            .filter(follow::Column::FollowerId.eq(me.0))
-            .filter(follow::Column::FolloweeId.eq(author.unwrap_or_default()))
-            .filter(follow::Column::State.eq(FollowState::Accepted.as_str()))
-            .one(&db.conn)
-            .await?
-            .is_some();
-        if follows_author {
-            continue;
-        }
-        if let Some(actor) = actors::find_by_id(&db.conn, ActorId(row.booster_id)).await? {
-            out.insert(post, actor);
-        }
-    }
-    Ok(out)
 }
 
 /// The posts with hashtag `tag` (any case) that the viewer may see, newest first.

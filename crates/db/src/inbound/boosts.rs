@@ -8,7 +8,7 @@ use crate::Db;
 use crate::entity::{boost, post};
 use crate::error::OpResult;
 use chrono::Utc;
-use enishi_core::{Actor, Audience, PostId};
+use enishi_core::{Actor, ActorId, Audience, NotificationKind, PostId};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use url::Url;
@@ -37,8 +37,13 @@ pub async fn receive_boost(
         .filter(post::Column::ApId.eq(object.as_str()))
         .one(&txn)
         .await?;
+    // The author to tell, when the post is a member's.
+    let mut author = None;
     let post_id = match (existing, remote) {
-        (Some(row), _) if row.audience == Audience::Public.as_str() => row.id,
+        (Some(row), _) if row.audience == Audience::Public.as_str() => {
+            author = Some(ActorId(row.author_id));
+            row.id
+        }
         (Some(_), _) => return Ok(Received::Ignored),
         (None, Some(new)) if new.public && new.ap_id == object => {
             let row = new_row(&new, Audience::Public).insert(&txn).await?;
@@ -52,7 +57,7 @@ pub async fn receive_boost(
         }
         (None, _) => return Ok(Received::Ignored),
     };
-    boost::Entity::insert(boost::ActiveModel {
+    let inserted = boost::Entity::insert(boost::ActiveModel {
         ap_id: Set(announce_id.to_owned()),
         booster_id: Set(booster.id.0),
         post_id: Set(post_id),
@@ -66,16 +71,42 @@ pub async fn receive_boost(
     )
     .exec_without_returning(&txn)
     .await?;
+    if inserted > 0
+        && let Some(author) = author
+        && crate::actors::find_by_id(&txn, author)
+            .await?
+            .is_some_and(|a| a.is_local)
+    {
+        crate::notifications::create(
+            &txn,
+            author,
+            NotificationKind::Boost,
+            booster.id,
+            crate::notifications::Refs {
+                post: Some(post_id),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(Received::Stored)
 }
 
 /// `booster` took back its boost `announce_id` (the post stays where other reasons keep it).
 pub async fn undo_boost(db: &Db, booster: &Actor, announce_id: &str) -> OpResult<bool> {
-    let done = boost::Entity::delete_many()
+    let txn = crate::begin_write(db).await?;
+    let Some(row) = boost::Entity::find()
         .filter(boost::Column::ApId.eq(announce_id))
         .filter(boost::Column::BoosterId.eq(booster.id.0))
-        .exec(&db.conn)
+        .one(&txn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    boost::Entity::delete_by_id(row.id).exec(&txn).await?;
+    crate::notifications::clear_on_post(&txn, NotificationKind::Boost, row.post_id, booster.id)
         .await?;
-    Ok(done.rows_affected > 0)
+    txn.commit().await?;
+    Ok(true)
 }

@@ -78,6 +78,10 @@ people-notice-like = { $what ->
     [voice] { $name } liked your voice post
    *[other] { $name } liked your diary
 }
+people-notice-boost = { $what ->
+    [voice] { $name } passed on your voice post
+   *[other] { $name } passed on your diary
+}
 people-notice-introduction = { $name } wrote an introduction of you
 people-notice-mention = { $what ->
     [voice] { $name } mentioned you in a voice post

@@ -78,6 +78,10 @@ people-notice-like = { $what ->
     [voice] { $name } さんがあなたのつぶやきにイイネ!しました
    *[other] { $name } さんがあなたの日記にイイネ!しました
 }
+people-notice-boost = { $what ->
+    [voice] { $name } さんがあなたのつぶやきをシェアしました
+   *[other] { $name } さんがあなたの日記をシェアしました
+}
 people-notice-introduction = { $name } さんがあなたの紹介文を書きました
 people-notice-mention = { $what ->
     [voice] { $name } さんがつぶやきであなたに言及しました

@@ -567,15 +567,15 @@ pub async fn timeline(
     let viewer = me.viewer();
     let mut list = posts::timeline(&state.db, &viewer, cursor, limit).await?;
     redact(&state, &viewer, list.iter_mut().map(|v| &mut v.author)).await?;
-    let mut boosters = posts::boosters(&state.db, &viewer, &list).await?;
-    redact(&state, &viewer, boosters.values_mut()).await?;
+    let mut boosters = enishi_db::boosts::boosters(&state.db, &viewer, &list).await?;
+    redact(&state, &viewer, boosters.values_mut().map(|b| &mut b.actor)).await?;
     let base = state.settings.url("/");
     Ok(Json(page(
         list,
         limit,
         |v| v.post.id.0,
         |v| {
-            let by = boosters.get(&v.post.id);
+            let by = boosters.get(&v.post.id).map(|b| &b.actor);
             PostOut::of(v, &base).boosted_by(by)
         },
     )))

@@ -14,6 +14,7 @@ use enishi_db::notifications::Notification;
 use enishi_db::posts::PostView;
 use enishi_db::social::Relationship;
 use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
 
 /// Mastodon's time format: RFC 3339 in UTC with milliseconds.
 pub fn time(t: DateTime<Utc>) -> String {
@@ -150,11 +151,8 @@ pub async fn own_account(state: &AppState, m: &enishi_core::Member) -> MastoResu
 /// A post as a status, as `viewer` sees it (their like, its counts, its author's profile).
 pub async fn status(state: &AppState, viewer: &Viewer, v: PostView) -> MastoResult<Value> {
     let author = account_full_or_plain(state, viewer, &v.author).await?;
-    let likes = enishi_db::reactions::like_summary(&state.db, viewer, &[v.post.id.0]).await?;
-    let (count, mine) = likes.get(&v.post.id.0).copied().unwrap_or_default();
-    let marked = enishi_db::bookmarks::marked(&state.db, viewer, &[v.post.id.0]).await?;
-    let bookmarked = marked.contains(&v.post.id.0);
-    Ok(status_with(state, v, author, (count, mine, bookmarked)))
+    let marks = Marks::of_page(state, viewer, &[v.post.id.0]).await?;
+    Ok(status_with(state, v, author, &marks))
 }
 
 /// The author as the viewer may see their profile, or as lists show anyone if the profile is
@@ -167,11 +165,29 @@ async fn account_full_or_plain(state: &AppState, viewer: &Viewer, a: &Actor) -> 
     }
 }
 
-/// `(likes, liked by the viewer, bookmarked by the viewer)`.
-type Marks = (u64, bool, bool);
+/// What the viewer did to a page of posts, and their counts: read in one query per kind.
+pub struct Marks {
+    likes: HashMap<i64, (u64, bool)>,
+    boosts: HashMap<i64, (u64, bool)>,
+    bookmarked: HashSet<i64>,
+}
 
-fn status_with(state: &AppState, v: PostView, author: Value, marks: Marks) -> Value {
-    let (likes, favourited, bookmarked) = marks;
+impl Marks {
+    /// The marks of the posts `ids`.
+    pub async fn of_page(state: &AppState, viewer: &Viewer, ids: &[i64]) -> MastoResult<Marks> {
+        Ok(Marks {
+            likes: enishi_db::reactions::like_summary(&state.db, viewer, ids).await?,
+            boosts: enishi_db::boosts::summary(&state.db, viewer, ids).await?,
+            bookmarked: enishi_db::bookmarks::marked(&state.db, viewer, ids).await?,
+        })
+    }
+}
+
+fn status_with(state: &AppState, v: PostView, author: Value, marks: &Marks) -> Value {
+    let id = v.post.id.0;
+    let (likes, favourited) = marks.likes.get(&id).copied().unwrap_or_default();
+    let (boosts, reblogged) = marks.boosts.get(&id).copied().unwrap_or_default();
+    let bookmarked = marks.bookmarked.contains(&id);
     let body = enishi_core::render::post_html(&v.post);
     let content = match (v.post.kind, &v.post.title) {
         (PostKind::Diary, Some(title)) => {
@@ -202,11 +218,11 @@ fn status_with(state: &AppState, v: PostView, author: Value, marks: Marks) -> Va
         "mentions": [],
         "tags": [],
         "emojis": [],
-        "reblogs_count": 0,
+        "reblogs_count": boosts,
         "favourites_count": likes,
         "replies_count": 0,
         "favourited": favourited,
-        "reblogged": false,
+        "reblogged": reblogged,
         "muted": false,
         "bookmarked": bookmarked,
         "pinned": false,
@@ -231,18 +247,15 @@ pub async fn statuses(
     viewer: &Viewer,
     list: Vec<PostView>,
 ) -> MastoResult<Vec<Value>> {
-    // One query for the likes of the whole page; authors as lists show accounts (their
+    // One query per kind of mark for the whole page; authors as lists show accounts (their
     // nicknames redacted by the caller), their full profiles being one request away.
     let ids: Vec<i64> = list.iter().map(|v| v.post.id.0).collect();
-    let likes = enishi_db::reactions::like_summary(&state.db, viewer, &ids).await?;
-    let marked = enishi_db::bookmarks::marked(&state.db, viewer, &ids).await?;
+    let marks = Marks::of_page(state, viewer, &ids).await?;
     Ok(list
         .into_iter()
         .map(|v| {
             let author = account(state, &v.author);
-            let (count, mine) = likes.get(&v.post.id.0).copied().unwrap_or_default();
-            let bookmarked = marked.contains(&v.post.id.0);
-            status_with(state, v, author, (count, mine, bookmarked))
+            status_with(state, v, author, &marks)
         })
         .collect())
 }
@@ -286,6 +299,7 @@ pub async fn notification(
         K::Like => "favourite",
         K::Introduction => "enishi_introduction",
         K::ServerBlocked => "severed_relationships",
+        K::Boost => "reblog",
     };
     let status = match &n.post {
         Some((public_id, post_kind)) => {

@@ -12,6 +12,7 @@ mod entities;
 mod instance;
 mod media;
 pub mod oauth;
+mod reblogs;
 mod statuses;
 pub mod streaming;
 
@@ -43,6 +44,7 @@ pub fn routes() -> axum::Router<AppState> {
         .merge(instance::routes())
         .merge(accounts::routes())
         .merge(statuses::routes())
+        .merge(reblogs::routes())
         .merge(bookmarks::routes())
         .merge(media::routes())
 }

@@ -16,11 +16,13 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
-use enishi_core::{PostKind, Viewer};
+use enishi_core::{PostId, PostKind, Viewer};
+use enishi_db::boosts::Booster;
 use enishi_db::posts::{self, NewPost, PostView};
 use enishi_db::reactions::{self, CommentView};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 /// Comments' ids start here, above any post's row id.
 pub const COMMENT_BASE: i64 = 1 << 60;
@@ -46,7 +48,14 @@ pub(super) enum Target {
 }
 
 pub(super) async fn locate(state: &AppState, id: &str) -> MastoResult<Target> {
-    let n = numeric_id(id)?;
+    let mut n = numeric_id(id)?;
+    // A reblog stands for the post it passes on.
+    if n >= super::reblogs::REBLOG_BASE {
+        n = enishi_db::boosts::post_of(&state.db, n - super::reblogs::REBLOG_BASE)
+            .await?
+            .ok_or_else(MastoError::not_found)?
+            .0;
+    }
     if n >= COMMENT_BASE {
         return reactions::locate_comment(&state.db, n - COMMENT_BASE)
             .await?
@@ -236,6 +245,10 @@ async fn show(
     Path(id): Path<String>,
 ) -> MastoResult<Json<Value>> {
     let viewer = auth.viewer("read:statuses")?;
+    let n = numeric_id(&id)?;
+    if n >= super::reblogs::REBLOG_BASE {
+        return Ok(Json(super::reblogs::show(&state, &viewer, n).await?));
+    }
     match locate(&state, &id).await? {
         Target::Comment(public_id) => {
             let (mut c, parent) =
@@ -257,6 +270,10 @@ async fn remove(
 ) -> MastoResult<Json<Value>> {
     let me = auth.member("write:statuses")?;
     let viewer = Viewer::member(me.actor.id);
+    let n = numeric_id(&id)?;
+    if n >= super::reblogs::REBLOG_BASE {
+        return Ok(Json(super::reblogs::remove(&state, &viewer, n).await?));
+    }
     match locate(&state, &id).await? {
         Target::Comment(public_id) => {
             let (mut c, parent) =
@@ -369,11 +386,18 @@ async fn timeline_page(
     mut list: Vec<PostView>,
     after: Option<i64>,
     limit: u64,
+    boosts: &HashMap<PostId, Booster>,
 ) -> MastoResult<Response> {
     list.retain(|v| after.is_none_or(|a| v.post.id.0 > a));
     redact(state, viewer, list.iter_mut().map(|v| &mut v.author)).await?;
     let ids: Vec<i64> = list.iter().map(|v| v.post.id.0).collect();
-    let items = entities::statuses(state, viewer, list).await?;
+    let mut items = entities::statuses(state, viewer, list).await?;
+    // A post there only because someone passed it on shows as their reblog.
+    for (item, id) in items.iter_mut().zip(&ids) {
+        if let Some(b) = boosts.get(&PostId(*id)) {
+            *item = super::reblogs::wrapper(state, b, item.take());
+        }
+    }
     Ok(paged(state, path, items, &ids, limit))
 }
 
@@ -386,14 +410,19 @@ async fn home(
     let viewer = Viewer::member(me.actor.id);
     let paging = input.paging();
     let limit = paging.limit()?;
-    let list = posts::timeline(&state.db, &viewer, paging.before()?, limit).await?;
+    let before = super::reblogs::cursor(&state, paging.before()?).await?;
+    let after = super::reblogs::cursor(&state, paging.after()?).await?;
+    let list = posts::timeline(&state.db, &viewer, before, limit).await?;
+    let mut boosts = enishi_db::boosts::boosters(&state.db, &viewer, &list).await?;
+    redact(&state, &viewer, boosts.values_mut().map(|b| &mut b.actor)).await?;
     timeline_page(
         &state,
         &viewer,
         "/api/v1/timelines/home",
         list,
-        paging.after()?,
+        after,
         limit,
+        &boosts,
     )
     .await
 }
@@ -429,6 +458,7 @@ async fn public(
         list,
         paging.after()?,
         limit,
+        &Default::default(),
     )
     .await
 }
@@ -451,6 +481,7 @@ async fn tag(
         list,
         paging.after()?,
         limit,
+        &Default::default(),
     )
     .await
 }

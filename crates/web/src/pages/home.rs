@@ -95,8 +95,8 @@ pub async fn member_home(state: &AppState, visit: &Visit) -> Result<Response, Ap
         .chain(requests.iter_mut().map(|r| &mut r.from))
         .chain(visits.iter_mut().map(|f| &mut f.visitor));
     profiles::redact_nicknames(&state.db, &viewer, names).await?;
-    let mut boosters = posts::boosters(&state.db, &viewer, &timeline).await?;
-    profiles::redact_nicknames(&state.db, &viewer, boosters.values_mut()).await?;
+    let mut boosters = enishi_db::boosts::boosters(&state.db, &viewer, &timeline).await?;
+    profiles::redact_nicknames(&state.db, &viewer, boosters.values_mut().map(|b| &mut b.actor)).await?;
     let next = (timeline.len() as u64 == PAGE)
         .then(|| timeline.last().map(|v| v.post.id.0))
         .flatten();
@@ -119,7 +119,7 @@ pub async fn member_home(state: &AppState, visit: &Visit) -> Result<Response, Ap
                 (widgets::empty(&visit.t("home-empty"), Some(("/friends/find", visit.t("home-empty-action")))))
                 p { a href="/diaries/new" { (visit.t("home-first-diary")) } }
             }
-            @for v in &timeline { (post_card(visit, v, boosters.get(&v.post.id))) }
+            @for v in &timeline { (post_card(visit, v, boosters.get(&v.post.id).map(|b| &b.actor))) }
             (widgets::older(visit, "/timeline", next))
         }
         section aria-labelledby="home-footprints" {

@@ -72,6 +72,13 @@ fn line(visit: &Visit, n: &Notification) -> (String, String) {
             ),
             post.unwrap_or(mine),
         ),
+        NotificationKind::Boost => (
+            visit.ta(
+                "people-notice-boost",
+                &[("name", args[0].1.clone()), ("what", what(kind).into())],
+            ),
+            post.unwrap_or(mine),
+        ),
         NotificationKind::Introduction => (
             visit.ta("people-notice-introduction", &args),
             format!("{mine}#introductions"),

@@ -34,8 +34,8 @@ pub async fn timeline(
         list.iter_mut().map(|v| &mut v.author),
     )
     .await?;
-    let mut boosters = posts::boosters(&state.db, &viewer, &list).await?;
-    enishi_db::profiles::redact_nicknames(&state.db, &viewer, boosters.values_mut()).await?;
+    let mut boosters = enishi_db::boosts::boosters(&state.db, &viewer, &list).await?;
+    enishi_db::profiles::redact_nicknames(&state.db, &viewer, boosters.values_mut().map(|b| &mut b.actor)).await?;
     let title = visit.t("home-timeline");
     let body = html! {
         h1 { (title) }
@@ -44,7 +44,7 @@ pub async fn timeline(
             @if list.is_empty() {
                 (widgets::empty(&visit.t("posts-timeline-end"), Some(("/", visit.t("nav-home")))))
             }
-            @for v in &list { (post_card(&visit, v, boosters.get(&v.post.id))) }
+            @for v in &list { (post_card(&visit, v, boosters.get(&v.post.id).map(|b| &b.actor))) }
             (widgets::older(&visit, "/timeline", next_of(&list)))
         }
     };
