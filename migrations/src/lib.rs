@@ -19,6 +19,7 @@ mod m20261204_000013_remote_media;
 mod m20261204_000014_moderation;
 mod m20261204_000015_reports;
 mod m20261204_000016_mastodon_clients;
+mod m20261205_000017_content_warnings;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000014_moderation::Migration),
             Box::new(m20261204_000015_reports::Migration),
             Box::new(m20261204_000016_mastodon_clients::Migration),
+            Box::new(m20261205_000017_content_warnings::Migration),
         ]
     }
 }

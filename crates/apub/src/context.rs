@@ -16,6 +16,7 @@ pub fn default_context() -> Value {
         {
             "enishi": ENISHI_NS,
             "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "sensitive": "as:sensitive",
             "toot": "http://joinmastodon.org/ns#",
             "discoverable": "toot:discoverable",
             "featured": { "@id": "toot:featured", "@type": "@id" },

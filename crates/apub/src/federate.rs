@@ -75,6 +75,11 @@ pub fn post_object(view: &PostView) -> Option<Value> {
         object["source"] = json!({ "content": post.body, "mediaType": "text/markdown" });
         object["enishi:kind"] = json!(DIARY_KIND);
     }
+    if let Some(cw) = &post.content_warning {
+        // Mastodon, Misskey and GoToSocial fold the text behind a Note's `summary`.
+        object["summary"] = json!(cw);
+        object["sensitive"] = json!(true);
+    }
     let tags = wire_tags(&post.tags, &post.ap_id);
     if !tags.is_empty() {
         // Those named are told, as Mastodon does: by `cc` as well as the tag.

@@ -125,6 +125,7 @@ fn post(kind: PostKind, audience: Audience, title: Option<&str>, body: &str) -> 
             title: title.map(str::to_owned),
             body: body.to_owned(),
             content_html: None,
+            content_warning: None,
             tags: vec![],
             audience,
             created_at: at,

@@ -76,6 +76,9 @@ pub struct Post {
     pub content_html: Option<String>,
     /// Mentions and hashtags, as they federate.
     pub tags: Vec<crate::mention::Tag>,
+    /// A warning shown before the text, which stays folded until the reader opens it
+    /// (Mastodon's `spoiler_text`, ActivityPub's `summary` on a `Note`).
+    pub content_warning: Option<String>,
     /// Who may see it.
     pub audience: Audience,
     /// When it was written.
@@ -333,6 +336,19 @@ fn check_text(field: &'static str, text: &str, max: usize) -> Result<(), Validat
         ));
     }
     Ok(())
+}
+
+/// The longest content warning, in characters (as Mastodon's web form allows a short line).
+pub const CONTENT_WARNING_MAX: usize = 200;
+
+/// A content warning as given: trimmed, `None` when blank, refused when too long or holding a
+/// NUL character.
+pub fn content_warning(text: Option<&str>) -> Result<Option<String>, ValidationError> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    check_text("content_warning", text, CONTENT_WARNING_MAX)?;
+    Ok(Some(text.to_owned()))
 }
 
 impl ContentLimits {

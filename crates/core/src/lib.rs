@@ -19,7 +19,7 @@ pub use actor::{Actor, ActorId, ActorKind, Member, unknown_account};
 pub use audience::Audience;
 pub use content::{
     Comment, FollowState, Introduction, IntroductionState, MemberSettings, NotificationKind, Post,
-    PostId, PostKind, ProfileField,
+    PostId, PostKind, ProfileField, content_warning,
 };
 pub use instance::{ContentLimits, InstanceSettings, RegistrationMode, Scheme};
 pub use username::Username;

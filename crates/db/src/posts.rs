@@ -29,6 +29,7 @@ pub(crate) fn to_domain(row: post::Model) -> Result<Post, DbErr> {
         body: row.body,
         content_html: row.content_html,
         tags: enishi_core::mention::Tag::list_from_json(row.tags.as_deref()),
+        content_warning: row.content_warning,
         audience: row
             .audience
             .parse()
@@ -57,6 +58,8 @@ pub struct NewPost<'a> {
     pub title: Option<&'a str>,
     /// Body or text.
     pub body: &'a str,
+    /// A warning shown before it (trimmed; blank means none).
+    pub content_warning: Option<&'a str>,
     /// Audience; the author's default when `None`.
     pub audience: Option<Audience>,
     /// The actors the text's `@handles` may name, resolved by the caller (who may have fetched
@@ -92,6 +95,7 @@ pub async fn create(
         PostKind::Voice => None,
     };
     check(settings, new.kind, title, new.body)?;
+    let content_warning = enishi_core::content_warning(new.content_warning)?;
     let audience = new.audience.unwrap_or(author.settings.default_audience);
     let public_id = uuid::Uuid::now_v7().to_string();
     let ap_id = settings.url(&format!("/{}/{public_id}", new.kind.path()));
@@ -120,6 +124,7 @@ pub async fn create(
         body: Set(new.body.to_owned()),
         content_html: Set(Some(written.html.clone())),
         tags: Set(Tag::list_to_json(&written.tags)),
+        content_warning: Set(content_warning),
         audience: Set(audience.as_str().into()),
         created_at: Set(now),
         updated_at: Set(now),
@@ -320,6 +325,8 @@ pub struct PostEdit<'a> {
     pub title: Option<&'a str>,
     /// New body or text.
     pub body: Option<&'a str>,
+    /// New content warning (`Some("")` takes it away; `None` keeps it).
+    pub content_warning: Option<&'a str>,
     /// New audience.
     pub audience: Option<Audience>,
     /// The actors the text's `@handles` may name (see [`NewPost::known`]).
@@ -344,6 +351,10 @@ pub async fn edit(
     let title = edit.title.map(str::to_owned).or(view.post.title.clone());
     let body = edit.body.unwrap_or(&view.post.body).to_owned();
     check(settings, kind, title.as_deref(), &body)?;
+    let content_warning = match edit.content_warning {
+        Some(cw) => enishi_core::content_warning(Some(cw))?,
+        None => view.post.content_warning.clone(),
+    };
     let txn = crate::begin_write(db).await?;
     let mut row: post::ActiveModel = post::Entity::find_by_id(view.post.id.0)
         .one(&txn)
@@ -361,6 +372,7 @@ pub async fn edit(
     row.body = Set(body);
     row.content_html = Set(Some(written.html.clone()));
     row.tags = Set(Tag::list_to_json(&written.tags));
+    row.content_warning = Set(content_warning);
     row.audience = Set(audience.as_str().into());
     row.updated_at = Set(Utc::now());
     let row = row.update(&txn).await?;

@@ -163,6 +163,7 @@ async fn check(db: &Db, c: &Community) -> anyhow::Result<()> {
             kind,
             title: Some("t"),
             body: "b",
+            content_warning: None,
             audience: Some(audience),
             known: &[],
             media_ids: &[],

@@ -31,6 +31,8 @@ pub struct RemoteNote {
     pub in_reply_to: Option<Url>,
     /// A diary's title.
     pub title: Option<String>,
+    /// A `Note`'s content warning (`summary`), as text.
+    pub content_warning: Option<String>,
     /// Sanitised HTML.
     pub html: String,
     /// Plain text of the HTML.
@@ -140,6 +142,15 @@ pub fn read(object: &Value) -> Result<RemoteNote, InboxError> {
     if !matches!(kind_name, "Note" | "Article") {
         html.push_str(&shown_extras(object, kind_name, &id));
     }
+    // Mastodon, Misskey and GoToSocial put a content warning in a Note's `summary`; an
+    // Article's is an abstract, which its text already holds.
+    let content_warning = object
+        .get("summary")
+        .and_then(Value::as_str)
+        .filter(|_| kind_name == "Note")
+        .map(|s| html_to_text(&sanitize_html(s)))
+        .filter(|s| !s.is_empty())
+        .map(|s| crate::convert::cut_chars(&s, enishi_core::content::CONTENT_WARNING_MAX));
     let mut audience = ids_of(object.get("to"));
     // `to`/`cc` may be absent, a string or a list; `as:Public` is not a URL in every spelling.
     for field in ["to", "cc"] {
@@ -160,6 +171,7 @@ pub fn read(object: &Value) -> Result<RemoteNote, InboxError> {
         attributed_to,
         in_reply_to: object.get("inReplyTo").and_then(id_of),
         title,
+        content_warning,
         text: html_to_text(&html),
         html,
         audience,
@@ -386,6 +398,7 @@ impl RemoteNote {
                 .filter(|_| self.kind == PostKind::Diary),
             text: &self.text,
             html: &self.html,
+            content_warning: self.content_warning.as_deref(),
             public,
             to_followers,
             addressed,
@@ -431,6 +444,44 @@ mod tests {
             .unwrap()
             .extend(extra.as_object().unwrap().clone());
         n
+    }
+
+    /// Mastodon's and GoToSocial's content warnings (their `summary`) stay with the post; an
+    /// Article's summary is an abstract, and markup in a warning is read as text.
+    #[test]
+    fn content_warnings_of_notes_are_kept() {
+        let fixture = |path: &str| -> serde_json::Value {
+            let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+            let text = std::fs::read_to_string(format!("{dir}{path}")).unwrap();
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            v.get("object")
+                .filter(|o| o.is_object())
+                .cloned()
+                .unwrap_or(v)
+        };
+        let mastodon = read(&fixture("mastodon/create_note_public.json")).unwrap();
+        assert_eq!(mastodon.content_warning.as_deref(), Some("cw"));
+        let gts = read(&fixture("gotosocial/note_public.json")).unwrap();
+        assert_eq!(gts.content_warning.as_deref(), Some("introduction post"));
+        let plain = read(&note(
+            serde_json::json!({"type": "Note", "content": "<p>hi</p>"}),
+        ));
+        assert_eq!(plain.unwrap().content_warning, None);
+        let blank = read(&note(serde_json::json!({
+            "type": "Note", "content": "<p>hi</p>", "summary": "  "
+        })));
+        assert_eq!(blank.unwrap().content_warning, None);
+        let marked = read(&note(serde_json::json!({
+            "type": "Note", "content": "<p>hi</p>", "summary": "<b>spoilers</b> &amp; more"
+        })));
+        assert_eq!(
+            marked.unwrap().content_warning.as_deref(),
+            Some("spoilers & more")
+        );
+        let article = read(&note(serde_json::json!({
+            "type": "Article", "name": "T", "content": "<p>body</p>", "summary": "abstract"
+        })));
+        assert_eq!(article.unwrap().content_warning, None);
     }
 
     #[test]

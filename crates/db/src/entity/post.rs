@@ -13,6 +13,7 @@ pub struct Model {
     pub body: String,
     pub content_html: Option<String>,
     pub tags: Option<String>,
+    pub content_warning: Option<String>,
     pub audience: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

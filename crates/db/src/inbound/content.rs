@@ -31,6 +31,8 @@ pub struct RemotePost<'a> {
     pub text: &'a str,
     /// The sanitised HTML content.
     pub html: &'a str,
+    /// A warning shown before it.
+    pub content_warning: Option<&'a str>,
     /// `as:Public` in `to` or `cc`.
     pub public: bool,
     /// Addressed to the author's followers collection.
@@ -87,6 +89,7 @@ pub(super) fn new_row(new: &RemotePost<'_>, audience: Audience) -> post::ActiveM
         title: Set(new.title.map(str::to_owned)),
         body: Set(new.text.to_owned()),
         content_html: Set(Some(new.html.to_owned())),
+        content_warning: Set(new.content_warning.map(str::to_owned)),
         audience: Set(audience.as_str().into()),
         created_at: Set(new.published.min(Utc::now())),
         updated_at: Set(new.published.min(Utc::now())),
@@ -154,6 +157,7 @@ pub async fn receive_post(db: &Db, new: RemotePost<'_>) -> OpResult<Received> {
             row.title = Set(new.title.map(str::to_owned));
             row.body = Set(new.text.to_owned());
             row.content_html = Set(Some(new.html.to_owned()));
+            row.content_warning = Set(new.content_warning.map(str::to_owned));
             row.audience = Set(audience.as_str().into());
             row.updated_at = Set(Utc::now());
             row.update(&txn).await?

@@ -100,6 +100,8 @@ pub struct DiaryOut {
     pub body: String,
     /// Body as sanitised HTML, as the diary's page shows it.
     pub body_html: String,
+    /// A warning to show before the body, which stays folded until opened.
+    pub content_warning: Option<String>,
     /// Its photos, in order. Their URLs are capabilities: shown only to those who may see the
     /// post, and dead once the post is deleted or its audience narrows.
     pub media: Vec<MediaOut>,
@@ -200,6 +202,8 @@ pub struct VoiceOut {
     pub text: String,
     /// Text as sanitised HTML, its links clickable.
     pub text_html: String,
+    /// A warning to show before the text, which stays folded until opened.
+    pub content_warning: Option<String>,
     /// Its photos, in order. Their URLs are capabilities: shown only to those who may see the
     /// post, and dead once the post is deleted or its audience narrows.
     pub media: Vec<MediaOut>,
@@ -239,6 +243,7 @@ impl DiaryOut {
             title: v.post.title.unwrap_or_default(),
             body: v.post.body,
             body_html,
+            content_warning: v.post.content_warning,
             media,
             created_at: v.post.created_at,
             updated_at: v.post.updated_at,
@@ -262,6 +267,7 @@ impl VoiceOut {
             author: (&v.author).into(),
             text: v.post.body,
             text_html,
+            content_warning: v.post.content_warning,
             media,
             created_at: v.post.created_at,
             updated_at: v.post.updated_at,

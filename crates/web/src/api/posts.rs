@@ -26,6 +26,10 @@ pub struct DiaryIn {
     /// Body, Markdown (≤10,000 characters by default), not only white space.
     #[schema(min_length = 1)]
     pub body: String,
+    /// A warning shown before the text, which stays folded until opened (blank: none; at
+    /// most 200 characters).
+    #[schema(max_length = 200)]
+    pub content_warning: Option<String>,
     /// Who may see it; the member's default audience if omitted.
     pub audience: Option<Audience>,
     /// Its photos, in order: ids from `POST /api/v1/media` (a diary takes 3, a voice post 1).
@@ -43,6 +47,9 @@ pub struct DiaryPatch {
     /// New body.
     #[schema(min_length = 1)]
     pub body: Option<String>,
+    /// A new content warning (an empty one takes it away; at most 200 characters).
+    #[schema(max_length = 200)]
+    pub content_warning: Option<String>,
     /// New audience.
     pub audience: Option<Audience>,
     /// Its photos from now on, in order (adds, removes and reorders); omitted: unchanged.
@@ -56,6 +63,10 @@ pub struct VoiceIn {
     /// Text (≤150 characters by default), not only white space.
     #[schema(min_length = 1)]
     pub text: String,
+    /// A warning shown before the text, which stays folded until opened (blank: none; at
+    /// most 200 characters).
+    #[schema(max_length = 200)]
+    pub content_warning: Option<String>,
     /// Who may see it; the member's default audience if omitted.
     pub audience: Option<Audience>,
     /// Its photos, in order: ids from `POST /api/v1/media` (a diary takes 3, a voice post 1).
@@ -70,6 +81,9 @@ pub struct VoicePatch {
     /// New text.
     #[schema(min_length = 1)]
     pub text: Option<String>,
+    /// A new content warning (an empty one takes it away; at most 200 characters).
+    #[schema(max_length = 200)]
+    pub content_warning: Option<String>,
     /// New audience.
     pub audience: Option<Audience>,
     /// Its photos from now on, in order (adds, removes and reorders); omitted: unchanged.
@@ -214,6 +228,7 @@ pub async fn create_diary(
         kind: PostKind::Diary,
         title: Some(&input.title),
         body: &input.body,
+        content_warning: input.content_warning.as_deref(),
         audience: input.audience,
         known: &known,
         media_ids: &input.media_ids,
@@ -253,6 +268,7 @@ pub async fn edit_diary(
     let edit = PostEdit {
         title: input.title.as_deref(),
         body: input.body.as_deref(),
+        content_warning: input.content_warning.as_deref(),
         audience: input.audience,
         known: &known,
         media_ids: input.media_ids.as_deref(),
@@ -385,6 +401,7 @@ pub async fn create_voice(
         kind: PostKind::Voice,
         title: None,
         body: &input.text,
+        content_warning: input.content_warning.as_deref(),
         audience: input.audience,
         known: &known,
         media_ids: &input.media_ids,
@@ -424,6 +441,7 @@ pub async fn edit_voice(
     let edit = PostEdit {
         title: None,
         body: input.text.as_deref(),
+        content_warning: input.content_warning.as_deref(),
         audience: input.audience,
         known: &known,
         media_ids: input.media_ids.as_deref(),

@@ -184,11 +184,7 @@ async fn create(
     }
     let _ = (&input.language, &input.sensitive);
     let text = input.status.unwrap_or_default();
-    // A content warning has no place of its own: it leads the text.
-    let text = match input.spoiler_text.as_deref().map(str::trim) {
-        Some(cw) if !cw.is_empty() => format!("{cw}\n\n{text}"),
-        _ => text,
-    };
+    let spoiler = input.spoiler_text.as_deref().map(str::trim);
     let audience = match input.visibility.as_deref().filter(|v| !v.is_empty()) {
         None => None,
         Some(v) => Some(audience_from(v).ok_or_else(|| {
@@ -199,6 +195,11 @@ async fn create(
     rate?;
     if let Some(parent) = input.in_reply_to_id.as_deref().filter(|s| !s.is_empty()) {
         let post = visible_post(&state, &viewer, parent).await?;
+        // A comment has no content warning of its own: it leads the text.
+        let text = match spoiler {
+            Some(cw) if !cw.is_empty() => format!("{cw}\n\n{text}"),
+            _ => text,
+        };
         let known = crate::mentions::known_in(&state, &[&text]).await;
         let c = reactions::comment(
             &state.db,
@@ -228,6 +229,7 @@ async fn create(
         kind,
         title,
         body: &text,
+        content_warning: spoiler,
         audience,
         known: &known,
         media_ids: &media_ids,
@@ -515,12 +517,7 @@ async fn edit(
     if input.poll.is_some() {
         return Err(MastoError::unprocessable("poll: polls are not supported"));
     }
-    let text = input
-        .status
-        .map(|t| match input.spoiler_text.as_deref().map(str::trim) {
-            Some(cw) if !cw.is_empty() => format!("{cw}\n\n{t}"),
-            _ => t,
-        });
+    let text = input.status;
     let title = input
         .title
         .as_deref()
@@ -531,6 +528,7 @@ async fn edit(
     let change = posts::PostEdit {
         title,
         body: text.as_deref(),
+        content_warning: input.spoiler_text.as_deref(),
         audience: None,
         known: &known,
         media_ids: media_ids.as_deref(),

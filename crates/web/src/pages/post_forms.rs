@@ -174,6 +174,7 @@ async fn send_diary(
                     kind: PostKind::Diary,
                     title: Some(&form.title),
                     body: &form.body,
+                    content_warning: None,
                     audience: Some(audience),
                     known: &known,
                     media_ids: ids.as_deref().unwrap_or_default(),
@@ -186,6 +187,7 @@ async fn send_diary(
                 let edit = PostEdit {
                     title: Some(&form.title),
                     body: Some(&form.body),
+                    content_warning: None,
                     audience: Some(audience),
                     known: &known,
                     media_ids: ids.as_deref(),

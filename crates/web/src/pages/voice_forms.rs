@@ -86,6 +86,7 @@ async fn send_voice(
                     kind: PostKind::Voice,
                     title: None,
                     body: text,
+                    content_warning: None,
                     audience: Some(audience),
                     known: &known,
                     media_ids: ids.as_deref().unwrap_or_default(),
@@ -98,6 +99,7 @@ async fn send_voice(
                 let edit = PostEdit {
                     title: None,
                     body: Some(text),
+                    content_warning: None,
                     audience: Some(audience),
                     known: &known,
                     media_ids: ids.as_deref(),

@@ -108,9 +108,19 @@ pub fn actor_link(actor: &Actor) -> Markup {
 }
 
 /// A post's body: local diaries rendered from Markdown, local voice posts from text, both
-/// sanitised; remote ones were sanitised when they arrived.
+/// sanitised; remote ones were sanitised when they arrived. Behind its content warning, if it
+/// has one, folded until the reader opens it.
 pub fn post_body(post: &Post) -> Markup {
-    PreEscaped(enishi_core::render::post_html(post))
+    let body = PreEscaped(enishi_core::render::post_html(post));
+    match &post.content_warning {
+        Some(cw) => html! {
+            details.content-warning {
+                summary { (cw) }
+                (body)
+            }
+        },
+        None => body,
+    }
 }
 
 /// A post's photos as thumbnails, each linking to the full image. Their URLs are shown only

@@ -1,14 +1,20 @@
-//! Members pass public posts on (issue 18's reblog): through the Mastodon API a member boosts
-//! a public post; their friends here see it on their timelines as boosted by them, their friend
-//! on another instance receives the `Announce`, the author is notified, and nothing narrower
-//! than public can be passed on. Taking the boost back undoes all of it. On SQLite and
-//! PostgreSQL, over real HTTP between two instances.
+//! What members do through Mastodon apps reaches others as it does in Mastodon (issue 18), on
+//! SQLite and PostgreSQL, over real HTTP between two instances:
+//! - reblogs: a member boosts a public post; their friends here see it on their timelines as
+//!   boosted by them, their friend on another instance receives the `Announce`, the author is
+//!   notified, and nothing narrower than public can be passed on. Taking the boost back undoes
+//!   all of it;
+//! - content warnings: `spoiler_text` stays a warning (not text), folds the post on its page,
+//!   travels as the Note's `summary` and is changed or taken away by an edit.
 
 use enishi_federation_tests::cluster::{Member, Node, befriend, eventually, find_item};
 use enishi_testkit::TestDb;
 use serde_json::{Value, json};
 
-enishi_testkit::main!(db: [a_member_passes_a_public_post_on_and_takes_it_back]);
+enishi_testkit::main!(db: [
+    a_member_passes_a_public_post_on_and_takes_it_back,
+    content_warnings_stay_warnings_here_and_elsewhere,
+]);
 
 /// Reblogs' status ids start here (`mastodon::reblogs::REBLOG_BASE`).
 const REBLOG_BASE: i64 = 1 << 61;
@@ -201,6 +207,112 @@ async fn a_member_passes_a_public_post_on_and_takes_it_back(t: TestDb) -> anyhow
         on_home(&dave, &public).await?.is_none(),
         "deleted reblog gone"
     );
+
+    a.stop().await?;
+    b.stop().await
+}
+
+/// `m`'s post with ActivityPub id `ap_id` on their Enishi timeline, once it is there and
+/// `ready` holds for it.
+async fn arrived(m: &Member, ap_id: &str, ready: impl Fn(&Value) -> bool) -> anyhow::Result<Value> {
+    eventually(&format!("{ap_id} on {}'s timeline", m.name), || async {
+        let t = m.api.ok("/api/v1/timeline").await?;
+        Ok(find_item(&t, "ap_id", ap_id).filter(|p| ready(p)).cloned())
+    })
+    .await
+}
+
+async fn content_warnings_stay_warnings_here_and_elsewhere(t: TestDb) -> anyhow::Result<()> {
+    let a = Node::start(t.kind).await?;
+    let b = Node::start(t.kind).await?;
+    let alice = a.member("alice").await?;
+    let bob = b.member("bob").await?;
+    befriend(&alice, &bob).await?;
+
+    let (s, status) = alice
+        .api
+        .post(
+            "/api/v1/statuses",
+            json!({"status": "the ending of the film", "spoiler_text": " film spoilers ",
+                   "visibility": "public"}),
+        )
+        .await?;
+    anyhow::ensure!(s == 200, "post: {s} {status}");
+    anyhow::ensure!(
+        status["spoiler_text"] == "film spoilers"
+            && status["sensitive"] == true
+            && !status["content"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("spoilers"),
+        "a warning, not text: {status}"
+    );
+    let uri = status["uri"].as_str().unwrap_or_default().to_owned();
+    let id = status["id"].as_str().unwrap_or_default().to_owned();
+
+    // Its page folds the text behind the warning.
+    let page = reqwest::Client::new()
+        .get(&uri)
+        .header("accept", "text/html")
+        .send()
+        .await?
+        .text()
+        .await?;
+    anyhow::ensure!(
+        page.contains("<details class=\"content-warning\"><summary>film spoilers</summary>"),
+        "the page folds it: {page}"
+    );
+
+    // The friend's server keeps it as a warning: in Enishi's API and as spoiler_text.
+    let copy = arrived(&bob, &uri, |p| p["content_warning"] == "film spoilers").await?;
+    anyhow::ensure!(copy["text"] == "the ending of the film", "text: {copy}");
+    let home = bob.api.ok("/api/v1/timelines/home").await?;
+    let shown = home
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["uri"] == uri.as_str())
+        .ok_or_else(|| anyhow::anyhow!("on bob's Mastodon home: {home}"))?;
+    anyhow::ensure!(shown["spoiler_text"] == "film spoilers", "spoiler: {shown}");
+
+    // Too long a warning is refused, naming it; nothing is posted.
+    let (s, e) = alice
+        .api
+        .post(
+            "/api/v1/voices",
+            json!({"text": "x", "content_warning": "w".repeat(201)}),
+        )
+        .await?;
+    anyhow::ensure!(
+        s == 422 && e.to_string().contains("content_warning"),
+        "too long: {s} {e}"
+    );
+
+    // An edit changes it, then takes it away, here and there.
+    let (s, edited) = alice
+        .api
+        .put(
+            &format!("/api/v1/statuses/{id}"),
+            json!({"status": "the ending of the film", "spoiler_text": "plot"}),
+        )
+        .await?;
+    anyhow::ensure!(
+        s == 200 && edited["spoiler_text"] == "plot",
+        "edit: {s} {edited}"
+    );
+    arrived(&bob, &uri, |p| p["content_warning"] == "plot").await?;
+    let (s, edited) = alice
+        .api
+        .put(
+            &format!("/api/v1/statuses/{id}"),
+            json!({"status": "the ending of the film", "spoiler_text": ""}),
+        )
+        .await?;
+    anyhow::ensure!(
+        s == 200 && edited["spoiler_text"] == "" && edited["sensitive"] == false,
+        "edit: {s} {edited}"
+    );
+    arrived(&bob, &uri, |p| p["content_warning"].is_null()).await?;
 
     a.stop().await?;
     b.stop().await
