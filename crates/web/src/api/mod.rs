@@ -77,16 +77,21 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/friends/requests/{id}/accept", post(accept_request))
         .route("/api/v1/friends/requests/{id}/reject", post(reject_request))
         .route("/api/v1/friends/{handle}", delete(unfriend))
-        .route("/api/v1/blocks", post(block).get(list_blocks))
+        // Paths Mastodon's API shares: an app's token gets Mastodon's answer.
+        .route(
+            "/api/v1/blocks",
+            post(block).get(crate::mastodon::shared::blocks),
+        )
         .route("/api/v1/blocks/{handle}", delete(unblock))
         // The size is `limit_bodies`' to enforce (10 MiB by default), not axum's 2 MB default.
         .route(
             "/api/v1/media",
-            post(crate::media::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+            post(crate::mastodon::shared::upload_media)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route(
             "/api/v1/media/{id}",
-            get(crate::media::get_own).put(crate::media::describe),
+            get(crate::mastodon::shared::get_media).put(crate::mastodon::shared::describe_media),
         )
         .route("/media/{key}/{file}", get(crate::media::serve))
         .route("/api/v1/diaries", post(create_diary))
@@ -119,14 +124,14 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/diaries/{id}/likes", get(diary_likes))
         .route("/api/v1/voices/{id}/likes", get(voice_likes))
         .route("/api/v1/timeline", get(timeline))
-        .route("/api/v1/tags/{tag}", get(posts::tagged))
+        .route("/api/v1/tags/{tag}", get(crate::mastodon::shared::tag))
         .route(
             "/api/v1/notifications",
-            get(crate::mastodon::notifications_either),
+            get(crate::mastodon::shared::notifications),
         )
         .route("/api/v1/notifications/read", post(read_notifications))
         .route("/api/v1/footprints", get(footprints))
-        .route("/api/v1/reports", post(reports::create_report))
+        .route("/api/v1/reports", post(crate::mastodon::shared::report))
         .route("/api/v1/admin/reports", get(reports::list_reports))
         .route("/api/v1/admin/reports/{id}", get(reports::get_report))
         .route(

@@ -124,7 +124,66 @@ pub async fn account_full(state: &AppState, viewer: &Viewer, a: &Actor) -> Masto
         })
         .collect::<Vec<_>>()
         .into();
+    introductions_and_counts(state, viewer, &view, &mut out).await?;
     Ok(out)
+}
+
+/// The most introductions an account shows as fields (apps show a handful).
+const INTRODUCTION_FIELDS: usize = 10;
+
+/// What Enishi's profile holds beyond Mastodon's: the introductions friends wrote, as fields
+/// after the profile's own (and in full in `enishi.introductions`), and the counts, each only
+/// as far as the viewer may see the section it comes from.
+async fn introductions_and_counts(
+    state: &AppState,
+    viewer: &Viewer,
+    view: &enishi_db::profiles::ProfileView,
+    out: &mut Value,
+) -> MastoResult<()> {
+    use enishi_core::IntroductionState;
+    let who = view.actor.id;
+    let mut intros = if view.introductions_visible {
+        enishi_db::introductions::list_for_subject(&state.db, viewer, who).await?
+    } else {
+        Vec::new()
+    };
+    // The subject and each writer also see pending and refused ones; the profile shows only
+    // those on show.
+    intros.retain(|i| i.introduction.state == IntroductionState::Shown);
+    crate::api::redact(state, viewer, intros.iter_mut().map(|i| &mut i.writer)).await?;
+    let mut listed = Vec::new();
+    for i in &intros {
+        let name = i
+            .writer
+            .display_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| acct(&i.writer));
+        let value = enishi_core::render::escape(&i.introduction.body).replace('\n', "<br>");
+        if listed.len() < INTRODUCTION_FIELDS
+            && let Some(fields) = out["fields"].as_array_mut()
+        {
+            fields.push(json!({
+                "name": format!("Introduction by {name}"),
+                "value": value,
+                "verified_at": null,
+            }));
+        }
+        listed.push(json!({
+            "id": i.introduction.public_id,
+            "writer": account(state, &i.writer),
+            "text": i.introduction.body,
+            "created_at": time(i.introduction.created_at),
+        }));
+    }
+    out["enishi"] = json!({ "introductions": listed });
+    if view.friends_visible {
+        let (friends, following) = enishi_db::social::counts(&state.db, who).await?;
+        out["followers_count"] = json!(friends);
+        out["following_count"] = json!(friends.max(following));
+    }
+    out["statuses_count"] = json!(enishi_db::posts::count_public(&state.db, who).await?);
+    Ok(())
 }
 
 /// The member's own account, with `source` (verify_credentials, update_credentials).

@@ -38,7 +38,7 @@ pub fn attachment(m: &MediaOut) -> Value {
     })
 }
 
-async fn upload(
+pub(super) async fn upload(
     State(state): State<AppState>,
     auth: Auth,
     form: Multipart,

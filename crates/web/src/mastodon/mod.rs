@@ -13,6 +13,7 @@ mod instance;
 mod media;
 pub mod oauth;
 mod reblogs;
+pub mod shared;
 mod statuses;
 pub mod streaming;
 
@@ -45,6 +46,7 @@ pub fn routes() -> axum::Router<AppState> {
         .merge(accounts::routes())
         .merge(statuses::routes())
         .merge(reblogs::routes())
+        .merge(shared::routes())
         .merge(bookmarks::routes())
         .merge(media::routes())
 }
@@ -214,33 +216,6 @@ impl Auth {
     /// The bearer token, if any.
     pub fn token(&self) -> Option<&str> {
         self.token.as_deref()
-    }
-}
-
-/// `GET /api/v1/notifications`: Mastodon's list for an app's token, Enishi's own otherwise —
-/// the two APIs share the path.
-pub async fn notifications_either(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    request: axum::extract::Request,
-) -> Response {
-    use axum::extract::FromRequest;
-    use axum::handler::Handler;
-    let (mut parts, body) = request.into_parts();
-    let auth = match Auth::from_request_parts(&mut parts, &state).await {
-        Ok(auth) if auth.is_app() => auth,
-        _ => {
-            let request = axum::extract::Request::from_parts(parts, body);
-            return crate::api::people::notifications.call(request, state).await;
-        }
-    };
-    let request = axum::extract::Request::from_parts(parts, body);
-    let params = match Params::<serde_json::Value>::from_request(request, &state).await {
-        Ok(p) => p,
-        Err(e) => return e.into_response(),
-    };
-    match accounts::list_notifications(&state, &auth, params).await {
-        Ok(r) => r,
-        Err(e) => e.into_response(),
     }
 }
 
