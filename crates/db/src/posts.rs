@@ -493,6 +493,59 @@ pub async fn delete(db: &Db, viewer: &Viewer, kind: PostKind, public_id: &str) -
     Ok(())
 }
 
+/// Which part of a list of posts to read, by row id: older than `before`, newer than `after`;
+/// newest first, or — `nearest_after` (Mastodon's `min_id`) — the page just above `after`.
+/// Either way the page comes newest first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Window {
+    /// Only posts older than this id.
+    pub before: Option<i64>,
+    /// Only posts newer than this id.
+    pub after: Option<i64>,
+    /// Take the posts just above `after` rather than the newest.
+    pub nearest_after: bool,
+}
+
+impl From<Option<i64>> for Window {
+    /// The page older than a cursor (the newest page without one).
+    fn from(before: Option<i64>) -> Self {
+        Window {
+            before,
+            ..Window::default()
+        }
+    }
+}
+
+/// The page `window` of the posts `q` selects, at most `limit`, newest first.
+async fn page_of(
+    db: &Db,
+    mut q: sea_orm::Select<post::Entity>,
+    window: Window,
+    limit: u64,
+) -> OpResult<Vec<PostView>> {
+    if let Some(before) = window.before {
+        q = q.filter(post::Column::Id.lt(before));
+    }
+    if let Some(after) = window.after {
+        q = q.filter(post::Column::Id.gt(after));
+    }
+    let rows = if window.nearest_after && window.after.is_some() {
+        let mut rows = q
+            .order_by_asc(post::Column::Id)
+            .limit(limit)
+            .all(&db.conn)
+            .await?;
+        rows.reverse();
+        rows
+    } else {
+        q.order_by_desc(post::Column::Id)
+            .limit(limit)
+            .all(&db.conn)
+            .await?
+    };
+    load_views(db, rows).await
+}
+
 pub(crate) async fn load_views(db: &Db, rows: Vec<post::Model>) -> OpResult<Vec<PostView>> {
     let mut ids: Vec<i64> = rows.iter().map(|r| r.author_id).collect();
     ids.sort_unstable();
@@ -520,22 +573,14 @@ pub async fn list_by_author(
     viewer: &Viewer,
     author: ActorId,
     kind: PostKind,
-    before: Option<i64>,
+    window: impl Into<Window>,
     limit: u64,
 ) -> OpResult<Vec<PostView>> {
-    let mut q = post::Entity::find()
+    let q = post::Entity::find()
         .filter(post::Column::AuthorId.eq(author.0))
         .filter(post::Column::Kind.eq(kind.as_str()))
         .filter(visibility::may_see_post(viewer));
-    if let Some(before) = before {
-        q = q.filter(post::Column::Id.lt(before));
-    }
-    let rows = q
-        .order_by_desc(post::Column::Id)
-        .limit(limit)
-        .all(&db.conn)
-        .await?;
-    load_views(db, rows).await
+    page_of(db, q, window.into(), limit).await
 }
 
 /// The home timeline of a member: their own posts and those of their friends and of the
@@ -543,7 +588,7 @@ pub async fn list_by_author(
 pub async fn timeline(
     db: &Db,
     viewer: &Viewer,
-    before: Option<i64>,
+    window: impl Into<Window>,
     limit: u64,
 ) -> OpResult<Vec<PostView>> {
     let Some(me) = viewer.actor.filter(|_| viewer.kind == ViewerKind::Member) else {
@@ -560,7 +605,7 @@ pub async fn timeline(
     } else {
         "post.author_id"
     };
-    let mut q = post::Entity::find()
+    let q = post::Entity::find()
         .filter(Expr::cust(format!(
             "({col} = {me} \
               OR {col} IN (SELECT friend_id FROM friendship WHERE owner_id = {me}) \
@@ -572,15 +617,7 @@ pub async fn timeline(
             boosters = crate::boosts::boosters_seen_by(me),
         )))
         .filter(visibility::may_see_post(viewer));
-    if let Some(before) = before {
-        q = q.filter(post::Column::Id.lt(before));
-    }
-    let rows = q
-        .order_by_desc(post::Column::Id)
-        .limit(limit)
-        .all(&db.conn)
-        .await?;
-    load_views(db, rows).await
+    page_of(db, q, window.into(), limit).await
 }
 
 /// The posts with hashtag `tag` (any case) that the viewer may see, newest first.
@@ -588,7 +625,7 @@ pub async fn tagged(
     db: &Db,
     viewer: &Viewer,
     tag: &str,
-    before: Option<i64>,
+    window: impl Into<Window>,
     limit: u64,
 ) -> OpResult<Vec<PostView>> {
     use crate::entity::post_hashtag;
@@ -598,18 +635,10 @@ pub async fn tagged(
         .from(post_hashtag::Entity)
         .and_where(post_hashtag::Column::Tag.eq(enishi_core::mention::normalise_hashtag(tag)))
         .to_owned();
-    let mut q = post::Entity::find()
+    let q = post::Entity::find()
         .filter(post::Column::Id.in_subquery(with_tag))
         .filter(visibility::may_see_post(viewer));
-    if let Some(before) = before {
-        q = q.filter(post::Column::Id.lt(before));
-    }
-    let rows = q
-        .order_by_desc(post::Column::Id)
-        .limit(limit)
-        .all(&db.conn)
-        .await?;
-    load_views(db, rows).await
+    page_of(db, q, window.into(), limit).await
 }
 
 /// Counts posts written here (NodeInfo).
@@ -675,22 +704,14 @@ pub async fn search(db: &Db, viewer: &Viewer, text: &str, limit: u64) -> OpResul
 pub async fn local_public(
     db: &Db,
     viewer: &Viewer,
-    before: Option<i64>,
+    window: impl Into<Window>,
     limit: u64,
 ) -> OpResult<Vec<PostView>> {
-    let mut q = post::Entity::find()
+    let q = post::Entity::find()
         .filter(post::Column::Audience.eq(Audience::Public.as_str()))
         .filter(Expr::cust(
             "post.author_id IN (SELECT id FROM actor WHERE is_local = TRUE)",
         ))
         .filter(visibility::may_see_post(viewer));
-    if let Some(before) = before {
-        q = q.filter(post::Column::Id.lt(before));
-    }
-    let rows = q
-        .order_by_desc(post::Column::Id)
-        .limit(limit)
-        .all(&db.conn)
-        .await?;
-    load_views(db, rows).await
+    page_of(db, q, window.into(), limit).await
 }

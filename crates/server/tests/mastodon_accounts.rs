@@ -1,7 +1,9 @@
 //! The Mastodon client API (issue 18), over real HTTP on SQLite and PostgreSQL: the paths both
 //! APIs define answer in the caller's shape (blocks, media, reports, tags), blocking by
-//! account, and what an account shows of Enishi's profile — introductions as fields and the
-//! counts — only as far as the viewer may see those sections.
+//! account, what an account shows of Enishi's profile — introductions as fields and the
+//! counts — only as far as the viewer may see those sections, and paging by `max_id`,
+//! `since_id` and `min_id` (the page just above it) with notification types filtered before
+//! the page is cut.
 
 mod common;
 
@@ -16,6 +18,7 @@ use serde_json::{Value, json};
 enishi_testkit::main!(db: [
     shared_paths_answer_in_the_shape_of_the_caller_s_api,
     accounts_show_introductions_and_counts_as_far_as_allowed,
+    paging_follows_mastodon_s_cursors,
 ]);
 
 /// A Mastodon app calling as one member.
@@ -285,5 +288,101 @@ async fn accounts_show_introductions_and_counts_as_far_as_allowed(t: TestDb) -> 
     assert_eq!(s, 200);
     let seen = friend.ok(&format!("/api/v1/accounts/{id}")).await?;
     assert!(!seen.to_string().contains("bread"), "hidden: {seen}");
+    run.stop().await
+}
+
+fn ids_of(list: &Value) -> Vec<String> {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| s["id"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+async fn paging_follows_mastodon_s_cursors(t: TestDb) -> anyhow::Result<()> {
+    let run = instance(&t).await?;
+    let base = run.base_url.clone();
+    let alice = member(&run, "alice").await?;
+    let bob = member(&run, "bob").await?;
+    let carol = member(&run, "carol").await?;
+    befriend(&alice, &bob).await?;
+    let mut public_ids = Vec::new();
+    for i in 0..6 {
+        let (s, v) = alice
+            .api
+            .post(
+                "/api/v1/voices",
+                json!({"text": format!("voice {i}"), "audience": "friends"}),
+            )
+            .await?;
+        assert_eq!(s, 201, "{v}");
+        public_ids.push(v["id"].as_str().unwrap_or_default().to_owned());
+    }
+    let app = App::of(&base, "alice", "read").await?;
+    // Oldest first: the statuses' numbers.
+    let mut ids = ids_of(&app.ok("/api/v1/timelines/home?limit=6").await?);
+    ids.reverse();
+    assert_eq!(ids.len(), 6);
+    let page = |q: String| {
+        let app = &app;
+        async move { Ok::<_, anyhow::Error>(ids_of(&app.ok(&q).await?)) }
+    };
+    let home = "/api/v1/timelines/home";
+    assert_eq!(
+        page(format!("{home}?limit=2")).await?,
+        [ids[5].clone(), ids[4].clone()]
+    );
+    assert_eq!(
+        page(format!("{home}?limit=2&max_id={}", ids[4])).await?,
+        [ids[3].clone(), ids[2].clone()]
+    );
+    assert_eq!(
+        page(format!("{home}?limit=2&since_id={}", ids[0])).await?,
+        [ids[5].clone(), ids[4].clone()]
+    );
+    assert_eq!(
+        page(format!("{home}?limit=2&min_id={}", ids[0])).await?,
+        [ids[2].clone(), ids[1].clone()],
+        "min_id: the page just above it, newest first"
+    );
+    let alice_id = app.account_id("alice").await?;
+    let statuses = format!("/api/v1/accounts/{alice_id}/statuses");
+    assert_eq!(
+        page(format!("{statuses}?limit=2&min_id={}", ids[1])).await?,
+        [ids[3].clone(), ids[2].clone()]
+    );
+    assert_eq!(
+        page(format!("{statuses}?limit=3&max_id={}", ids[2])).await?,
+        [ids[1].clone(), ids[0].clone()]
+    );
+
+    // Notifications: three likes, then a friend request on top; a page of likes is full.
+    for id in &public_ids[..3] {
+        let (s, v) = bob
+            .api
+            .post_empty(&format!("/api/v1/voices/{id}/like"))
+            .await?;
+        assert!(s.is_success(), "{v}");
+    }
+    let (s, v) = carol
+        .api
+        .post("/api/v1/friends/requests", json!({"target": "alice"}))
+        .await?;
+    assert_eq!(s, 201, "{v}");
+    let notes = app
+        .ok("/api/v1/notifications?limit=2&types[]=favourite")
+        .await?;
+    let kinds: Vec<&str> = notes
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n["type"].as_str())
+        .collect();
+    assert_eq!(kinds, ["favourite", "favourite"], "{notes}");
+    let notes = app
+        .ok("/api/v1/notifications?limit=3&exclude_types[]=follow_request")
+        .await?;
+    assert_eq!(notes.as_array().map(Vec::len), Some(3), "{notes}");
+    assert!(!notes.to_string().contains("follow_request"), "{notes}");
     run.stop().await
 }

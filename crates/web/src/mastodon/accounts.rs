@@ -178,17 +178,20 @@ async fn account_statuses(
         return Ok(paged(&state, "", Vec::<Value>::new(), &[], limit));
     }
     let _ = &input.exclude_reblogs;
-    let before = paging.before()?;
-    let after = paging.after()?;
+    let window = paging.window()?;
     let mut list = Vec::new();
     for kind in [PostKind::Diary, PostKind::Voice] {
         list.extend(
-            posts::list_by_author(&state.db, &viewer, actor.id, kind, before, limit).await?,
+            posts::list_by_author(&state.db, &viewer, actor.id, kind, window, limit).await?,
         );
+    }
+    // The two kinds' pages merged: the newest of them, or the nearest above `min_id`.
+    if window.nearest_after {
+        list.sort_by_key(|v| v.post.id.0);
+        list.truncate(limit as usize);
     }
     list.sort_by_key(|v| std::cmp::Reverse(v.post.id.0));
     list.truncate(limit as usize);
-    list.retain(|v| after.is_none_or(|a| v.post.id.0 > a));
     if super::body::flag(input.only_media.as_deref()) {
         list.retain(|v| !v.post.media.is_empty());
     }
@@ -353,6 +356,9 @@ struct NotificationsIn {
 }
 
 /// `GET /api/v1/notifications` for Mastodon apps.
+/// How many pages of notifications one request reads at most to fill a filtered page.
+const NOTIFICATION_PAGES: usize = 5;
+
 pub async fn list_notifications(
     state: &AppState,
     auth: &Auth,
@@ -367,20 +373,33 @@ pub async fn list_notifications(
     let after = paging.after()?;
     let types = input.types.to_vec();
     let exclude = input.exclude_types.to_vec();
-    let mut list = notifications::list(&state.db, &viewer, paging.before()?, limit).await?;
-    list.retain(|n| after.is_none_or(|a| n.id > a));
     let mut ids = Vec::new();
     let mut items = Vec::new();
-    for mut n in list {
-        redact(state, &viewer, [&mut n.actor]).await?;
-        let id = n.id;
-        if let Some(v) = entities::notification(state, &viewer, n).await? {
-            let kind = v["type"].as_str().unwrap_or_default().to_owned();
-            if (!types.is_empty() && !types.contains(&kind)) || exclude.contains(&kind) {
-                continue;
+    // Filtering by type happens after reading, so a page is read on until it is full (or the
+    // list ends, or a few pages were read: a rare type is not worth reading everything for).
+    let mut before = paging.before()?;
+    for _ in 0..NOTIFICATION_PAGES {
+        let list = notifications::list(&state.db, &viewer, before, limit).await?;
+        let full = list.len() as u64 >= limit;
+        before = list.last().map(|n| n.id);
+        for mut n in list {
+            if after.is_some_and(|a| n.id <= a) || items.len() as u64 >= limit {
+                break;
             }
-            ids.push(id);
-            items.push(v);
+            redact(state, &viewer, [&mut n.actor]).await?;
+            let id = n.id;
+            if let Some(v) = entities::notification(state, &viewer, n).await? {
+                let kind = v["type"].as_str().unwrap_or_default().to_owned();
+                if (!types.is_empty() && !types.contains(&kind)) || exclude.contains(&kind) {
+                    continue;
+                }
+                ids.push(id);
+                items.push(v);
+            }
+        }
+        let done = items.len() as u64 >= limit || after.is_some_and(|a| before <= Some(a));
+        if !full || done {
+            break;
         }
     }
     Ok(paged(state, "/api/v1/notifications", items, &ids, limit))

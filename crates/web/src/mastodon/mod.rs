@@ -327,6 +327,18 @@ impl Paging {
         parse_cursor(self.max_id.as_deref(), "max_id")
     }
 
+    /// The window of a list of posts these ask for: older than `max_id`; newer than `since_id`
+    /// (the newest such), or than `min_id` (the page just above it).
+    pub fn window(&self) -> MastoResult<enishi_db::posts::Window> {
+        let min = parse_cursor(self.min_id.as_deref(), "min_id")?;
+        let since = parse_cursor(self.since_id.as_deref(), "since_id")?;
+        Ok(enishi_db::posts::Window {
+            before: self.before()?,
+            after: min.or(since),
+            nearest_after: min.is_some(),
+        })
+    }
+
     /// `since_id` or `min_id`: newer than it.
     pub fn after(&self) -> MastoResult<Option<i64>> {
         match parse_cursor(self.min_id.as_deref(), "min_id")? {

@@ -386,11 +386,9 @@ async fn timeline_page(
     viewer: &Viewer,
     path: &str,
     mut list: Vec<PostView>,
-    after: Option<i64>,
     limit: u64,
     boosts: &HashMap<PostId, Booster>,
 ) -> MastoResult<Response> {
-    list.retain(|v| after.is_none_or(|a| v.post.id.0 > a));
     redact(state, viewer, list.iter_mut().map(|v| &mut v.author)).await?;
     let ids: Vec<i64> = list.iter().map(|v| v.post.id.0).collect();
     let mut items = entities::statuses(state, viewer, list).await?;
@@ -412,9 +410,10 @@ async fn home(
     let viewer = Viewer::member(me.actor.id);
     let paging = input.paging();
     let limit = paging.limit()?;
-    let before = super::reblogs::cursor(&state, paging.before()?).await?;
-    let after = super::reblogs::cursor(&state, paging.after()?).await?;
-    let list = posts::timeline(&state.db, &viewer, before, limit).await?;
+    let mut window = paging.window()?;
+    window.before = super::reblogs::cursor(&state, window.before).await?;
+    window.after = super::reblogs::cursor(&state, window.after).await?;
+    let list = posts::timeline(&state.db, &viewer, window, limit).await?;
     let mut boosts = enishi_db::boosts::boosters(&state.db, &viewer, &list).await?;
     redact(&state, &viewer, boosts.values_mut().map(|b| &mut b.actor)).await?;
     timeline_page(
@@ -422,7 +421,6 @@ async fn home(
         &viewer,
         "/api/v1/timelines/home",
         list,
-        after,
         limit,
         &boosts,
     )
@@ -451,14 +449,13 @@ async fn public(
     let list = if super::body::flag(input.remote.as_deref()) {
         Vec::new()
     } else {
-        posts::local_public(&state.db, &viewer, paging.before()?, limit).await?
+        posts::local_public(&state.db, &viewer, paging.window()?, limit).await?
     };
     timeline_page(
         &state,
         &viewer,
         "/api/v1/timelines/public",
         list,
-        paging.after()?,
         limit,
         &Default::default(),
     )
@@ -475,13 +472,12 @@ async fn tag(
     let paging = input.paging();
     let limit = paging.limit()?;
     let tag = tag.trim_start_matches('#').to_owned();
-    let list = posts::tagged(&state.db, &viewer, &tag, paging.before()?, limit).await?;
+    let list = posts::tagged(&state.db, &viewer, &tag, paging.window()?, limit).await?;
     timeline_page(
         &state,
         &viewer,
         &format!("/api/v1/timelines/tag/{tag}"),
         list,
-        paging.after()?,
         limit,
         &Default::default(),
     )
