@@ -157,6 +157,10 @@ pub struct RateSettings {
     pub reports: Option<Rate>,
     /// Inbound activities per remote host (after their signature is verified).
     pub inbound: Option<Rate>,
+    /// Searches per member (a search may fetch accounts and posts from other servers).
+    pub search: Option<Rate>,
+    /// Registrations of Mastodon apps per client address.
+    pub apps: Option<Rate>,
 }
 
 impl Default for RateSettings {
@@ -171,19 +175,23 @@ impl Default for RateSettings {
             friend_requests: Some(Rate::new(100, h(24))),
             reports: Some(Rate::new(30, h(1))),
             inbound: Some(Rate::new(6000, Duration::from_secs(60))),
+            search: Some(Rate::new(100, Duration::from_secs(300))),
+            apps: Some(Rate::new(30, h(1))),
         }
     }
 }
 
 impl RateSettings {
     /// The names of the limits, as `ENISHI_RATE_LIMITS` and `/metrics` spell them.
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 8] = [
         "signup",
         "password",
         "posting",
         "friend_requests",
         "reports",
         "inbound",
+        "search",
+        "apps",
     ];
 
     /// None at all (for benchmarks that measure something else).
@@ -194,6 +202,8 @@ impl RateSettings {
         friend_requests: None,
         reports: None,
         inbound: None,
+        search: None,
+        apps: None,
     };
 
     fn slot(&mut self, name: &str) -> Option<&mut Option<Rate>> {
@@ -204,6 +214,8 @@ impl RateSettings {
             "friend_requests" => &mut self.friend_requests,
             "reports" => &mut self.reports,
             "inbound" => &mut self.inbound,
+            "search" => &mut self.search,
+            "apps" => &mut self.apps,
             _ => return None,
         })
     }

@@ -1,8 +1,9 @@
 //! Rate limits over real HTTP, on SQLite and PostgreSQL. Logins (issue 12): per client address
 //! and per account, 429 with `Retry-After`, the right password refused while limited, a short
 //! account lock, `X-Forwarded-For` believed only from a trusted proxy. Sign-ups, password
-//! changes, posting and friend requests (issue 17), from the API and the pages. Every refusal
-//! counted in `/metrics`. (Inbound activities per host: federation-tests/tests/inbox.rs.)
+//! changes, posting and friend requests (issue 17), from the API and the pages; Mastodon app
+//! registrations per address and searches per member (issue 18). Every refusal counted in
+//! `/metrics`. (Inbound activities per host: federation-tests/tests/inbox.rs.)
 
 mod common;
 
@@ -19,6 +20,7 @@ enishi_testkit::main!(db: [
     posting_is_limited_per_member_in_the_api_and_the_pages,
     friend_requests_are_limited_per_member,
     sign_ups_and_password_changes_are_limited,
+    mastodon_app_registrations_and_searches_are_limited,
 ]);
 
 const TOKEN: &str = "metrics-token-for-the-tests";
@@ -366,5 +368,49 @@ async fn sign_ups_and_password_changes_are_limited(t: TestDb) -> anyhow::Result<
     assert_eq!(s, 201);
     assert!(refusals(&base, "signup").await? >= 1);
     assert!(refusals(&base, "password").await? >= 1);
+    run.stop().await
+}
+
+async fn mastodon_app_registrations_and_searches_are_limited(t: TestDb) -> anyhow::Result<()> {
+    let mut config = default_config(&t.url, &t.dir);
+    config.access.metrics_token = Some(TOKEN.into());
+    config.access.rate_limits =
+        RateSettings::parse("apps=2/1h, search=3/5m").map_err(anyhow::Error::msg)?;
+    let run = start_on_free_port(config).await?;
+    let base = run.base_url.clone();
+    let http = reqwest::Client::new();
+    let register = || {
+        http.post(format!("{base}/api/v1/apps"))
+            .json(&json!({"client_name": "app", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"}))
+            .send()
+    };
+    for _ in 0..2 {
+        assert_eq!(register().await?.status(), 200);
+    }
+    let refused = register().await?;
+    assert_eq!(refused.status(), 429);
+    retry_within(refused.headers(), 3600);
+    let body: Value = refused.json().await?;
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("app registrations"),
+        "Mastodon's error shape, naming the limit: {body}"
+    );
+
+    let seeker = member(&run, "seeker").await?;
+    for _ in 0..3 {
+        let (s, body) = seeker.api.get("/api/v2/search?q=someone").await?;
+        assert_eq!(s, 200, "{body}");
+    }
+    let (s, body) = seeker.api.get("/api/v1/accounts/search?q=someone").await?;
+    assert_eq!(s, 429, "{body}");
+    // Another member has their own allowance.
+    let other = member(&run, "other").await?;
+    let (s, body) = other.api.get("/api/v2/search?q=someone").await?;
+    assert_eq!(s, 200, "{body}");
+    assert!(refusals(&base, "apps").await? >= 1);
+    assert!(refusals(&base, "search").await? >= 1);
     run.stop().await
 }

@@ -22,6 +22,10 @@ pub struct ActionLimits {
     pub friend_requests: KeyedLimit<ActorId>,
     /// Reports per member.
     pub reports: KeyedLimit<ActorId>,
+    /// Searches per member.
+    pub search: KeyedLimit<ActorId>,
+    /// Mastodon app registrations per client address.
+    pub apps: KeyedLimit<IpAddr>,
 }
 
 impl Default for ActionLimits {
@@ -39,6 +43,8 @@ impl ActionLimits {
             posting: KeyedLimit::new(settings.posting),
             friend_requests: KeyedLimit::new(settings.friend_requests),
             reports: KeyedLimit::new(settings.reports),
+            search: KeyedLimit::new(settings.search),
+            apps: KeyedLimit::new(settings.apps),
         }
     }
 
@@ -52,6 +58,8 @@ impl ActionLimits {
             ("posting", self.posting.refused()),
             ("friend_requests", self.friend_requests.refused()),
             ("reports", self.reports.refused()),
+            ("search", self.search.refused()),
+            ("apps", self.apps.refused()),
         ] {
             let _ = writeln!(out, "enishi_rate_limited_total{{limit=\"{name}\"}} {n}");
         }

@@ -451,9 +451,19 @@ async fn search_accounts(
     Params(input): Params<SearchIn>,
 ) -> MastoResult<Json<Vec<Value>>> {
     let viewer = auth.viewer("read:accounts")?;
+    searching(&state, &viewer)?;
     let q = input.q.unwrap_or_default();
     let resolve = super::body::flag(input.resolve.as_deref()) && viewer.actor.is_some();
     Ok(Json(find_accounts(&state, &viewer, &q, resolve).await?))
+}
+
+/// Spends one of a member's searches (anyone else finds only what is stored here, fetching
+/// nothing, and is held by the server's general limits).
+fn searching(state: &AppState, viewer: &Viewer) -> MastoResult<()> {
+    if let Some(me) = viewer.actor {
+        crate::rate_limits::admit(&state.access.actions.search, &me, "searches")?;
+    }
+    Ok(())
 }
 
 async fn find_accounts(
@@ -487,6 +497,7 @@ async fn search(
     Params(input): Params<SearchIn>,
 ) -> MastoResult<Json<Value>> {
     let viewer = auth.viewer("read:search")?;
+    searching(&state, &viewer)?;
     let q = input.q.unwrap_or_default();
     if q.chars().count() > MAX_QUERY {
         return Err(MastoError::unprocessable(format!(

@@ -62,8 +62,10 @@ fn app_json(app: &App, secret: Option<&str>) -> Value {
 /// Registers an app.
 pub async fn create_app(
     State(state): State<AppState>,
+    client: crate::limits::ClientAddr,
     Params(input): Params<AppIn>,
 ) -> MastoResult<Json<Value>> {
+    crate::rate_limits::admit(&state.access.actions.apps, &client.0, "app registrations")?;
     let name = input
         .client_name
         .as_deref()
