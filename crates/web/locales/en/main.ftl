@@ -170,4 +170,5 @@ apps-created = Authorized
 apps-last-used = last used
 apps-revoke = Revoke
 apps-gone = No such app has access to your account.
+oauth-denied = You refused { $app }: it has no access to your account.
 oauth-bad-request = The app's request cannot be granted ({ $error }): it asks for more than it registered for, or in a way this server does not accept.

@@ -163,4 +163,5 @@ apps-created = 許可した日時
 apps-last-used = 最終利用
 apps-revoke = 取り消す
 apps-gone = そのアプリは連携していません。
+oauth-denied = { $app } を拒否しました。このアプリはあなたのアカウントを使えません。
 oauth-bad-request = このアプリの要求には応じられません ({ $error }):登録した範囲を超えているか、このサーバーが受け付けない方法です。

@@ -248,8 +248,18 @@ async fn decide(
         Ok(c) => c,
         Err(page) => return Ok(page),
     };
+    // An out-of-band app has nowhere to be sent back to: its refusals stay on the page.
+    let oob = checked.redirect_uri == OUT_OF_BAND;
     let scopes = match checked.scopes {
         Ok(s) if input.decision.as_deref() == Some("approve") => s,
+        Ok(_) if oob => {
+            let message = visit.ta("oauth-denied", &[("app", checked.app.name.clone().into())]);
+            return error_page(&state, &visit, StatusCode::OK, &message).await;
+        }
+        Err(error) if oob => {
+            let message = visit.ta("oauth-bad-request", &[("error", error.into())]);
+            return error_page(&state, &visit, StatusCode::BAD_REQUEST, &message).await;
+        }
         Ok(_) => {
             let mut params = vec![("error", "access_denied")];
             with_state(&mut params, &input.state);
@@ -270,7 +280,7 @@ async fn decide(
         input.code_challenge.as_deref().filter(|c| !c.is_empty()),
     )
     .await?;
-    if checked.redirect_uri == OUT_OF_BAND {
+    if oob {
         let title = visit.t("oauth-code-title");
         let body = html! {
             h1 { (title) }
