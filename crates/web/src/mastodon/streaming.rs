@@ -424,16 +424,21 @@ async fn frames(
     }
     let viewer = member.map_or(Viewer::ANONYMOUS, |m| Viewer::member(m.actor.id));
     for p in &tick.posts {
+        // Each post is read once for the connection, however many of its streams want it:
+        // whether the member follows the author, then the post through the audience rule.
+        let mut follows: Option<bool> = None;
+        let mut view: Option<Option<enishi_db::posts::PostView>> = None;
         let mut shown = None;
         for stream in streams {
             let wanted = match stream.kind {
                 Kind::User => {
                     let Some(me) = member else { continue };
-                    me.actor.id == p.author || {
+                    if follows.is_none() {
                         let rel = enishi_db::social::relationship(&state.db, me.actor.id, p.author)
                             .await?;
-                        rel.friend || rel.following
+                        follows = Some(me.actor.id == p.author || rel.friend || rel.following);
                     }
+                    follows == Some(true)
                 }
                 Kind::Public | Kind::PublicLocal | Kind::Hashtag => true,
                 Kind::UserNotifications | Kind::Silent => false,
@@ -443,13 +448,18 @@ async fn frames(
             }
             // Read through the audience rule, as every other read: what the viewer may not
             // see is never sent.
-            let view = match enishi_db::posts::get_visible(&state.db, &viewer, p.kind, &p.public_id)
-                .await
-            {
-                Ok(v) => v,
-                Err(enishi_db::OpError::NotFound(_)) => break,
-                Err(e) => return Err(e.into()),
-            };
+            if view.is_none() {
+                view = Some(
+                    match enishi_db::posts::get_visible(&state.db, &viewer, p.kind, &p.public_id)
+                        .await
+                    {
+                        Ok(v) => Some(v),
+                        Err(enishi_db::OpError::NotFound(_)) => None,
+                        Err(e) => return Err(e.into()),
+                    },
+                );
+            }
+            let Some(Some(view)) = &view else { break };
             let public_enough = view.post.audience == Audience::Public;
             let fits = match stream.kind {
                 Kind::User => true,
@@ -470,7 +480,11 @@ async fn frames(
                 continue;
             }
             if shown.is_none() {
-                shown = Some(entities::status(state, &viewer, view).await?.to_string());
+                shown = Some(
+                    entities::status(state, &viewer, view.clone())
+                        .await?
+                        .to_string(),
+                );
             }
             if let Some(s) = &shown {
                 out.push(frame(stream, "update", s.clone()));
