@@ -1,23 +1,23 @@
-//! Accounts, relationships, friend requests and notifications as Mastodon apps see them.
+//! Accounts, relationships and friend requests as Mastodon apps see them.
 //!
 //! Following is befriending: `follow` sends a friend request (to a member here or an account
 //! elsewhere), `follow_requests` are the requests made to the member, and `unfollow` ends the
-//! friendship. Mastodon's notification types stand for Enishi's (a like is a `favourite`).
+//! friendship.
 
 use super::body::{OneOrMany, Params};
 use super::entities::{self, account, account_full, own_account, relationship};
 use super::{Auth, MastoError, MastoResult, Paging, numeric_id, paged};
 use crate::AppState;
-use crate::api::{redact, resolve_known, resolve_or_fetch};
+use crate::api::{redact, resolve_known};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, patch, post};
 use enishi_core::{Actor, ActorId, PostKind, Viewer};
 use enishi_db::social::{self as ops, Direction};
-use enishi_db::{actors, notifications, posts, profiles};
+use enishi_db::{actors, posts, profiles};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The routes.
 pub fn routes() -> axum::Router<AppState> {
@@ -32,7 +32,6 @@ pub fn routes() -> axum::Router<AppState> {
         )
         .route("/api/v1/accounts/lookup", get(lookup))
         .route("/api/v1/accounts/relationships", get(relationships))
-        .route("/api/v1/accounts/search", get(search_accounts))
         .route("/api/v1/accounts/{id}", get(get_account))
         .route("/api/v1/accounts/{id}/statuses", get(account_statuses))
         .route("/api/v1/accounts/{id}/follow", post(follow))
@@ -45,9 +44,6 @@ pub fn routes() -> axum::Router<AppState> {
             post(authorize_request),
         )
         .route("/api/v1/follow_requests/{id}/reject", post(reject_request))
-        .route("/api/v1/notifications/{id}", get(get_notification))
-        .route("/api/v1/notifications/clear", post(clear_notifications))
-        .route("/api/v2/search", get(search))
 }
 
 /// The account with row id `id`, as far as this server shows it to anyone: a live member or a
@@ -343,220 +339,4 @@ async fn reject_request(
     let other = numeric_id(&id)?;
     let rel = ops::relationship(&state.db, me.actor.id, ActorId(other)).await?;
     Ok(Json(relationship(other, &rel)))
-}
-
-#[derive(Deserialize)]
-struct NotificationsIn {
-    #[serde(flatten)]
-    paging: PagingIn,
-    #[serde(default)]
-    types: OneOrMany,
-    #[serde(default)]
-    exclude_types: OneOrMany,
-}
-
-/// `GET /api/v1/notifications` for Mastodon apps.
-/// How many pages of notifications one request reads at most to fill a filtered page.
-const NOTIFICATION_PAGES: usize = 5;
-
-pub async fn list_notifications(
-    state: &AppState,
-    auth: &Auth,
-    params: Params<Value>,
-) -> MastoResult<Response> {
-    let me = auth.member("read:notifications")?;
-    let input: NotificationsIn =
-        serde_json::from_value(params.0).map_err(|e| MastoError::unprocessable(e.to_string()))?;
-    let viewer = Viewer::member(me.actor.id);
-    let paging = input.paging.paging();
-    let limit = paging.limit()?;
-    let after = paging.after()?;
-    let types = input.types.to_vec();
-    let exclude = input.exclude_types.to_vec();
-    let mut ids = Vec::new();
-    let mut items = Vec::new();
-    // Filtering by type happens after reading, so a page is read on until it is full (or the
-    // list ends, or a few pages were read: a rare type is not worth reading everything for).
-    let mut before = paging.before()?;
-    for _ in 0..NOTIFICATION_PAGES {
-        let list = notifications::list(&state.db, &viewer, before, limit).await?;
-        let full = list.len() as u64 >= limit;
-        before = list.last().map(|n| n.id);
-        for mut n in list {
-            if after.is_some_and(|a| n.id <= a) || items.len() as u64 >= limit {
-                break;
-            }
-            redact(state, &viewer, [&mut n.actor]).await?;
-            let id = n.id;
-            if let Some(v) = entities::notification(state, &viewer, n).await? {
-                let kind = v["type"].as_str().unwrap_or_default().to_owned();
-                if (!types.is_empty() && !types.contains(&kind)) || exclude.contains(&kind) {
-                    continue;
-                }
-                ids.push(id);
-                items.push(v);
-            }
-        }
-        let done = items.len() as u64 >= limit || after.is_some_and(|a| before <= Some(a));
-        if !full || done {
-            break;
-        }
-    }
-    Ok(paged(state, "/api/v1/notifications", items, &ids, limit))
-}
-
-async fn get_notification(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> MastoResult<Json<Value>> {
-    let me = auth.member("read:notifications")?;
-    let id = numeric_id(&id)?;
-    let viewer = Viewer::member(me.actor.id);
-    let list = notifications::list(&state.db, &viewer, Some(id + 1), 1).await?;
-    let n = list
-        .into_iter()
-        .find(|n| n.id == id)
-        .ok_or_else(MastoError::not_found)?;
-    entities::notification(&state, &viewer, n)
-        .await?
-        .map(Json)
-        .ok_or_else(MastoError::not_found)
-}
-
-async fn clear_notifications(
-    State(state): State<AppState>,
-    auth: Auth,
-) -> MastoResult<Json<Value>> {
-    let me = auth.member("write:notifications")?;
-    notifications::mark_all_read(&state.db, me.actor.id).await?;
-    Ok(Json(json!({})))
-}
-
-/// The longest search (a handle or a URL fits; a search is a scan of the posts one may see).
-const MAX_QUERY: usize = 200;
-
-#[derive(Deserialize)]
-struct SearchIn {
-    q: Option<String>,
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    resolve: Option<String>,
-    limit: Option<String>,
-}
-
-async fn search_accounts(
-    State(state): State<AppState>,
-    auth: Auth,
-    Params(input): Params<SearchIn>,
-) -> MastoResult<Json<Vec<Value>>> {
-    let viewer = auth.viewer("read:accounts")?;
-    searching(&state, &viewer)?;
-    let q = input.q.unwrap_or_default();
-    let resolve = super::body::flag(input.resolve.as_deref()) && viewer.actor.is_some();
-    Ok(Json(find_accounts(&state, &viewer, &q, resolve).await?))
-}
-
-/// Spends one of a member's searches (anyone else finds only what is stored here, fetching
-/// nothing, and is held by the server's general limits).
-fn searching(state: &AppState, viewer: &Viewer) -> MastoResult<()> {
-    if let Some(me) = viewer.actor {
-        crate::rate_limits::admit(&state.access.actions.search, &me, "searches")?;
-    }
-    Ok(())
-}
-
-async fn find_accounts(
-    state: &AppState,
-    viewer: &Viewer,
-    q: &str,
-    resolve: bool,
-) -> MastoResult<Vec<Value>> {
-    let q = q.trim().trim_start_matches('@');
-    if q.is_empty() {
-        return Ok(Vec::new());
-    }
-    let found = if resolve {
-        resolve_or_fetch(state, q).await
-    } else {
-        resolve_known(state, q).await
-    };
-    Ok(match found {
-        Ok(a) => match account_full(state, viewer, &a).await {
-            Ok(v) => vec![v],
-            Err(e) if e.0.status == axum::http::StatusCode::NOT_FOUND => Vec::new(),
-            Err(e) => return Err(e),
-        },
-        Err(_) => Vec::new(),
-    })
-}
-
-async fn search(
-    State(state): State<AppState>,
-    auth: Auth,
-    Params(input): Params<SearchIn>,
-) -> MastoResult<Json<Value>> {
-    let viewer = auth.viewer("read:search")?;
-    searching(&state, &viewer)?;
-    let q = input.q.unwrap_or_default();
-    if q.chars().count() > MAX_QUERY {
-        return Err(MastoError::unprocessable(format!(
-            "q: at most {MAX_QUERY} characters"
-        )));
-    }
-    let kind = input.kind.unwrap_or_default();
-    let limit = Paging {
-        limit: input.limit,
-        ..Default::default()
-    }
-    .limit()?;
-    // Only members may make this server fetch from others.
-    let resolve = super::body::flag(input.resolve.as_deref()) && viewer.actor.is_some();
-    let accounts = if kind.is_empty() || kind == "accounts" {
-        find_accounts(&state, &viewer, &q, resolve).await?
-    } else {
-        Vec::new()
-    };
-    let statuses = if (kind.is_empty() || kind == "statuses") && viewer.actor.is_some() {
-        let list = match url::Url::parse(q.trim()) {
-            // A post's URL finds that post, if it is kept here and the caller may see it.
-            Ok(url) if matches!(url.scheme(), "http" | "https") => {
-                match posts::find_by_ap_id(&state.db, &url).await? {
-                    Some(p) => {
-                        match posts::get_visible(&state.db, &viewer, p.kind, &p.public_id).await {
-                            Ok(v) => vec![v],
-                            Err(enishi_db::OpError::NotFound(_)) => Vec::new(),
-                            Err(e) => return Err(e.into()),
-                        }
-                    }
-                    None => Vec::new(),
-                }
-            }
-            _ => posts::search(&state.db, &viewer, q.trim(), limit).await?,
-        };
-        let mut list = list;
-        redact(&state, &viewer, list.iter_mut().map(|v| &mut v.author)).await?;
-        entities::statuses(&state, &viewer, list).await?
-    } else {
-        Vec::new()
-    };
-    let tag = q.trim().trim_start_matches('#');
-    let hashtags = if (kind.is_empty() || kind == "hashtags")
-        && !tag.is_empty()
-        && tag.chars().all(|c| c.is_alphanumeric() || c == '_')
-    {
-        vec![json!({
-            "name": tag,
-            "url": enishi_core::render::hashtag_url(&state.settings.url("/"), tag).to_string(),
-            "history": [],
-            "following": false,
-        })]
-    } else {
-        Vec::new()
-    };
-    Ok(Json(json!({
-        "accounts": accounts,
-        "statuses": statuses,
-        "hashtags": hashtags,
-    })))
 }

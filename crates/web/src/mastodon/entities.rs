@@ -260,30 +260,65 @@ fn status_with(state: &AppState, v: PostView, author: Value, marks: &Marks) -> V
         .map(super::media::attachment)
         .collect();
     let edited = (v.post.updated_at > v.post.created_at).then(|| time(v.post.updated_at));
+    let mut out = blank_status(
+        id.to_string(),
+        v.post.ap_id.as_str(),
+        v.post.created_at,
+        author,
+        v.post.audience,
+    );
+    out["url"] = json!(v.post.ap_id.as_str());
+    out["edited_at"] = json!(edited);
+    out["content"] = json!(content);
+    out["sensitive"] = json!(v.post.content_warning.is_some());
+    out["spoiler_text"] = json!(v.post.content_warning.clone().unwrap_or_default());
+    out["media_attachments"] = json!(media);
+    out["reblogs_count"] = json!(boosts);
+    out["favourites_count"] = json!(likes);
+    out["favourited"] = json!(favourited);
+    out["reblogged"] = json!(reblogged);
+    out["bookmarked"] = json!(bookmarked);
+    out["enishi"] = json!({
+        "audience": v.post.audience.as_str(),
+        "kind": v.post.kind.as_str(),
+        "title": v.post.title,
+    });
+    out
+}
+
+/// A status with every field Mastodon's entity has, empty: posts, comments and reblogs fill
+/// in what they hold.
+pub fn blank_status(
+    id: String,
+    uri: &str,
+    created_at: DateTime<Utc>,
+    account: Value,
+    audience: Audience,
+) -> Value {
     json!({
-        "id": v.post.id.0.to_string(),
-        "uri": v.post.ap_id.to_string(),
-        "url": v.post.ap_id.to_string(),
-        "created_at": time(v.post.created_at),
-        "edited_at": edited,
-        "account": author,
-        "content": content,
+        "id": id,
+        "uri": uri,
+        "url": null,
+        "created_at": time(created_at),
+        "edited_at": null,
+        "account": account,
+        "content": "",
         "text": null,
-        "visibility": visibility(v.post.audience),
-        "sensitive": v.post.content_warning.is_some(),
-        "spoiler_text": v.post.content_warning.clone().unwrap_or_default(),
-        "media_attachments": media,
+        "visibility": visibility(audience),
+        "sensitive": false,
+        "spoiler_text": "",
+        "media_attachments": [],
         "application": null,
         "mentions": [],
         "tags": [],
         "emojis": [],
-        "reblogs_count": boosts,
-        "favourites_count": likes,
+        "reblogs_count": 0,
+        "favourites_count": 0,
         "replies_count": 0,
-        "favourited": favourited,
-        "reblogged": reblogged,
+        "favourited": false,
+        "reblogged": false,
         "muted": false,
-        "bookmarked": bookmarked,
+        "bookmarked": false,
         "pinned": false,
         "in_reply_to_id": null,
         "in_reply_to_account_id": null,
@@ -292,11 +327,6 @@ fn status_with(state: &AppState, v: PostView, author: Value, marks: &Marks) -> V
         "card": null,
         "language": null,
         "filtered": [],
-        "enishi": {
-            "audience": v.post.audience.as_str(),
-            "kind": v.post.kind.as_str(),
-            "title": v.post.title,
-        },
     })
 }
 

@@ -11,11 +11,14 @@ mod bookmarks;
 mod entities;
 mod instance;
 mod media;
+mod notifications;
 pub mod oauth;
 mod reblogs;
+mod search;
 pub mod shared;
 mod statuses;
 pub mod streaming;
+mod timelines;
 
 use crate::{AppError, AppState};
 use axum::Json;
@@ -44,7 +47,10 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/v1/streaming/health", get(streaming::health))
         .merge(instance::routes())
         .merge(accounts::routes())
+        .merge(notifications::routes())
+        .merge(search::routes())
         .merge(statuses::routes())
+        .merge(timelines::routes())
         .merge(reblogs::routes())
         .merge(shared::routes())
         .merge(bookmarks::routes())

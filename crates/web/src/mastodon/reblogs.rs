@@ -13,7 +13,7 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use enishi_core::{PostId, Viewer};
 use enishi_db::boosts::{self, Boost, Booster};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Reblogs' ids start here, above any comment's id.
 pub const REBLOG_BASE: i64 = 1 << 61;
@@ -28,39 +28,18 @@ pub fn routes() -> axum::Router<AppState> {
 
 /// A reblog status wrapping `inner`, the post as the viewer sees it.
 pub fn wrapper(state: &AppState, b: &Booster, inner: Value) -> Value {
-    json!({
-        "id": (REBLOG_BASE + b.boost_id).to_string(),
-        "uri": b.ap_id,
-        "url": null,
-        "created_at": entities::time(b.created_at),
-        "edited_at": null,
-        "account": account(state, &b.actor),
-        "content": "",
-        "text": null,
-        "visibility": "public",
-        "sensitive": false,
-        "spoiler_text": "",
-        "media_attachments": [],
-        "application": null,
-        "mentions": [],
-        "tags": [],
-        "emojis": [],
-        "reblogs_count": 0,
-        "favourites_count": 0,
-        "replies_count": 0,
-        "favourited": inner["favourited"].clone(),
-        "reblogged": inner["reblogged"].clone(),
-        "muted": false,
-        "bookmarked": inner["bookmarked"].clone(),
-        "pinned": false,
-        "in_reply_to_id": null,
-        "in_reply_to_account_id": null,
-        "reblog": inner,
-        "poll": null,
-        "card": null,
-        "language": null,
-        "filtered": [],
-    })
+    let mut out = entities::blank_status(
+        (REBLOG_BASE + b.boost_id).to_string(),
+        &b.ap_id,
+        b.created_at,
+        account(state, &b.actor),
+        enishi_core::Audience::Public,
+    );
+    for mark in ["favourited", "reblogged", "bookmarked"] {
+        out[mark] = inner[mark].clone();
+    }
+    out["reblog"] = inner;
+    out
 }
 
 fn booster_of(b: &Boost) -> Booster {

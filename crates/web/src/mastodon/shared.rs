@@ -66,7 +66,9 @@ pub async fn notifications(State(state): State<AppState>, request: Request) -> R
         request,
         crate::api::people::notifications,
         async |state, auth, request| match Params::<Value>::from_request(request, &state).await {
-            Ok(params) => respond(super::accounts::list_notifications(&state, &auth, params).await),
+            Ok(params) => {
+                respond(super::notifications::list_notifications(&state, &auth, params).await)
+            }
             Err(e) => e.into_response(),
         },
     )

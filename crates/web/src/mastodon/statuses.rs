@@ -5,24 +5,20 @@
 //! stay numeric, as Ivory requires), `in_reply_to_id` its post. Posting a status makes a voice
 //! post, or a diary when a `title` comes with it, or a comment when it replies.
 
-use super::accounts::PagingIn;
 use super::body::{OneOrMany, Params};
 use super::entities::{self, audience_from};
-use super::{Auth, MastoError, MastoResult, numeric_id, paged};
+use super::{Auth, MastoError, MastoResult, numeric_id};
 use crate::AppState;
 use crate::api::redact;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
 use axum::routing::{get, post};
-use enishi_core::{PostId, PostKind, Viewer};
-use enishi_db::boosts::Booster;
+use enishi_core::{PostKind, Viewer};
 use enishi_db::posts::{self, NewPost, PostView};
 use enishi_db::reactions::{self, CommentView};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 
 /// Comments' ids start here, above any post's row id.
 pub const COMMENT_BASE: i64 = 1 << 60;
@@ -36,9 +32,6 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/v1/statuses/{id}/favourite", post(favourite))
         .route("/api/v1/statuses/{id}/unfavourite", post(unfavourite))
         .route("/api/v1/statuses/{id}/favourited_by", get(favourited_by))
-        .route("/api/v1/timelines/home", get(home))
-        .route("/api/v1/timelines/public", get(public))
-        .route("/api/v1/timelines/tag/{tag}", get(tag))
 }
 
 /// What a status id names.
@@ -90,45 +83,24 @@ pub(super) async fn visible_post(
 
 /// A comment as a reply status.
 fn comment_status(state: &AppState, c: &CommentView, parent: &PostView) -> Value {
-    json!({
-        "id": (c.comment.id + COMMENT_BASE).to_string(),
-        "uri": c.comment.ap_id.to_string(),
-        "url": c.comment.ap_id.to_string(),
-        "created_at": entities::time(c.comment.created_at),
-        "edited_at": null,
-        "account": entities::account(state, &c.author),
-        "content": enishi_core::render::comment_html(&c.comment),
-        "text": null,
-        // A comment is seen by whoever sees its post.
-        "visibility": entities::visibility(c.post_audience),
-        "sensitive": false,
-        "spoiler_text": "",
-        "media_attachments": [],
-        "application": null,
-        "mentions": [],
-        "tags": [],
-        "emojis": [],
-        "reblogs_count": 0,
-        "favourites_count": 0,
-        "replies_count": 0,
-        "favourited": false,
-        "reblogged": false,
-        "muted": false,
-        "bookmarked": false,
-        "pinned": false,
-        "in_reply_to_id": parent.post.id.0.to_string(),
-        "in_reply_to_account_id": parent.author.id.0.to_string(),
-        "reblog": null,
-        "poll": null,
-        "card": null,
-        "language": null,
-        "filtered": [],
-        "enishi": {
-            "audience": c.post_audience.as_str(),
-            "kind": "comment",
-            "title": null,
-        },
-    })
+    // A comment is seen by whoever sees its post.
+    let mut out = entities::blank_status(
+        (c.comment.id + COMMENT_BASE).to_string(),
+        c.comment.ap_id.as_str(),
+        c.comment.created_at,
+        entities::account(state, &c.author),
+        c.post_audience,
+    );
+    out["url"] = json!(c.comment.ap_id.as_str());
+    out["content"] = json!(enishi_core::render::comment_html(&c.comment));
+    out["in_reply_to_id"] = json!(parent.post.id.0.to_string());
+    out["in_reply_to_account_id"] = json!(parent.author.id.0.to_string());
+    out["enishi"] = json!({
+        "audience": c.post_audience.as_str(),
+        "kind": "comment",
+        "title": null,
+    });
+    out
 }
 
 /// `POST /api/v1/statuses`'s parameters.
@@ -378,110 +350,6 @@ async fn favourited_by(
             .map(|a| entities::account(&state, a))
             .collect(),
     ))
-}
-
-/// A page of posts as statuses, with `Link` headers.
-async fn timeline_page(
-    state: &AppState,
-    viewer: &Viewer,
-    path: &str,
-    mut list: Vec<PostView>,
-    limit: u64,
-    boosts: &HashMap<PostId, Booster>,
-) -> MastoResult<Response> {
-    redact(state, viewer, list.iter_mut().map(|v| &mut v.author)).await?;
-    let ids: Vec<i64> = list.iter().map(|v| v.post.id.0).collect();
-    let mut items = entities::statuses(state, viewer, list).await?;
-    // A post there only because someone passed it on shows as their reblog.
-    for (item, id) in items.iter_mut().zip(&ids) {
-        if let Some(b) = boosts.get(&PostId(*id)) {
-            *item = super::reblogs::wrapper(state, b, item.take());
-        }
-    }
-    Ok(paged(state, path, items, &ids, limit))
-}
-
-async fn home(
-    State(state): State<AppState>,
-    auth: Auth,
-    Params(input): Params<PagingIn>,
-) -> MastoResult<Response> {
-    let me = auth.member("read:statuses")?;
-    let viewer = Viewer::member(me.actor.id);
-    let paging = input.paging();
-    let limit = paging.limit()?;
-    let mut window = paging.window()?;
-    window.before = super::reblogs::cursor(&state, window.before).await?;
-    window.after = super::reblogs::cursor(&state, window.after).await?;
-    let list = posts::timeline(&state.db, &viewer, window, limit).await?;
-    let mut boosts = enishi_db::boosts::boosters(&state.db, &viewer, &list).await?;
-    redact(&state, &viewer, boosts.values_mut().map(|b| &mut b.actor)).await?;
-    timeline_page(
-        &state,
-        &viewer,
-        "/api/v1/timelines/home",
-        list,
-        limit,
-        &boosts,
-    )
-    .await
-}
-
-#[derive(Deserialize)]
-struct PublicIn {
-    #[serde(flatten)]
-    paging: PagingIn,
-    local: Option<String>,
-    remote: Option<String>,
-    only_media: Option<String>,
-}
-
-/// The public timeline: this instance's public posts (Enishi keeps no federated firehose).
-async fn public(
-    State(state): State<AppState>,
-    auth: Auth,
-    Params(input): Params<PublicIn>,
-) -> MastoResult<Response> {
-    let viewer = auth.viewer("read:statuses")?;
-    let _ = (&input.local, &input.only_media);
-    let paging = input.paging.paging();
-    let limit = paging.limit()?;
-    let list = if super::body::flag(input.remote.as_deref()) {
-        Vec::new()
-    } else {
-        posts::local_public(&state.db, &viewer, paging.window()?, limit).await?
-    };
-    timeline_page(
-        &state,
-        &viewer,
-        "/api/v1/timelines/public",
-        list,
-        limit,
-        &Default::default(),
-    )
-    .await
-}
-
-async fn tag(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(tag): Path<String>,
-    Params(input): Params<PagingIn>,
-) -> MastoResult<Response> {
-    let viewer = auth.viewer("read:statuses")?;
-    let paging = input.paging();
-    let limit = paging.limit()?;
-    let tag = tag.trim_start_matches('#').to_owned();
-    let list = posts::tagged(&state.db, &viewer, &tag, paging.window()?, limit).await?;
-    timeline_page(
-        &state,
-        &viewer,
-        &format!("/api/v1/timelines/tag/{tag}"),
-        list,
-        limit,
-        &Default::default(),
-    )
-    .await
 }
 
 /// `PUT /api/v1/statuses/{id}`'s parameters: the new text (and title for a diary), photos.
