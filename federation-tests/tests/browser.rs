@@ -9,7 +9,8 @@
 //! sign up, befriend each other on one instance and across two, write, comment, like and
 //! introduce through the pages, and check what others see, that attacker script never runs,
 //! that a Japanese browser gets Japanese pages, and that the main pages pass axe-core; they
-//! leave phone-sized screenshots in `target/browser-artifacts/`.
+//! leave phone-sized screenshots in `target/browser-artifacts/`. A newcomer logs in from a
+//! Mastodon web app through the login and approval pages (issue 18, `browser/apps.rs`).
 
 use axum::Router;
 use axum::http::{HeaderMap, header};
@@ -21,6 +22,8 @@ use enishi_testkit::TestDb;
 use serde_json::json;
 use std::collections::HashMap;
 
+#[path = "browser/apps.rs"]
+mod apps;
 #[path = "browser/flows.rs"]
 mod flows;
 #[path = "browser/photos.rs"]
@@ -28,6 +31,7 @@ mod photos;
 #[path = "browser/scenarios.rs"]
 mod scenarios;
 
+use apps::a_newcomer_logs_in_from_a_mastodon_web_app;
 use photos::a_photo_picked_in_the_diary_form_shows_on_the_diary;
 use scenarios::{
     a_friend_on_another_instance_sees_a_friends_only_diary, a_japanese_browser_gets_japanese_pages,
@@ -43,6 +47,7 @@ enishi_testkit::main!(db: [
     script_in_posts_comments_and_names_does_not_run,
     a_japanese_browser_gets_japanese_pages,
     a_photo_picked_in_the_diary_form_shows_on_the_diary,
+    a_newcomer_logs_in_from_a_mastodon_web_app,
 ], plain: [
     a_strict_policy_stops_planted_script_and_the_harness_still_works,
     script_that_ran_is_caught,
