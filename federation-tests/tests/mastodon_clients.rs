@@ -14,7 +14,8 @@
 
 use enishi_federation_tests::cluster::Node;
 use enishi_testkit::TestDb;
-use serde_json::{Value, json};
+use enishi_testkit::mastodon::password_token;
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 enishi_testkit::main!(db: [
@@ -49,24 +50,11 @@ async fn app_token(http: &reqwest::Client, base: &str, username: &str) -> anyhow
         .await?
         .json()
         .await?;
-    let token: Value = http
-        .post(format!("{base}/oauth/token"))
-        .json(&json!({
-            "grant_type": "password",
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-            "username": username,
-            "password": "password1",
-            "scope": "read write follow",
-        }))
-        .send()
-        .await?
-        .json()
-        .await?;
-    token["access_token"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| anyhow::anyhow!("no token for {username}: {token}"))
+    let keys = match (app["client_id"].as_str(), app["client_secret"].as_str()) {
+        (Some(id), Some(secret)) => (id.to_owned(), secret.to_owned()),
+        _ => anyhow::bail!("registering the app: {app}"),
+    };
+    password_token(http, base, &keys, username, "read write follow").await
 }
 
 async fn mastodon_py_drives_the_whole_flow(t: TestDb) -> anyhow::Result<()> {

@@ -11,6 +11,7 @@ const PHOTO: &[u8] = include_bytes!("assets/gps_photo.jpg");
 
 use common::{befriend, instance, member};
 use enishi_testkit::TestDb;
+use enishi_testkit::mastodon::password_token;
 use enishi_testkit::web::WebClient;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -61,30 +62,6 @@ async fn register(base: &str, redirect: &str, scopes: &str) -> anyhow::Result<(S
         app["client_id"].as_str().unwrap().to_owned(),
         app["client_secret"].as_str().unwrap().to_owned(),
     ))
-}
-
-/// A token by the password grant.
-async fn password_token(
-    base: &str,
-    app: &(String, String),
-    username: &str,
-    scope: &str,
-) -> anyhow::Result<String> {
-    let (s, t) = json_of(
-        client()
-            .post(format!("{base}/oauth/token"))
-            .json(
-                &json!({"grant_type": "password", "client_id": app.0, "client_secret": app.1,
-                          "username": username, "password": "password1", "scope": scope}),
-            )
-            .send()
-            .await?,
-    )
-    .await?;
-    anyhow::ensure!(s == 200, "{s} {t}");
-    anyhow::ensure!(t["scope"] == scope, "the granted scopes are echoed: {t}");
-    anyhow::ensure!(t.get("expires_in").is_none(), "{t}");
-    Ok(t["access_token"].as_str().unwrap().to_owned())
 }
 
 async fn call(
@@ -402,6 +379,23 @@ async fn the_approval_page_sends_codes_only_where_the_app_registered(
     let a = web.post("/oauth/authorize", &oob).await?;
     assert_eq!(a.status, 200);
     assert!(a.html.contains("id=\"authorization-code\""), "{}", a.html);
+    // Refusing an out-of-band app, or its asking for too much, stays on the page: there is no
+    // address to send the browser to.
+    let mut denied = oob.clone();
+    denied.retain(|(k, _)| *k != "decision");
+    denied.push(("decision", "deny"));
+    let a = web.post("/oauth/authorize", &denied).await?;
+    assert_eq!((a.status, a.location.as_deref()), (StatusCode::OK, None));
+    assert!(a.html.contains("role=\"alert\""), "{}", a.html);
+    let mut greedy = oob.clone();
+    greedy.retain(|(k, _)| *k != "scope");
+    greedy.push(("scope", "read write"));
+    let a = web.post("/oauth/authorize", &greedy).await?;
+    assert_eq!(
+        (a.status, a.location.as_deref()),
+        (StatusCode::BAD_REQUEST, None)
+    );
+    assert!(a.html.contains("invalid_scope"), "{}", a.html);
     run.stop().await
 }
 
@@ -410,8 +404,8 @@ async fn scopes_hold_on_both_apis_and_the_settings_page_revokes(t: TestDb) -> an
     let base = &run.base_url;
     member(&run, "alice").await?;
     let app = register(base, OOB, "read write follow").await?;
-    let read_only = password_token(base, &app, "alice", "read").await?;
-    let statuses_only = password_token(base, &app, "alice", "write:statuses").await?;
+    let read_only = password_token(&client(), base, &app, "alice", "read").await?;
+    let statuses_only = password_token(&client(), base, &app, "alice", "write:statuses").await?;
     let post = json!({"status": "hello"});
     let (s, e, _) = call(
         base,
@@ -530,7 +524,7 @@ async fn statuses_have_mastodon_s_shape_and_paging(t: TestDb) -> anyhow::Result<
     let bob = member(&run, "bob").await?;
     befriend(&alice, &bob).await?;
     let app = register(base, OOB, "read write follow").await?;
-    let token = password_token(base, &app, "alice", "read write follow").await?;
+    let token = password_token(&client(), base, &app, "alice", "read write follow").await?;
     let mut ids = Vec::new();
     for (i, vis) in [
         "public",
@@ -782,7 +776,7 @@ async fn an_idempotency_key_posts_once(t: TestDb) -> anyhow::Result<()> {
     let base = &run.base_url;
     member(&run, "alice").await?;
     let app = register(base, OOB, "read write").await?;
-    let token = password_token(base, &app, "alice", "read write").await?;
+    let token = password_token(&client(), base, &app, "alice", "read write").await?;
     let send = |key: &'static str| {
         client()
             .post(format!("{base}/api/v1/statuses"))
@@ -820,7 +814,7 @@ async fn notifications_answer_in_the_shape_of_the_caller_s_api(t: TestDb) -> any
         .await?;
     assert_eq!(s, 201);
     let app = register(base, OOB, "read").await?;
-    let token = password_token(base, &app, "alice", "read").await?;
+    let token = password_token(&client(), base, &app, "alice", "read").await?;
     let (s, list, _) = call(
         base,
         reqwest::Method::GET,
@@ -844,8 +838,8 @@ async fn edits_bookmarks_and_photos(t: TestDb) -> anyhow::Result<()> {
     let alice = member(&run, "alice").await?;
     let bob = member(&run, "bob").await?;
     let app = register(base, OOB, "read write").await?;
-    let token = password_token(base, &app, "alice", "read write").await?;
-    let bob_token = password_token(base, &app, "bob", "read write").await?;
+    let token = password_token(&client(), base, &app, "alice", "read write").await?;
+    let bob_token = password_token(&client(), base, &app, "bob", "read write").await?;
     // A photo through /api/v2/media, with its alt text, then on a status.
     let form = reqwest::multipart::Form::new()
         .part(

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod markers;
+pub mod mastodon;
 pub mod s3;
 pub mod web;
 

@@ -97,6 +97,51 @@ async fn set_profile(
     Ok(())
 }
 
+/// Member `i` writes a post at `audience`, a diary or a voice post, perhaps with a photo, with a
+/// fresh marker, a mention and `#hunt`; returns its id.
+pub async fn write_post(
+    mem: &Member,
+    i: usize,
+    audience: Audience,
+    m: &mut Model,
+    rng: &mut StdRng,
+) -> anyhow::Result<String> {
+    let mk = mark(m, rng, Mark::Post(String::new()));
+    // A mention and a hashtag: two more ways to learn of a post (a notification, the tag's
+    // list), each allowed only to those who may see it.
+    let named = rng.gen_range(0..m.n);
+    let tail = format!("@{} #hunt", name(named));
+    let (path, kind, mut body) = if rng.gen_bool(0.5) {
+        let body = json!({"title": format!("diary {mk}"), "body": format!("dear diary {mk} {tail}"), "audience": audience});
+        ("/api/v1/diaries", "diaries", body)
+    } else {
+        let body = json!({"text": format!("voice {mk} {tail}"), "audience": audience});
+        ("/api/v1/voices", "voices", body)
+    };
+    // A photo on some posts: its URL may reach only those who may see the post.
+    if rng.gen_bool(0.4) {
+        body["media_ids"] = json!([upload_photo(&mem.api, rng).await?]);
+    }
+    let (s, p) = mem.api.post(path, body).await?;
+    anyhow::ensure!(s == 201, "post: {p}");
+    let id = p["id"].as_str().unwrap().to_owned();
+    m.photos_of(&id, &p, false);
+    m.marks.insert(mk.clone(), Mark::Post(id.clone()));
+    let post = Post {
+        author: i,
+        audience,
+        kind,
+        marker: mk,
+        mentions: named,
+    };
+    m.posts.insert(id.clone(), post);
+    // Told when written, if they could see it then.
+    if named != i && m.sees_post(Some(named), &id) {
+        m.mention_notices.insert((named, id.clone()));
+    }
+    Ok(id)
+}
+
 /// Members, friendships, settings, posts at every audience, comments, likes, introductions and
 /// blocks, as in the first hunt; now with a marker in every text.
 pub async fn build(
@@ -134,10 +179,12 @@ pub async fn build(
     for _ in 0..4 {
         let (a, b) = (rng.gen_range(0..n), rng.gen_range(0..n));
         if a != b && !m.are_friends(a, b) && pending.insert((a.min(b), a.max(b))) {
-            members[a]
+            let (s, body) = members[a]
                 .api
                 .post("/api/v1/friends/requests", json!({"target": name(b)}))
                 .await?;
+            anyhow::ensure!(s == 201, "request {} → {}: {s} {body}", name(a), name(b));
+            m.requests.insert((a, b));
         }
     }
     for (i, mem) in members.iter().enumerate() {
@@ -150,40 +197,7 @@ pub async fn build(
     // Content: every member writes at every audience, diaries and voice posts mixed.
     for (i, mem) in members.iter().enumerate() {
         for audience in Audience::ALL {
-            let mk = mark(&mut m, rng, Mark::Post(String::new()));
-            // A mention and a hashtag: two more ways to learn of a post (a notification, the
-            // tag's list), each allowed only to those who may see it.
-            let named = rng.gen_range(0..n);
-            let tail = format!("@{} #hunt", name(named));
-            let (path, kind, mut body) = if rng.gen_bool(0.5) {
-                let body = json!({"title": format!("diary {mk}"), "body": format!("dear diary {mk} {tail}"), "audience": audience});
-                ("/api/v1/diaries", "diaries", body)
-            } else {
-                let body = json!({"text": format!("voice {mk} {tail}"), "audience": audience});
-                ("/api/v1/voices", "voices", body)
-            };
-            // A photo on some posts: its URL may reach only those who may see the post.
-            if rng.gen_bool(0.4) {
-                body["media_ids"] = json!([upload_photo(&mem.api, rng).await?]);
-            }
-            let (s, p) = mem.api.post(path, body).await?;
-            anyhow::ensure!(s == 201, "post: {p}");
-            let id = p["id"].as_str().unwrap().to_owned();
-            m.photos_of(&id, &p, false);
-            m.marks.insert(mk.clone(), Mark::Post(id.clone()));
-            let post = Post {
-                author: i,
-                audience,
-                kind,
-                marker: mk,
-                mentions: named,
-            };
-            m.posts.insert(id, post);
-        }
-    }
-    for (id, p) in &m.posts {
-        if p.mentions != p.author && m.sees_post(Some(p.mentions), id) {
-            m.mention_notices.insert((p.mentions, id.clone()));
+            write_post(mem, i, audience, &mut m, rng).await?;
         }
     }
     // Comments and likes: random attempts; the API must allow exactly those the rule allows.

@@ -4,6 +4,8 @@
 pub mod build;
 pub mod html;
 pub mod mastodon;
+pub mod mastodon_mine;
+pub mod mastodon_stream;
 pub mod model;
 pub mod pages;
 pub mod read;

@@ -44,6 +44,10 @@ pub struct Model {
     pub friends: BTreeSet<(usize, usize)>,
     /// (blocker, blocked).
     pub blocks: BTreeSet<(usize, usize)>,
+    /// Friend requests left pending: (from, to).
+    pub requests: BTreeSet<(usize, usize)>,
+    /// (member, post id): the posts each member bookmarked through a Mastodon app.
+    pub bookmarks: BTreeSet<(usize, String)>,
     /// How friendships ended in the second phase, for reports.
     pub ended: BTreeMap<(usize, usize), String>,
     /// By id.
@@ -293,11 +297,13 @@ impl Model {
         }
     }
 
-    /// `a` blocks `b`: the friendship ends, and their comments and likes on each other's posts
-    /// go.
+    /// `a` blocks `b`: the friendship and any request between them end, and their comments and
+    /// likes on each other's posts go.
     pub fn block(&mut self, a: usize, b: usize) {
         self.blocks.insert((a, b));
         self.sever(a, b);
+        self.requests.remove(&(a, b));
+        self.requests.remove(&(b, a));
         let posts = &self.posts;
         let between = |post: &String, who: usize| {
             (who == a && posts[post].author == b) || (who == b && posts[post].author == a)

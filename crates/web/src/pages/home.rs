@@ -96,7 +96,12 @@ pub async fn member_home(state: &AppState, visit: &Visit) -> Result<Response, Ap
         .chain(visits.iter_mut().map(|f| &mut f.visitor));
     profiles::redact_nicknames(&state.db, &viewer, names).await?;
     let mut boosters = enishi_db::boosts::boosters(&state.db, &viewer, &timeline).await?;
-    profiles::redact_nicknames(&state.db, &viewer, boosters.values_mut().map(|b| &mut b.actor)).await?;
+    profiles::redact_nicknames(
+        &state.db,
+        &viewer,
+        boosters.values_mut().map(|b| &mut b.actor),
+    )
+    .await?;
     let next = (timeline.len() as u64 == PAGE)
         .then(|| timeline.last().map(|v| v.post.id.0))
         .flatten();

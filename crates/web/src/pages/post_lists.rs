@@ -35,7 +35,12 @@ pub async fn timeline(
     )
     .await?;
     let mut boosters = enishi_db::boosts::boosters(&state.db, &viewer, &list).await?;
-    enishi_db::profiles::redact_nicknames(&state.db, &viewer, boosters.values_mut().map(|b| &mut b.actor)).await?;
+    enishi_db::profiles::redact_nicknames(
+        &state.db,
+        &viewer,
+        boosters.values_mut().map(|b| &mut b.actor),
+    )
+    .await?;
     let title = visit.t("home-timeline");
     let body = html! {
         h1 { (title) }

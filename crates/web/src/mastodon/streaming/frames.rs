@@ -14,12 +14,14 @@ fn frame(stream: &Stream, event: &str, payload: String) -> String {
 }
 
 /// The frames a tick makes for one connection: every post it may read on each of its streams,
-/// and the member's own notifications.
+/// and the member's own notifications — only rows newer than `opened` (the newest post and
+/// notification ids when the connection opened).
 pub(super) async fn frames(
     state: &AppState,
     listener: &Listener,
     streams: &BTreeSet<Stream>,
     tick: &Tick,
+    opened: (i64, i64),
 ) -> crate::mastodon::MastoResult<Vec<String>> {
     let member = listener.member.as_ref();
     let mut out = Vec::new();
@@ -27,7 +29,7 @@ pub(super) async fn frames(
         return Ok(out);
     }
     let viewer = member.map_or(Viewer::ANONYMOUS, |m| Viewer::member(m.actor.id));
-    for p in &tick.posts {
+    for p in tick.posts.iter().filter(|p| p.id > opened.0) {
         // Each post is read once for the connection, however many of its streams want it:
         // whether the member follows the author, then the post through the audience rule.
         let mut follows: Option<bool> = None;
@@ -106,7 +108,7 @@ pub(super) async fn frames(
         for n in tick
             .notifications
             .iter()
-            .filter(|n| n.recipient == me.actor.id)
+            .filter(|n| n.recipient == me.actor.id && n.id > opened.1)
         {
             let list =
                 enishi_db::notifications::list(&state.db, &viewer, Some(n.id + 1), 1).await?;

@@ -318,6 +318,15 @@ async fn serve(
 ) {
     let member = listener.member.as_ref();
     let mut rx = state.streams.subscribe(&state.db);
+    // The poller's floor may be a second old when the first listener comes: this connection
+    // hears only of what is newer than the database's newest rows as it opened.
+    let opened = match enishi_db::stream::marks(&state.db).await {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::warn!(error = %e, "streaming: reading the marks failed");
+            return;
+        }
+    };
     let mut ping = tokio::time::interval(Duration::from_secs(30));
     let mut recheck = tokio::time::interval(RECHECK);
     loop {
@@ -343,7 +352,7 @@ async fn serve(
                     Err(broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(broadcast::error::RecvError::Closed) => break,
                 };
-                let frames = match frames(&state, &listener, &streams, &tick).await {
+                let frames = match frames(&state, &listener, &streams, &tick, opened).await {
                     Ok(f) => f,
                     Err(e) => {
                         tracing::warn!(error = ?e.0.message, "streaming: reading a tick failed");
