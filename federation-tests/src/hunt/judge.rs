@@ -146,7 +146,7 @@ impl Hunt {
                 self.judge_friends(r, *o, &got);
             }
             What::ApPost(ap) => self.judge_ap_post(r, a, ap),
-            What::Other => {}
+            What::Other | What::MastodonAccount => {}
         }
     }
 

@@ -53,6 +53,9 @@ pub(super) enum What {
     ApPost(String),
     /// A member's followers or following collection.
     People(usize),
+    /// A member as Mastodon apps see them (the handle in `url`): their account and statuses,
+    /// found by `lookup` (scanned).
+    MastodonAccount,
     /// Anything else: scanned only.
     Other,
 }
@@ -162,6 +165,9 @@ impl Hunt {
             ));
             let intros = format!("/api/v1/users/{h}/introductions");
             out.push(self.api(v, at, intros, What::Intros(o)));
+            if depth == Depth::Full {
+                out.push(self.api(v, at, h.clone(), What::MastodonAccount));
+            }
         }
         if depth == Depth::Lean && v.is_none() {
             return;
@@ -200,6 +206,11 @@ impl Hunt {
             "/api/v1/friends/requests?direction=incoming",
             "/api/v1/friends/requests?direction=outgoing",
             "/api/v1/blocks",
+            // The same member through the Mastodon API (their own token serves it).
+            "/api/v1/timelines/home?limit=40",
+            "/api/v1/timelines/public?limit=40",
+            "/api/v1/bookmarks?limit=40",
+            "/api/v2/search?q=MK&limit=40",
         ] {
             out.push(self.api(Some(v), at, path.to_owned(), What::Other));
         }
@@ -401,6 +412,25 @@ impl Hunt {
                     Some(v) => self.members[v].api.clone(),
                     None => self.members[r.at * self.model.per].api.anonymous(),
                 };
+                if let What::MastodonAccount = r.what {
+                    // The account as `lookup` finds it, then its statuses: one answer.
+                    let (status, account) = api
+                        .get(&format!("/api/v1/accounts/lookup?acct={}", r.url))
+                        .await?;
+                    let statuses = match account["id"].as_str() {
+                        Some(id) => {
+                            let path = format!("/api/v1/accounts/{id}/statuses?limit=40");
+                            api.get(&path).await?.1
+                        }
+                        None => Value::Null,
+                    };
+                    let json = json!({"account": account, "statuses": statuses});
+                    return Ok(Answer {
+                        status: status.as_u16(),
+                        body: json.to_string(),
+                        json,
+                    });
+                }
                 let paged = matches!(
                     r.what,
                     What::Posts(_) | What::Friends(_) | What::Intros(_) | What::Comments(_)
