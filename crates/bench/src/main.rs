@@ -18,8 +18,13 @@
 //!
 //! `enishi-bench media` uploads a 3 MB phone JPEG one after another and in a burst, and
 //! serves a thumbnail: uploads per second, the burst's peak RSS, and thumbnail latency.
+//!
+//! `enishi-bench footprint` starts `enishi serve` on fresh SQLite data directories: the
+//! binary's size, the time to its first answer, and its resident memory idle and after 1,000
+//! API requests.
 
 mod fanout;
+mod footprint;
 mod media;
 mod pages;
 mod scale;
@@ -47,6 +52,8 @@ enum Bench {
     Pages(pages::Args),
     /// Photo uploads per second, memory of a burst of uploads, thumbnail latency.
     Media(media::Args),
+    /// Binary size, start-up time to the first answer, and idle memory of `enishi serve`.
+    Footprint(footprint::Args),
     /// PostgreSQL with N web and N worker processes: timeline throughput, fan-out rate, and
     /// the CPU each costs Enishi and PostgreSQL.
     Scale(scale::Args),
@@ -59,6 +66,7 @@ async fn main() -> anyhow::Result<()> {
         Bench::Fanout(args) => fanout::run(args).await,
         Bench::Pages(args) => pages::run(args).await,
         Bench::Media(args) => media::run(args).await,
+        Bench::Footprint(args) => footprint::run(args).await,
         Bench::Scale(args) => scale::run(args).await,
     }
 }
