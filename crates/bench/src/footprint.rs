@@ -20,6 +20,10 @@ pub struct Args {
     /// API requests made between the two idle measurements.
     #[arg(long, default_value_t = 1000)]
     pub requests: usize,
+    /// `ENISHI_DB_MAX_CONNECTIONS` for the server (its default when omitted), to see what the
+    /// pool's connections cost.
+    #[arg(long)]
+    pub connections: Option<u32>,
 }
 
 /// A fresh directory under the system's temporary one, removed when dropped.
@@ -57,9 +61,14 @@ impl Drop for Server {
     }
 }
 
-/// A field of `/proc/{pid}/status` in MiB (`VmRSS`, `VmHWM`).
+/// A field of `/proc/{pid}/status` (`VmRSS`, `VmHWM`) or `smaps_rollup` (`Anonymous`) in MiB.
 fn status_mib(pid: u32, field: &str) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let file = if field == "Anonymous:" {
+        "smaps_rollup"
+    } else {
+        "status"
+    };
+    let status = std::fs::read_to_string(format!("/proc/{pid}/{file}")).ok()?;
     let kib: f64 = status
         .lines()
         .find(|l| l.starts_with(field))?
@@ -70,7 +79,7 @@ fn status_mib(pid: u32, field: &str) -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-fn env(cmd: &mut Command, dir: &Path, port: u16) {
+fn env(cmd: &mut Command, dir: &Path, port: u16, connections: Option<u32>) {
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("ENISHI_DATA_DIR", dir)
@@ -78,13 +87,20 @@ fn env(cmd: &mut Command, dir: &Path, port: u16) {
         .env("ENISHI_SCHEME", "http")
         .env("ENISHI_BIND", format!("127.0.0.1:{port}"))
         .env("ENISHI_LOG", "warn");
+    if let Some(n) = connections {
+        cmd.env("ENISHI_DB_MAX_CONNECTIONS", n.to_string());
+    }
 }
 
 /// Starts `enishi serve` on `dir`; returns it and the time to its first answer.
-async fn start(dir: &Path, port: u16) -> anyhow::Result<(Server, Duration)> {
+async fn start(
+    dir: &Path,
+    port: u16,
+    connections: Option<u32>,
+) -> anyhow::Result<(Server, Duration)> {
     let mut cmd = Command::new(enishi_binary()?);
     cmd.arg("serve");
-    env(&mut cmd, dir, port);
+    env(&mut cmd, dir, port, connections);
     let client = reqwest::Client::new();
     let probe = format!("http://127.0.0.1:{port}/nodeinfo/2.1");
     let t0 = Instant::now();
@@ -107,7 +123,7 @@ async fn start(dir: &Path, port: u16) -> anyhow::Result<(Server, Duration)> {
 fn cli(dir: &Path, port: u16, args: &[&str]) -> anyhow::Result<String> {
     let mut cmd = Command::new(enishi_binary()?);
     cmd.args(args);
-    env(&mut cmd, dir, port);
+    env(&mut cmd, dir, port, None);
     let out = cmd.stderr(Stdio::null()).output()?;
     anyhow::ensure!(out.status.success(), "enishi {args:?} failed");
     Ok(String::from_utf8(out.stdout)?
@@ -124,6 +140,8 @@ struct Run {
     restart_ms: f64,
     idle_mib: f64,
     after_mib: f64,
+    /// Of `after_mib`, what is anonymous memory (the rest is mapped files: the binary's code).
+    after_anon_mib: f64,
     peak_mib: f64,
 }
 
@@ -132,7 +150,7 @@ async fn one_run(args: &Args) -> anyhow::Result<Run> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let (server, first) = start(dir.path(), port).await?;
+    let (server, first) = start(dir.path(), port, args.connections).await?;
     let pid = server.0.id();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle = status_mib(pid, "VmRSS:").unwrap_or(f64::NAN);
@@ -177,15 +195,17 @@ async fn one_run(args: &Args) -> anyhow::Result<Run> {
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after = status_mib(pid, "VmRSS:").unwrap_or(f64::NAN);
+    let after_anon = status_mib(pid, "Anonymous:").unwrap_or(f64::NAN);
     let peak = status_mib(pid, "VmHWM:").unwrap_or(f64::NAN);
     drop(server);
-    let (again, restart) = start(dir.path(), port).await?;
+    let (again, restart) = start(dir.path(), port, args.connections).await?;
     drop(again);
     Ok(Run {
         first_start_ms: first.as_secs_f64() * 1000.0,
         restart_ms: restart.as_secs_f64() * 1000.0,
         idle_mib: idle,
         after_mib: after,
+        after_anon_mib: after_anon,
         peak_mib: peak,
     })
 }
@@ -227,25 +247,27 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     for i in 0..args.runs {
         let r = one_run(&args).await?;
         println!(
-            "run {}: first start {:.0} ms, restart {:.0} ms, idle RSS {:.1} MiB, after {} requests {:.1} MiB (peak {:.1} MiB)",
+            "run {}: first start {:.0} ms, restart {:.0} ms, idle RSS {:.1} MiB, after {} requests {:.1} MiB ({:.1} MiB anonymous; peak {:.1} MiB)",
             i + 1,
             r.first_start_ms,
             r.restart_ms,
             r.idle_mib,
             args.requests,
             r.after_mib,
+            r.after_anon_mib,
             r.peak_mib
         );
         runs.push(r);
     }
     let m = |f: fn(&Run) -> f64| median(runs.iter().map(f).collect());
     println!(
-        "median: start to first answer {:.0} ms on a new database (migrations included), {:.0} ms on the existing one | RSS idle after start {:.1} MiB, idle after {} API requests {:.1} MiB, peak {:.1} MiB",
+        "median: start to first answer {:.0} ms on a new database (migrations included), {:.0} ms on the existing one | RSS idle after start {:.1} MiB, idle after {} API requests {:.1} MiB ({:.1} MiB anonymous, the rest mapped files), peak {:.1} MiB",
         m(|r| r.first_start_ms),
         m(|r| r.restart_ms),
         m(|r| r.idle_mib),
         args.requests,
         m(|r| r.after_mib),
+        m(|r| r.after_anon_mib),
         m(|r| r.peak_mib),
     );
     Ok(())
