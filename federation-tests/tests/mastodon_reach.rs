@@ -3,7 +3,8 @@
 //! - reblogs: a member boosts a public post; their friends here see it on their timelines as
 //!   boosted by them, their friend on another instance receives the `Announce`, the author is
 //!   notified, and nothing narrower than public can be passed on. Taking the boost back undoes
-//!   all of it;
+//!   all of it. A friend on the other instance passing the post on from there tells its author
+//!   here too;
 //! - content warnings: `spoiler_text` stays a warning (not text), folds the post on its page,
 //!   travels as the Note's `summary` and is changed or taken away by an edit.
 
@@ -207,6 +208,34 @@ async fn a_member_passes_a_public_post_on_and_takes_it_back(t: TestDb) -> anyhow
         on_home(&dave, &public).await?.is_none(),
         "deleted reblog gone"
     );
+
+    // A friend elsewhere passes the post on from their server: its author here is told.
+    let found = bob
+        .api
+        .ok(&format!(
+            "/api/v2/search?type=statuses&resolve=true&q={}",
+            url::form_urlencoded::byte_serialize(public.as_bytes()).collect::<String>()
+        ))
+        .await?;
+    let there = found["statuses"][0]["id"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("bob's server keeps the post: {found}"))?
+        .to_owned();
+    let (s, e) = bob
+        .api
+        .post(&format!("/api/v1/statuses/{there}/reblog"), json!({}))
+        .await?;
+    anyhow::ensure!(s == 200, "bob reblogs on his server: {s} {e}");
+    eventually("carol hears of bob's boost", || async {
+        let notes = carol.api.ok("/api/v1/notifications").await?;
+        Ok(notes["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|n| n["kind"] == "boost" && n["actor"]["ap_id"] == bob.ap_id.as_str())
+            .then_some(()))
+    })
+    .await?;
 
     a.stop().await?;
     b.stop().await
