@@ -45,13 +45,6 @@ pub(crate) fn boosters_seen_by(me: ActorId) -> String {
     )
 }
 
-fn member_of(viewer: &Viewer) -> OpResult<ActorId> {
-    match (viewer.actor, viewer.kind) {
-        (Some(a), ViewerKind::Member) => Ok(a),
-        _ => Err(OpError::Forbidden("log in to do this".into())),
-    }
-}
-
 /// `viewer` passes on a post they may see. Only public posts may be passed on (422 otherwise,
 /// as Mastodon refuses boosting a private status); boosting twice changes nothing. Their
 /// remote friends and the post's remote author hear of it in the same transaction.
@@ -62,7 +55,7 @@ pub async fn boost(
     kind: PostKind,
     public_id: &str,
 ) -> OpResult<Boost> {
-    let me = member_of(viewer)?;
+    let me = crate::reactions::member_of(viewer)?;
     let parent = posts::get_visible(db, viewer, kind, public_id).await?;
     if parent.post.audience != Audience::Public {
         return Err(ValidationError::new(
@@ -101,21 +94,12 @@ pub async fn boost(
     }
     .insert(&txn)
     .await?;
-    let recipients = recipients(&txn, &booster, &parent).await?;
     let event = Event::Boost {
         id: &ap_id,
         actor: &booster,
         parent: &parent,
     };
-    federation::announce(
-        &txn,
-        db.herald(),
-        &booster,
-        parent.post.ap_id.as_str(),
-        event,
-        &recipients,
-    )
-    .await?;
+    tell(db, &txn, &booster, &parent, event).await?;
     notifications::create(
         &txn,
         parent.post.author,
@@ -137,24 +121,29 @@ pub async fn boost(
     })
 }
 
-/// Who elsewhere hears of `booster`'s boost: their friends on other servers and the post's
-/// author when remote.
-async fn recipients(
+/// Queues `event` (a boost or its undoing) for those elsewhere who hear of `booster`'s boosts:
+/// their friends on other servers, and the post's author when remote.
+async fn tell(
+    db: &Db,
     conn: &impl sea_orm::ConnectionTrait,
     booster: &Actor,
     parent: &PostView,
-) -> OpResult<Vec<Actor>> {
-    let mut out = crate::social::remote_friends(conn, booster.id).await?;
-    if !parent.author.is_local && !out.iter().any(|a| a.id == parent.author.id) {
-        out.push(parent.author.clone());
+    event: Event<'_>,
+) -> OpResult<()> {
+    let mut to = crate::social::remote_friends(conn, booster.id).await?;
+    if !parent.author.is_local && !to.iter().any(|a| a.id == parent.author.id) {
+        to.push(parent.author.clone());
     }
-    Ok(out)
+    let key = parent.post.ap_id.as_str();
+    federation::announce(conn, db.herald(), booster, key, event, &to).await?;
+    Ok(())
 }
 
 /// Withdraws `viewer`'s boost of a post (nothing to withdraw is no error). The post need no
 /// longer be visible or public: taking a boost back is always allowed.
 pub async fn unboost(db: &Db, viewer: &Viewer, post: PostId) -> OpResult<()> {
-    let me = member_of(viewer)?;
+    let me = crate::reactions::member_of(viewer)?;
+    let parent = posts::by_id(db, post).await?;
     let txn = crate::begin_write(db).await?;
     let Some(row) = boost::Entity::find()
         .filter(boost::Column::BoosterId.eq(me.0))
@@ -165,23 +154,13 @@ pub async fn unboost(db: &Db, viewer: &Viewer, post: PostId) -> OpResult<()> {
         return Ok(());
     };
     let booster = actors::find_by_id(&txn, me).await?;
-    let parent = posts::by_id(db, post).await?;
     if let (Some(booster), Some(parent)) = (booster, parent) {
-        let recipients = recipients(&txn, &booster, &parent).await?;
         let event = Event::UndoBoost {
             id: &row.ap_id,
             actor: &booster,
             parent: &parent,
         };
-        federation::announce(
-            &txn,
-            db.herald(),
-            &booster,
-            parent.post.ap_id.as_str(),
-            event,
-            &recipients,
-        )
-        .await?;
+        tell(db, &txn, &booster, &parent, event).await?;
     }
     boost::Entity::delete_by_id(row.id).exec(&txn).await?;
     notifications::clear_on_post(&txn, NotificationKind::Boost, post.0, me).await?;

@@ -48,7 +48,7 @@ pub struct CommentView {
     pub post_audience: enishi_core::Audience,
 }
 
-fn member_of(viewer: &Viewer) -> OpResult<ActorId> {
+pub(crate) fn member_of(viewer: &Viewer) -> OpResult<ActorId> {
     match (viewer.actor, viewer.kind) {
         (Some(a), ViewerKind::Member) => Ok(a),
         _ => Err(OpError::Forbidden("log in to do this".into())),

@@ -250,7 +250,7 @@ async fn status(
     Ok(())
 }
 
-/// Each member's statuses: exactly those the reader may see.
+/// Each member's account (scanned) and statuses: exactly those the reader may see.
 async fn accounts(
     r: &Report,
     api: &Api,
@@ -261,10 +261,17 @@ async fn accounts(
 ) -> anyhow::Result<()> {
     let who = v.map_or("anonymous".to_owned(), name);
     for (author, actor) in actors.iter().enumerate() {
+        // A block either way hides the account, as its profile on Enishi's API. The account
+        // itself carries the bio, fields and introductions as far as their audiences allow
+        // (`get` scans it for markers).
+        let hidden = m.rel(v, author).blocked;
+        let path = format!("/api/v1/accounts/{actor}");
+        let (s, _) = get(r, m, api, v, &path).await?;
+        r.check((s == 404) == hidden && (s == 200) != hidden, || {
+            format!("{who} Mastodon {path} ({}): {s}", name(author))
+        });
         let path = format!("/api/v1/accounts/{actor}/statuses");
         let (s, list) = all(r, m, api, v, &path).await?;
-        // A block either way hides the account, as its profile on Enishi's API.
-        let hidden = m.rel(v, author).blocked;
         r.check((s == 404) == hidden && (s == 200) != hidden, || {
             format!("{who} Mastodon {path} ({}): {s}", name(author))
         });

@@ -93,13 +93,18 @@ async fn blocked(state: &AppState, auth: &Auth) -> MastoResult<Json<Vec<Value>>>
     Ok(Json(list.iter().map(|a| account(state, a)).collect()))
 }
 
+/// The account with the number `id`, if there is one.
+async fn actor_by_id(state: &AppState, id: &str) -> MastoResult<Option<enishi_core::Actor>> {
+    Ok(enishi_db::actors::find_by_id(&state.db.conn, ActorId(numeric_id(id)?)).await?)
+}
+
 async fn block(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
 ) -> MastoResult<Json<Value>> {
     let me = auth.member("write:blocks")?;
-    let target = enishi_db::actors::find_by_id(&state.db.conn, ActorId(numeric_id(&id)?))
+    let target = actor_by_id(&state, &id)
         .await?
         .filter(|a| a.id != me.actor.id)
         .ok_or_else(MastoError::not_found)?;
@@ -114,7 +119,7 @@ async fn unblock(
     Path(id): Path<String>,
 ) -> MastoResult<Json<Value>> {
     let me = auth.member("write:blocks")?;
-    let target = enishi_db::actors::find_by_id(&state.db.conn, ActorId(numeric_id(&id)?))
+    let target = actor_by_id(&state, &id)
         .await?
         .ok_or_else(MastoError::not_found)?;
     match ops::unblock(&state.db, &me.actor, &target).await {
@@ -260,7 +265,7 @@ async fn report_for_app(
     let account_id = input
         .account_id
         .ok_or_else(|| MastoError::unprocessable("account_id: required"))?;
-    let target = enishi_db::actors::find_by_id(&state.db.conn, ActorId(numeric_id(&account_id)?))
+    let target = actor_by_id(state, &account_id)
         .await?
         .ok_or_else(MastoError::not_found)?;
     // Statuses by number, as Enishi's reports name them: their ActivityPub ids.
