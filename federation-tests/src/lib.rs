@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod cluster;
+pub mod flood;
 pub mod hunt;
 pub mod peer;
 pub mod tls;

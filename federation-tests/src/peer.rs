@@ -126,6 +126,11 @@ impl FedifyPeer {
         })
     }
 
+    /// The peer's process id (to read its CPU time), while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self._child.id()
+    }
+
     /// The actor URL of the peer's `name`.
     pub fn actor(&self, name: &str) -> String {
         format!("{}/users/{name}", self.base)

@@ -162,6 +162,7 @@ pub struct Fetcher {
     signer: Arc<Signer>,
     db: Db,
     key_limits: Arc<KeyFetchLimits>,
+    keys: crate::key_cache::KeyCache,
     blocks: enishi_core::moderation::LiveBlocks,
 }
 
@@ -224,6 +225,7 @@ impl Fetcher {
             signer: Arc::new(signer),
             db,
             key_limits: Arc::new(KeyFetchLimits::new()),
+            keys: Default::default(),
             blocks: Default::default(),
         }
     }
@@ -423,6 +425,7 @@ impl Fetcher {
         actors::set_other_keys(&self.db, actor.id, &other_keys)
             .await
             .map_err(ApubError::from)?;
+        self.keys.forget_actor(&actor.ap_id);
         Ok(actor)
     }
 
@@ -439,23 +442,36 @@ impl Fetcher {
     pub async fn key_owner(&self, key_id: &str) -> Result<(Actor, String), FetchError> {
         let url = Url::parse(key_id)
             .map_err(|_| ApubError::Invalid(format!("key id {key_id:?} is not a URL")))?;
+        if let Some(found) = self.keys.get(key_id).await {
+            return Ok(found);
+        }
         let mut actor_url = url.clone();
         actor_url.set_fragment(None);
         if let Some(found) = self.known_key(&actor_url, key_id).await? {
+            self.keys.insert(key_id, &found.0, &found.1).await;
             return Ok(found);
         }
         let _slot = self.key_fetch_slot(&actor_url).await?;
         // Another request may have fetched it while this one waited.
         if let Some(found) = self.known_key(&actor_url, key_id).await? {
+            self.keys.insert(key_id, &found.0, &found.1).await;
             return Ok(found);
         }
         let result = self.fetch_key_owner(&url, &actor_url, key_id).await;
         match &result {
             Err(e) if e.is_unreachable() => self.key_limits.remember_failure(&actor_url),
             Err(_) => {}
-            Ok(_) => self.key_limits.forget_failures(&actor_url),
+            Ok((owner, pem)) => {
+                self.key_limits.forget_failures(&actor_url);
+                self.keys.insert(key_id, owner, pem).await;
+            }
         }
         result
+    }
+
+    /// Forgets the keys held in memory for the actor `ap_id` (it changed, moved or left).
+    pub fn forget_keys_of(&self, ap_id: &Url) {
+        self.keys.forget_actor(ap_id);
     }
 
     /// Fetches the actor `url` again for a key that failed to verify (it may have rotated),

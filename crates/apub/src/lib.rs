@@ -11,6 +11,7 @@ pub mod fetch;
 pub mod friend_proof;
 pub mod herald;
 pub mod inbox;
+pub mod key_cache;
 pub mod keys;
 pub mod objects;
 pub mod outbox;

@@ -19,12 +19,17 @@
 //! `enishi-bench media` uploads a 3 MB phone JPEG one after another and in a burst, and
 //! serves a thumbnail: uploads per second, the burst's peak RSS, and thumbnail latency.
 //!
+//! `enishi-bench ingest` floods the shared inbox of an `enishi serve` process with signed
+//! `Create{Note}`s (one sender, many strangers, replies to a diary) and the Fedify peer with the
+//! same, and reports the rates, latencies and CPU per activity side by side.
+//!
 //! `enishi-bench footprint` starts `enishi serve` on fresh SQLite data directories: the
 //! binary's size, the time to its first answer, and its resident memory idle and after 1,000
 //! API requests.
 
 mod fanout;
 mod footprint;
+mod ingest;
 mod media;
 mod pages;
 mod scale;
@@ -52,6 +57,8 @@ enum Bench {
     Pages(pages::Args),
     /// Photo uploads per second, memory of a burst of uploads, thumbnail latency.
     Media(media::Args),
+    /// Signed `Create{Note}` floods into the shared inbox, against the Fedify peer.
+    Ingest(ingest::Args),
     /// Binary size, start-up time to the first answer, and idle memory of `enishi serve`.
     Footprint(footprint::Args),
     /// PostgreSQL with N web and N worker processes: timeline throughput, fan-out rate, and
@@ -67,6 +74,7 @@ async fn main() -> anyhow::Result<()> {
         Bench::Pages(args) => pages::run(args).await,
         Bench::Media(args) => media::run(args).await,
         Bench::Footprint(args) => footprint::run(args).await,
+        Bench::Ingest(args) => ingest::run(args).await,
         Bench::Scale(args) => scale::run(args).await,
     }
 }

@@ -41,7 +41,7 @@ pub struct Args {
 }
 
 /// A child process, killed when dropped.
-struct Proc(Child);
+pub(crate) struct Proc(pub(crate) Child);
 
 impl Drop for Proc {
     fn drop(&mut self) {
@@ -51,7 +51,7 @@ impl Drop for Proc {
 }
 
 /// Clock ticks of CPU (user + system) a process has used.
-fn cpu_ticks(pid: u32) -> u64 {
+pub(crate) fn cpu_ticks(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
         .and_then(|s| {
@@ -64,7 +64,7 @@ fn cpu_ticks(pid: u32) -> u64 {
 }
 
 /// CPU ticks used by every PostgreSQL process on the machine (the server and its backends).
-fn postgres_ticks() -> u64 {
+pub(crate) fn postgres_ticks() -> u64 {
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return 0;
     };
@@ -79,7 +79,7 @@ fn postgres_ticks() -> u64 {
 }
 
 /// Seconds per clock tick (`getconf CLK_TCK`, 100 on Linux).
-const TICK: f64 = 0.01;
+pub(crate) const TICK: f64 = 0.01;
 
 fn spawn(
     url: &str,
@@ -102,13 +102,13 @@ fn spawn(
     Ok(Proc(child))
 }
 
-fn free_port() -> anyhow::Result<u16> {
+pub(crate) fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
 }
 
-async fn wait_up(client: &reqwest::Client, port: u16) -> anyhow::Result<()> {
+pub(crate) async fn wait_up(client: &reqwest::Client, port: u16) -> anyhow::Result<()> {
     for _ in 0..300 {
         if client
             .get(format!("http://127.0.0.1:{port}/healthz"))

@@ -23,12 +23,24 @@ pub struct Db {
     /// Builds the activities that tell other servers of local changes (set by the server at
     /// start-up; without it, changes that remote actors must hear of are refused).
     pub herald: Option<std::sync::Arc<dyn crate::federation::Herald>>,
+    /// The inbound activity being handled, if any: the first write transaction begun through
+    /// this handle records it (see [`crate::inbound::Claim`]).
+    pub claim: Option<std::sync::Arc<crate::inbound::Claim>>,
 }
 
 impl Db {
     /// The herald, if this process federates.
     pub fn herald(&self) -> Option<&dyn crate::federation::Herald> {
         self.herald.as_deref()
+    }
+
+    /// The same pool, with every write transaction begun through it recording `claim` first
+    /// (for the handling of one inbound activity).
+    pub fn claiming(&self, claim: std::sync::Arc<crate::inbound::Claim>) -> Db {
+        Db {
+            claim: Some(claim),
+            ..self.clone()
+        }
     }
 }
 
@@ -85,6 +97,7 @@ async fn connect_inner(url: &str, max_connections: u32, relaxed: bool) -> Result
         conn,
         backend,
         herald: None,
+        claim: None,
     })
 }
 
@@ -102,6 +115,7 @@ pub async fn open_sqlite_read_only(path: &std::path::Path) -> Result<Db, DbErr> 
         conn,
         backend: Backend::Sqlite,
         herald: None,
+        claim: None,
     })
 }
 

@@ -78,12 +78,20 @@ impl std::fmt::Debug for ActorKeys {
 /// Begins a transaction that will write. On SQLite it takes the write lock at once (as `BEGIN
 /// IMMEDIATE` would): a deferred transaction that reads and then writes fails outright when
 /// another connection committed in between, instead of waiting its turn.
+///
+/// When `db` handles an inbound activity ([`Db::claiming`]), the first such transaction
+/// records the activity as handled before anything else, so that the change and its record
+/// commit together; if it was handled before, the transaction is refused with
+/// [`inbound::DUPLICATE`] and nothing is written.
 pub async fn begin_write(db: &Db) -> Result<sea_orm::DatabaseTransaction, DbErr> {
     use sea_orm::{ConnectionTrait, TransactionTrait};
     let txn = db.conn.begin().await?;
     if db.backend == Backend::Sqlite {
         txn.execute_unprepared("UPDATE instance_setting SET value = value WHERE key = 'domain'")
             .await?;
+    }
+    if let Some(claim) = &db.claim {
+        claim.take(&txn).await?;
     }
     Ok(txn)
 }

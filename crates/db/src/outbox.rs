@@ -329,7 +329,7 @@ pub async fn delivered(db: &Db, id: i64, host: &str, status: u16) -> Result<(), 
         .filter(delivery::Column::Id.eq(id))
         .exec(&db.conn)
         .await?;
-    host_ok(db, host).await
+    host_ok(&db.conn, host).await
 }
 
 /// Records many successful deliveries at once (the workers batch them: fewer writes, and a
@@ -413,7 +413,7 @@ fn truncate(s: &str) -> String {
 }
 
 /// Marks a host well again (a delivery succeeded, or it sent us an activity).
-pub async fn host_ok(db: &Db, host: &str) -> Result<(), DbErr> {
+pub async fn host_ok(conn: &impl sea_orm::ConnectionTrait, host: &str) -> Result<(), DbErr> {
     delivery_host::Entity::update_many()
         .col_expr(delivery_host::Column::Available, Expr::value(true))
         .col_expr(delivery_host::Column::ConsecutiveFailures, Expr::value(0))
@@ -428,7 +428,7 @@ pub async fn host_ok(db: &Db, host: &str) -> Result<(), DbErr> {
                 .gt(0)
                 .or(Expr::col(delivery_host::Column::Available).eq(false)),
         )
-        .exec(&db.conn)
+        .exec(conn)
         .await?;
     Ok(())
 }
@@ -561,7 +561,7 @@ pub async fn retry_dead(db: &Db, host: Option<&str>) -> Result<u64, DbErr> {
         .filter(delivery::Column::State.eq(state::DEAD));
     if let Some(h) = host {
         q = q.filter(delivery::Column::Host.eq(h));
-        host_ok(db, h).await?;
+        host_ok(&db.conn, h).await?;
     }
     Ok(q.exec(&db.conn).await?.rows_affected)
 }

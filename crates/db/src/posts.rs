@@ -186,16 +186,19 @@ pub(crate) fn add_mentioned(recipients: &mut Vec<Actor>, mentioned: &[Actor]) {
 async fn remote_participants(
     conn: &impl sea_orm::ConnectionTrait,
     post: PostId,
+    except_domain: Option<&str>,
 ) -> Result<Vec<Actor>, DbErr> {
-    let rows = crate::entity::actor::Entity::find()
+    let mut q = crate::entity::actor::Entity::find()
         .filter(crate::entity::actor::Column::IsLocal.eq(false))
         .filter(Expr::cust(format!(
             "actor.id IN (SELECT author_id FROM comment WHERE post_id = {p} \
              UNION SELECT actor_id FROM post_like WHERE post_id = {p})",
             p = post.0
-        )))
-        .all(conn)
-        .await?;
+        )));
+    if let Some(domain) = except_domain {
+        q = q.filter(crate::entity::actor::Column::Domain.ne(domain));
+    }
+    let rows = q.all(conn).await?;
     rows.into_iter().map(actors::to_domain).collect()
 }
 
@@ -205,17 +208,29 @@ pub(crate) async fn remote_audience(
     conn: &impl sea_orm::ConnectionTrait,
     view: &PostView,
 ) -> OpResult<(Vec<Actor>, Vec<Actor>)> {
+    remote_audience_except(conn, view, None).await
+}
+
+/// [`remote_audience`] without the actors of `except_domain` (the server a reaction came
+/// from, which has it already).
+pub(crate) async fn remote_audience_except(
+    conn: &impl sea_orm::ConnectionTrait,
+    view: &PostView,
+    except_domain: Option<&str>,
+) -> OpResult<(Vec<Actor>, Vec<Actor>)> {
     let mut candidates = crate::social::remote_friends(conn, view.author.id).await?;
-    for a in remote_participants(conn, view.post.id).await? {
-        if !candidates.iter().any(|c| c.id == a.id) {
+    candidates.retain(|a| Some(a.domain.as_str()) != except_domain);
+    let mut seen: std::collections::HashSet<ActorId> = candidates.iter().map(|a| a.id).collect();
+    for a in remote_participants(conn, view.post.id, except_domain).await? {
+        if seen.insert(a.id) {
             candidates.push(a);
         }
     }
+    let ids: Vec<ActorId> = candidates.iter().map(|a| a.id).collect();
+    let relations = relations::relations_of_many(conn, view.author.id, &ids).await?;
     let mut allowed = Vec::new();
     let mut denied = Vec::new();
-    for actor in candidates {
-        let viewer = Viewer::remote(actor.id);
-        let rel = relations::relation(conn, &viewer, view.author.id).await?;
+    for (actor, rel) in candidates.into_iter().zip(relations) {
         if may_see(view.post.audience, ViewerKind::Remote, rel) {
             allowed.push(actor);
         } else {

@@ -174,12 +174,9 @@ pub(crate) async fn author_passes_on(
     if !parent.author.is_local || !parent.post.audience.leaves_instance() {
         return Ok(());
     }
-    let others: Vec<Actor> = posts::remote_audience(txn, parent)
+    let others: Vec<Actor> = posts::remote_audience_except(txn, parent, except_domain)
         .await?
-        .0
-        .into_iter()
-        .filter(|a| Some(a.domain.as_str()) != except_domain)
-        .collect();
+        .0;
     federation::announce(
         txn,
         db.herald(),

@@ -33,6 +33,7 @@ impl Delete {
             .ok_or_else(|| InboxError::Invalid("Delete names no object".into()))?;
         if id == actor.ap_id {
             content::delete_actor(&ctx.db, actor).await?;
+            ctx.fetcher.forget_keys_of(&actor.ap_id);
         } else {
             if !content::delete_object(&ctx.db, actor, &id).await? {
                 enishi_db::inbound::introductions::delete(&ctx.db, actor, &id).await?;

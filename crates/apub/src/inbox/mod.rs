@@ -415,7 +415,11 @@ pub enum Outcome {
     Ignored(String),
 }
 
-/// Handles one delivery end to end: authenticate, parse, de-duplicate, verify, receive.
+/// Handles one delivery end to end: authenticate, parse, verify, receive.
+///
+/// The record that the activity was handled commits in the same transaction as its change
+/// ([`enishi_db::inbound::Claim`]): a redelivery finds it there and changes nothing, and a
+/// crash between the two cannot leave a change whose redelivery would make it twice.
 pub async fn handle(
     ctx: &InboxContext,
     request: &InboundRequest<'_>,
@@ -429,11 +433,6 @@ pub async fn handle(
         .and_then(Value::as_str)
         .ok_or_else(|| InboxError::Invalid("the activity has no id".into()))?
         .to_owned();
-    // A server that talks to us is up: stop resting it (DESIGN §6).
-    enishi_db::outbox::host_ok(&ctx.db, &actor.domain).await?;
-    if enishi_db::inbound::seen(&ctx.db, &id).await? {
-        return Ok(Outcome::Duplicate);
-    }
     let Some(inbound) = Inbound::parse(&activity)? else {
         let kind = type_of(&activity).unwrap_or("?").to_owned();
         tracing::info!(%id, %kind, actor = %actor.ap_id, "ignored an activity of a type we do not handle");
@@ -441,9 +440,25 @@ pub async fn handle(
     };
     inbound.check_shape()?;
     inbound.verify(ctx, &actor).await?;
-    let kind = type_of(&activity).unwrap_or("?").to_owned();
-    inbound.receive(ctx, &actor).await?;
-    enishi_db::inbound::remember(&ctx.db, &id, actor.id, &kind).await?;
+    let kind = type_of(&activity).unwrap_or("?");
+    let claim = Arc::new(enishi_db::inbound::Claim::new(
+        &id,
+        actor.id,
+        kind,
+        &actor.domain,
+    ));
+    let claimed = InboxContext {
+        db: ctx.db.claiming(claim.clone()),
+        ..ctx.clone()
+    };
+    match inbound.receive(&claimed, &actor).await {
+        Ok(()) => {}
+        Err(_) if claim.is_duplicate() => return Ok(Outcome::Duplicate),
+        Err(e) => return Err(e),
+    }
+    if !claim.record(&ctx.db).await? {
+        return Ok(Outcome::Duplicate);
+    }
     if let Some(header) = request
         .headers
         .iter()

@@ -56,6 +56,7 @@ impl Move {
         let target = self.target(actor)?;
         ctx.fetcher.actor(&target).await?;
         enishi_db::moves::record_remote_move(&ctx.db, actor, &target).await?;
+        ctx.fetcher.forget_keys_of(&actor.ap_id);
         tracing::info!(old = %actor.ap_id, new = %target, "an account moved");
         Ok(())
     }

@@ -12,34 +12,122 @@ use chrono::{DateTime, Utc};
 use enishi_core::ActorId;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
+use std::sync::Mutex;
 
-/// Whether the activity `ap_id` was already handled (the same activity delivered twice changes
-/// nothing).
-pub async fn seen(db: &Db, ap_id: &str) -> Result<bool, DbErr> {
-    Ok(inbound_activity::Entity::find()
-        .filter(inbound_activity::Column::ApId.eq(ap_id))
-        .one(&db.conn)
-        .await?
-        .is_some())
+/// The message of the error that refuses a write transaction for an activity handled before.
+pub const DUPLICATE: &str = "inbound activity already handled";
+
+/// One inbound activity being handled: the record that it was handled goes into the first
+/// write transaction its handling begins ([`crate::begin_write`]), so the change and the
+/// record commit or roll back together, and an insert that finds the record already there
+/// decides that the delivery is a duplicate. Without a write, nothing needs recording: doing
+/// nothing again is harmless.
+///
+/// A write transaction that rolls back (say, a post nobody here follows) takes the record
+/// with it; the claim then counts as taken for the rest of the handling, so what a handler
+/// wrote outside transactions after that is not de-duplicated.
+#[derive(Debug)]
+pub struct Claim {
+    ap_id: String,
+    actor: ActorId,
+    kind: String,
+    /// The sender's server: talking to us means it is up, so its delivery rest ends in the
+    /// same transaction (DESIGN §6).
+    host: String,
+    state: Mutex<ClaimState>,
 }
 
-/// Records that the activity `ap_id` of `kind` from `actor` was handled.
-pub async fn remember(db: &Db, ap_id: &str, actor: ActorId, kind: &str) -> Result<(), DbErr> {
-    inbound_activity::Entity::insert(inbound_activity::ActiveModel {
-        ap_id: Set(ap_id.to_owned()),
-        actor_id: Set(actor.0),
-        kind: Set(kind.to_owned()),
-        received_at: Set(Utc::now()),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::column(inbound_activity::Column::ApId)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(&db.conn)
-    .await?;
-    Ok(())
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClaimState {
+    Open,
+    Taken,
+    Duplicate,
+}
+
+impl Claim {
+    /// A claim on the activity `ap_id` of `kind`, sent by `actor` from `host`.
+    pub fn new(ap_id: &str, actor: ActorId, kind: &str, host: &str) -> Claim {
+        Claim {
+            ap_id: ap_id.to_owned(),
+            actor,
+            kind: kind.to_owned(),
+            host: host.to_owned(),
+            state: Mutex::new(ClaimState::Open),
+        }
+    }
+
+    fn state(&self) -> ClaimState {
+        *self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn set(&self, state: ClaimState) {
+        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = state;
+    }
+
+    /// Whether the activity turned out to be handled before.
+    pub fn is_duplicate(&self) -> bool {
+        self.state() == ClaimState::Duplicate
+    }
+
+    /// Whether a write transaction has recorded the activity (or found it recorded).
+    pub fn is_taken(&self) -> bool {
+        self.state() != ClaimState::Open
+    }
+
+    /// Records the activity in `txn` unless already done in this handling.
+    pub(crate) async fn take(&self, txn: &sea_orm::DatabaseTransaction) -> Result<(), DbErr> {
+        match self.state() {
+            ClaimState::Taken => return Ok(()),
+            ClaimState::Duplicate => return Err(DbErr::Custom(DUPLICATE.into())),
+            ClaimState::Open => {}
+        }
+        let inserted = inbound_activity::Entity::insert(inbound_activity::ActiveModel {
+            ap_id: Set(self.ap_id.clone()),
+            actor_id: Set(self.actor.0),
+            kind: Set(self.kind.clone()),
+            received_at: Set(Utc::now()),
+            ..Default::default()
+        })
+        .on_conflict(
+            OnConflict::column(inbound_activity::Column::ApId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+        if inserted == 0 {
+            self.set(ClaimState::Duplicate);
+            return Err(DbErr::Custom(DUPLICATE.into()));
+        }
+        self.set(ClaimState::Taken);
+        crate::outbox::host_ok(txn, &self.host).await
+    }
+
+    /// Records the activity in a transaction of its own, for a handling that wrote nothing
+    /// (so that a redelivery is known as one). Returns whether it was new.
+    pub async fn record(&self, db: &Db) -> Result<bool, DbErr> {
+        if self.is_taken() {
+            return Ok(!self.is_duplicate());
+        }
+        let unclaimed = Db {
+            claim: None,
+            ..db.clone()
+        };
+        let txn = crate::begin_write(&unclaimed).await?;
+        match self.take(&txn).await {
+            Ok(()) => {
+                txn.commit().await?;
+                Ok(true)
+            }
+            Err(_) if self.is_duplicate() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Whether a database error is the refusal of a write for an activity handled before.
+pub fn is_duplicate(err: &DbErr) -> bool {
+    matches!(err, DbErr::Custom(m) if m == DUPLICATE)
 }
 
 /// Forgets handled activities older than `before` (replays that old fail the Date check).
