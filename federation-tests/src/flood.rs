@@ -22,6 +22,31 @@ pub struct Sender {
     pub signer: std::sync::Arc<Signer>,
 }
 
+impl Sender {
+    /// `actor`, signing with the private key `pem` under its key id.
+    pub fn new(actor: &enishi_core::Actor, pem: &str) -> anyhow::Result<Sender> {
+        Ok(Sender {
+            ap_id: actor.ap_id.clone(),
+            followers: actor
+                .followers
+                .clone()
+                .ok_or_else(|| anyhow::anyhow!("{} has no followers collection", actor.ap_id))?,
+            signer: std::sync::Arc::new(Signer::from_pem(pem, &actor.public_key_id)?),
+        })
+    }
+
+    /// The member `ap_id` of the instance whose database is `db`, with its own key.
+    pub async fn member(db: &enishi_db::Db, ap_id: &Url) -> anyhow::Result<Sender> {
+        let actor = enishi_db::actors::find_by_ap_id(db, ap_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("{ap_id} is not stored"))?;
+        let pem = enishi_db::actors::private_key_pem(db, actor.id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("{ap_id} has no private key"))?;
+        Sender::new(&actor, &pem)
+    }
+}
+
 /// What the flood's notes are, as the receiver should store them.
 #[derive(Debug, Clone)]
 pub enum Shape {
@@ -151,38 +176,40 @@ pub fn client(connections: usize) -> anyhow::Result<reqwest::Client> {
         .build()?)
 }
 
+/// Sends one delivery and reads the whole answer.
+pub async fn send_one(client: &reqwest::Client, d: &Delivery) -> Answer {
+    let start = Instant::now();
+    let mut req = client.post(d.inbox.clone()).body(d.body.clone());
+    for (k, v) in &d.headers {
+        req = req.header(*k, v);
+    }
+    let status = match req.send().await {
+        Ok(resp) => {
+            let status = resp.status().as_u16();
+            // The whole answer, so the time is the server's whole work.
+            let _ = resp.bytes().await;
+            status
+        }
+        Err(_) => 0,
+    };
+    Answer {
+        id: d.id.clone(),
+        status,
+        latency: start.elapsed(),
+    }
+}
+
 /// Sends every delivery, at most `connections` at a time; returns the answers in the order
 /// they came.
 pub async fn send_all(
     client: &reqwest::Client,
-    deliveries: Vec<Delivery>,
+    deliveries: &[Delivery],
     connections: usize,
 ) -> Vec<Answer> {
-    futures::stream::iter(deliveries)
-        .map(|d| {
-            let client = client.clone();
-            async move {
-                let start = Instant::now();
-                let mut req = client.post(d.inbox).body(d.body);
-                for (k, v) in d.headers {
-                    req = req.header(k, v);
-                }
-                let status = match req.send().await {
-                    Ok(resp) => {
-                        let status = resp.status().as_u16();
-                        // The whole answer, so the time is the server's whole work.
-                        let _ = resp.bytes().await;
-                        status
-                    }
-                    Err(_) => 0,
-                };
-                Answer {
-                    id: d.id,
-                    status,
-                    latency: start.elapsed(),
-                }
-            }
-        })
+    // The futures first, so that the stream holds no closure over borrowed deliveries (which
+    // would not be `Send` for every lifetime, as a boxed test future must be).
+    let sends: Vec<_> = deliveries.iter().map(|d| send_one(client, d)).collect();
+    futures::stream::iter(sends)
         .buffer_unordered(connections)
         .collect()
         .await

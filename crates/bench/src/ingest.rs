@@ -12,7 +12,6 @@
 use crate::scale::{Proc, TICK, cpu_ticks, free_port, postgres_ticks, wait_up};
 use crate::timeline::enishi_binary;
 use enishi_apub::keys::generate_actor_keys;
-use enishi_apub::signatures::Signer;
 use enishi_db::accounts::{self, NewMember};
 use enishi_federation_tests::cluster::{Node, approve_request_from, eventually};
 use enishi_federation_tests::flood::{self, Answer, Sender, Shape};
@@ -22,7 +21,6 @@ use enishi_testkit::{DbKind, TestDb};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::Instant;
 use url::Url;
 
@@ -51,6 +49,9 @@ pub struct Args {
     /// Skip the Fedify peer.
     #[arg(long)]
     no_fedify: bool,
+    /// The receiver's database pool size (`ENISHI_DB_MAX_CONNECTIONS`; its default if unset).
+    #[arg(long)]
+    pool: Option<u32>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -100,13 +101,7 @@ async fn remote(actors: usize) -> anyhow::Result<Remote> {
     let node = Node::start(DbKind::Sqlite).await?;
     let friend = node.member("s0").await?;
     let keys = tokio::task::spawn_blocking(generate_actor_keys).await?;
-    let pem = enishi_db::actors::private_key_pem(&node.run.db, friend.actor_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("s0 has no key"))?;
-    let s0 = enishi_db::actors::find_by_ap_id(&node.run.db, &friend.ap_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("s0 is not stored"))?;
-    let mut senders = vec![sender(&s0, &pem)?];
+    let mut senders = vec![Sender::member(&node.run.db, &friend.ap_id).await?];
     // The strangers share one key pair (each under its own key id): generating 200 RSA keys
     // would take longer than the floods, and the receiver cannot tell.
     for i in 1..actors.max(1) {
@@ -121,23 +116,12 @@ async fn remote(actors: usize) -> anyhow::Result<Remote> {
             },
         )
         .await?;
-        senders.push(sender(&created.actor, &keys.private_pem)?);
+        senders.push(Sender::new(&created.actor, &keys.private_pem)?);
     }
     Ok(Remote {
         node,
         friend,
         senders,
-    })
-}
-
-fn sender(actor: &enishi_core::Actor, pem: &str) -> anyhow::Result<Sender> {
-    Ok(Sender {
-        ap_id: actor.ap_id.clone(),
-        followers: actor
-            .followers
-            .clone()
-            .ok_or_else(|| anyhow::anyhow!("{} has no followers collection", actor.ap_id))?,
-        signer: Arc::new(Signer::from_pem(pem, &actor.public_key_id)?),
     })
 }
 
@@ -150,7 +134,12 @@ struct Target {
     diary: Url,
 }
 
-async fn target(kind: DbKind, remote: &Remote, workload: Workload) -> anyhow::Result<Target> {
+async fn target(
+    kind: DbKind,
+    remote: &Remote,
+    workload: Workload,
+    pool: Option<u32>,
+) -> anyhow::Result<Target> {
     let db = TestDb::create(kind).await?;
     let port = free_port()?;
     let domain = format!("localhost:{port}");
@@ -171,9 +160,13 @@ async fn target(kind: DbKind, remote: &Remote, workload: Workload) -> anyhow::Re
     .await?;
     let token = enishi_db::tokens::create(&store, mika.account_id, "bench").await?;
     store.conn.close().await?;
-    let child = Command::new(enishi_binary()?)
+    let mut command = Command::new(enishi_binary()?);
+    command.env_clear();
+    if let Some(pool) = pool {
+        command.env("ENISHI_DB_MAX_CONNECTIONS", pool.to_string());
+    }
+    let child = command
         .arg("serve")
-        .env_clear()
         .env("ENISHI_DATABASE_URL", &db.url)
         .env("ENISHI_DATA_DIR", &db.dir)
         .env("ENISHI_DOMAIN", &domain)
@@ -329,7 +322,7 @@ async fn enishi_run(
     args: &Args,
     run: usize,
 ) -> anyhow::Result<Figures> {
-    let target = target(kind, remote, workload).await?;
+    let target = target(kind, remote, workload, args.pool).await?;
     let tag = format!("{}-{}-{run}", workload.name(), kind.name());
     let list = activities(remote, workload, args, &tag, &target.member, &target.diary);
     let inbox = target.inbox.clone();
@@ -338,7 +331,7 @@ async fn enishi_run(
     let pid = target.proc.0.id();
     let (cpu0, pg0) = (cpu_ticks(pid), postgres_ticks());
     let start = Instant::now();
-    let answers = flood::send_all(&client, deliveries, args.connections).await;
+    let answers = flood::send_all(&client, &deliveries, args.connections).await;
     let seconds = start.elapsed().as_secs_f64();
     let (cpu1, pg1) = (cpu_ticks(pid), postgres_ticks());
     let (accepted, rate, p50_ms, p99_ms) = latency_figures(&answers, seconds);
@@ -382,7 +375,7 @@ async fn fedify_run(
     let pid = peer.pid().unwrap_or(0);
     let cpu0 = cpu_ticks(pid);
     let start = Instant::now();
-    let answers = flood::send_all(&client, deliveries, args.connections).await;
+    let answers = flood::send_all(&client, &deliveries, args.connections).await;
     let seconds = start.elapsed().as_secs_f64();
     let cpu1 = cpu_ticks(pid);
     let (accepted, rate, p50_ms, p99_ms) = latency_figures(&answers, seconds);

@@ -18,6 +18,12 @@ pub enum Backend {
 pub struct Db {
     /// The sea-orm connection pool.
     pub conn: DatabaseConnection,
+    /// Where write transactions ([`crate::begin_write`]) run. On SQLite, a pool of one
+    /// connection: writers there take turns anyway, and waiting for the connection in this
+    /// process is a queue, where waiting for SQLite's lock is a busy loop of sleeps that grow
+    /// to 100 ms (a flood of inbound activities spent most of its time there). On PostgreSQL,
+    /// the same pool as `conn`.
+    pub writer: DatabaseConnection,
     /// The engine behind it.
     pub backend: Backend,
     /// Builds the activities that tell other servers of local changes (set by the server at
@@ -61,7 +67,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbErr> {
     connect_inner(url, max_connections, false).await
 }
 
-async fn connect_inner(url: &str, max_connections: u32, relaxed: bool) -> Result<Db, DbErr> {
+fn options(url: &str, max_connections: u32, relaxed: bool) -> ConnectOptions {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(max_connections)
@@ -83,7 +89,11 @@ async fn connect_inner(url: &str, max_connections: u32, relaxed: bool) -> Result
                 o
             }
         });
-    let conn = sea_orm::Database::connect(options).await?;
+    options
+}
+
+async fn connect_inner(url: &str, max_connections: u32, relaxed: bool) -> Result<Db, DbErr> {
+    let conn = sea_orm::Database::connect(options(url, max_connections, relaxed)).await?;
     let backend = match conn.get_database_backend() {
         DbBackend::Sqlite => Backend::Sqlite,
         DbBackend::Postgres => Backend::Postgres,
@@ -93,8 +103,16 @@ async fn connect_inner(url: &str, max_connections: u32, relaxed: bool) -> Result
             )));
         }
     };
+    // An in-memory SQLite database is one per connection pool: its writes must share it.
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    let writer = if backend == Backend::Sqlite && !in_memory {
+        sea_orm::Database::connect(options(url, 1, relaxed)).await?
+    } else {
+        conn.clone()
+    };
     Ok(Db {
         conn,
+        writer,
         backend,
         herald: None,
         claim: None,
@@ -112,6 +130,7 @@ pub async fn open_sqlite_read_only(path: &std::path::Path) -> Result<Db, DbErr> 
         .map_sqlx_sqlite_opts(|o| o.read_only(true).create_if_missing(false));
     let conn = sea_orm::Database::connect(options).await?;
     Ok(Db {
+        writer: conn.clone(),
         conn,
         backend: Backend::Sqlite,
         herald: None,

@@ -85,7 +85,7 @@ impl std::fmt::Debug for ActorKeys {
 /// [`inbound::DUPLICATE`] and nothing is written.
 pub async fn begin_write(db: &Db) -> Result<sea_orm::DatabaseTransaction, DbErr> {
     use sea_orm::{ConnectionTrait, TransactionTrait};
-    let txn = db.conn.begin().await?;
+    let txn = db.writer.begin().await?;
     if db.backend == Backend::Sqlite {
         txn.execute_unprepared("UPDATE instance_setting SET value = value WHERE key = 'domain'")
             .await?;
