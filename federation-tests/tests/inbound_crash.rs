@@ -1,6 +1,7 @@
 //! Crash safety of the inbox (issue 19): a flood of signed `Create{Note}`s, each mentioning a
 //! member, into a real `enishi` process that is killed with SIGKILL in the middle. After a
-//! restart, every activity that got a 2xx before the kill is stored; then the sender delivers
+//! restart, every activity that got a 2xx before the kill is stored, and every stored one is
+//! recorded as handled (the change and its record commit together); then the sender delivers
 //! everything again, and every activity is stored exactly once, with exactly one notice to the
 //! member and one record of having been handled. On SQLite and PostgreSQL.
 
@@ -107,7 +108,7 @@ async fn a_killed_inbox_keeps_what_it_acknowledged_once(t: TestDb) -> anyhow::Re
     )
     .await?
     .actor;
-    db.conn.close().await?;
+    db.close().await?;
 
     let inbox = Url::parse(&format!("http://localhost:{port}/inbox"))?;
     let shape = Shape::Mentioning {
@@ -171,6 +172,25 @@ async fn a_killed_inbox_keeps_what_it_acknowledged_once(t: TestDb) -> anyhow::Re
         kept == before.len(),
         "{} deliveries were acknowledged before the kill, but only {kept} of their posts were kept",
         before.len()
+    );
+
+    // The change and the record of having handled it commit together: no post without its
+    // record, and no record without its post, whatever moment the kill came at.
+    let unrecorded = count(
+        &conn,
+        "SELECT p.ap_id FROM post p WHERE p.ap_id LIKE '%/flood/crash/%' AND NOT EXISTS \
+         (SELECT 1 FROM inbound_activity i WHERE i.ap_id = p.ap_id || '/activity')",
+    )
+    .await?;
+    let unstored = count(
+        &conn,
+        "SELECT i.ap_id FROM inbound_activity i WHERE i.ap_id LIKE '%/flood/crash/%' AND NOT EXISTS \
+         (SELECT 1 FROM post p WHERE p.ap_id || '/activity' = i.ap_id)",
+    )
+    .await?;
+    anyhow::ensure!(
+        unrecorded == 0 && unstored == 0,
+        "after the kill: {unrecorded} posts without the record of their activity, {unstored} records without their post"
     );
 
     // The sender delivers everything again (as a sender whose requests failed would, and as

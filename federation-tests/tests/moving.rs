@@ -140,7 +140,7 @@ async fn an_interrupted_move_resumes_where_it_stopped() -> anyhow::Result<()> {
     for t in &expected {
         expected_counts.push((t.name.clone(), tables::count(&source, &t.name).await?));
     }
-    source.conn.close().await?;
+    source.close().await?;
 
     let postgres = TestDb::create(DbKind::Postgres).await?;
     // Stops after the first committed batch of instance settings (the callback hears of the
@@ -194,7 +194,7 @@ async fn an_interrupted_move_resumes_where_it_stopped() -> anyhow::Result<()> {
             .is_some_and(|e| e.to_string().contains("not empty")),
         "a non-empty target is refused"
     );
-    target.conn.close().await?;
+    target.close().await?;
     postgres.destroy().await?;
     sqlite.destroy().await
 }

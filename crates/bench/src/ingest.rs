@@ -159,7 +159,7 @@ async fn target(
     )
     .await?;
     let token = enishi_db::tokens::create(&store, mika.account_id, "bench").await?;
-    store.conn.close().await?;
+    store.close().await?;
     let mut command = Command::new(enishi_binary()?);
     command.env_clear();
     if let Some(pool) = pool {

@@ -223,7 +223,7 @@ async fn measure(
     }
     thumbs.sort_by(f64::total_cmp);
     drop(server);
-    db.conn.close().await?;
+    db.close().await?;
     Ok(Figures {
         uploads_per_sec,
         upload_p50_ms: percentile(&times, 0.5),

@@ -99,7 +99,7 @@ async fn seed_diary(url: &str, args: &Args) -> anyhow::Result<String> {
             .exec_without_returning(&db.conn)
             .await?;
     }
-    db.conn.close().await?;
+    db.close().await?;
     Ok(id)
 }
 
@@ -173,7 +173,7 @@ async fn measure(
     let seeded = t0.elapsed();
     let db = enishi_db::connect(url, 2).await?;
     let secret = enishi_db::browser_sessions::create(&db, account_id, "enishi-bench").await?;
-    db.conn.close().await?;
+    db.close().await?;
 
     // The database was claimed for localhost:8099; the server must use that domain.
     let mut config = enishi_server::default_config(url, dir);

@@ -371,7 +371,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         let account = seed(&url, &seeding, &mut StdRng::seed_from_u64(42)).await?;
         let db = enishi_db::connect(&url, 2).await?;
         let token = enishi_db::tokens::create(&db, account, "bench").await?;
-        db.conn.close().await?;
+        db.close().await?;
         println!(
             "timeline: a member with 500 friends, {} posts; GET /api/v1/timeline round-robin over the web processes",
             args.posts
@@ -389,7 +389,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         for &n in &args.processes {
             fanout(&setup, &url, &dir, n, limit).await?;
         }
-        setup.db.conn.close().await?;
+        setup.db.close().await?;
         anyhow::Ok(())
     }
     .await;

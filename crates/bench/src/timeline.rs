@@ -229,7 +229,7 @@ pub(crate) async fn seed(url: &str, args: &Args, rng: &mut StdRng) -> anyhow::Re
     } else {
         db.conn.execute_unprepared("ANALYZE").await?;
     }
-    db.conn.close().await?;
+    db.close().await?;
     Ok(acct)
 }
 
@@ -284,7 +284,7 @@ async fn measure(label: &str, url: &str, dir: &std::path::Path, args: &Args) -> 
         &enishi_core::scopes::Scopes::parse("read")?,
     )
     .await?;
-    db.conn.close().await?;
+    db.close().await?;
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?

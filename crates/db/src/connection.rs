@@ -22,7 +22,9 @@ pub struct Db {
     /// connection: writers there take turns anyway, and waiting for the connection in this
     /// process is a queue, where waiting for SQLite's lock is a busy loop of sleeps that grow
     /// to 100 ms (a flood of inbound activities spent most of its time there). On PostgreSQL,
-    /// the same pool as `conn`.
+    /// the same pool as `conn`. Single statements that write under load (the outbox's claims
+    /// and outcomes) run here too, so that they do not lose every race for SQLite's lock to
+    /// the queue.
     pub writer: DatabaseConnection,
     /// The engine behind it.
     pub backend: Backend,
@@ -35,6 +37,13 @@ pub struct Db {
 }
 
 impl Db {
+    /// Closes both pools (the writer's too, on SQLite; closing a pool twice is harmless where
+    /// they are the same).
+    pub async fn close(self) -> Result<(), DbErr> {
+        self.conn.close().await?;
+        self.writer.close().await
+    }
+
     /// The herald, if this process federates.
     pub fn herald(&self) -> Option<&dyn crate::federation::Herald> {
         self.herald.as_deref()

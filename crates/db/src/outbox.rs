@@ -234,8 +234,9 @@ pub async fn claim(
            {skip_locked})
          RETURNING id, activity_id, inbox_url, host, attempts, created_at"
     );
+    // A write: on SQLite it waits its turn with the other writers (`Db::writer`).
     let rows = db
-        .conn
+        .writer
         .query_all_raw(Statement::from_sql_and_values(
             backend,
             sql,
@@ -310,7 +311,7 @@ pub async fn release(db: &Db, id: i64) -> Result<(), DbErr> {
             Expr::col(delivery::Column::Attempts).sub(1),
         )
         .filter(delivery::Column::Id.eq(id))
-        .exec(&db.conn)
+        .exec(&db.writer)
         .await?;
     Ok(())
 }
@@ -327,9 +328,9 @@ pub async fn delivered(db: &Db, id: i64, host: &str, status: u16) -> Result<(), 
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .filter(delivery::Column::Id.eq(id))
-        .exec(&db.conn)
+        .exec(&db.writer)
         .await?;
-    host_ok(&db.conn, host).await
+    host_ok(&db.writer, host).await
 }
 
 /// Records many successful deliveries at once (the workers batch them: fewer writes, and a
@@ -347,7 +348,7 @@ pub async fn delivered_many(db: &Db, ids: &[i64], status: u16) -> Result<(), DbE
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .filter(delivery::Column::Id.is_in(ids.iter().copied()))
-        .exec(&db.conn)
+        .exec(&db.writer)
         .await?;
     Ok(())
 }
@@ -373,7 +374,7 @@ async fn failed(
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .filter(delivery::Column::Id.eq(id))
-        .exec(&db.conn)
+        .exec(&db.writer)
         .await?;
     Ok(())
 }
@@ -470,7 +471,7 @@ pub async fn host_failed(
             ])
             .to_owned(),
     )
-    .exec_without_returning(&db.conn)
+    .exec_without_returning(&db.writer)
     .await?;
     Ok(unavailable)
 }
@@ -561,9 +562,9 @@ pub async fn retry_dead(db: &Db, host: Option<&str>) -> Result<u64, DbErr> {
         .filter(delivery::Column::State.eq(state::DEAD));
     if let Some(h) = host {
         q = q.filter(delivery::Column::Host.eq(h));
-        host_ok(&db.conn, h).await?;
+        host_ok(&db.writer, h).await?;
     }
-    Ok(q.exec(&db.conn).await?.rows_affected)
+    Ok(q.exec(&db.writer).await?.rows_affected)
 }
 
 /// Deletes deliveries settled before `before` and activities with nothing left to deliver.
@@ -571,7 +572,7 @@ pub async fn clean_up(db: &Db, before: DateTime<Utc>) -> Result<u64, DbErr> {
     let gone = delivery::Entity::delete_many()
         .filter(delivery::Column::State.eq(state::DONE))
         .filter(delivery::Column::DeliveredAt.lt(before))
-        .exec(&db.conn)
+        .exec(&db.writer)
         .await?
         .rows_affected;
     outbox_activity::Entity::delete_many()
@@ -579,7 +580,7 @@ pub async fn clean_up(db: &Db, before: DateTime<Utc>) -> Result<u64, DbErr> {
         .filter(Expr::cust(
             "NOT EXISTS (SELECT 1 FROM delivery d WHERE d.activity_id = outbox_activity.id)",
         ))
-        .exec(&db.conn)
+        .exec(&db.writer)
         .await?;
     Ok(gone)
 }

@@ -387,7 +387,7 @@ async fn list_queries_match_the_pure_rule(t: TestDb) -> anyhow::Result<()> {
                         let db = enishi_db::connect(&t.url, 2).await?;
                         enishi_db::migrate(&db).await?;
                         let result = check(&db, &c).await;
-                        db.conn.close().await?;
+                        db.close().await?;
                         t.destroy().await?;
                         result
                     })

@@ -29,7 +29,7 @@ pub async fn backup(config: &Config, file: &Path) -> anyhow::Result<()> {
             .await
             .context("cannot open the database")?;
         sqlite_snapshot(&db, &partial).await?;
-        db.conn.close().await?;
+        db.close().await?;
     } else {
         run_tool(
             Command::new("pg_dump")
@@ -71,7 +71,7 @@ pub async fn restore(config: &Config, file: &Path, replace: bool) -> anyhow::Res
         None
     };
     let db = crate::open_database(config).await?;
-    db.conn.close().await?;
+    db.close().await?;
     Ok(set_aside.unwrap_or_default())
 }
 
@@ -94,7 +94,7 @@ async fn restore_sqlite(
         .await?
         .iter()
         .any(|t| t.name == "actor");
-    check.conn.close().await?;
+    check.close().await?;
     if verdict != "ok" {
         bail!("{} is damaged (integrity check: {verdict})", file.display());
     }
@@ -139,7 +139,7 @@ async fn restore_postgres(config: &Config, file: &Path) -> anyhow::Result<()> {
         .await
         .context("cannot open the database")?;
     let tables = enishi_db::tables::list(&db).await?;
-    db.conn.close().await?;
+    db.close().await?;
     if let Some(t) = tables.first() {
         bail!(
             "the database is not empty (it has table {}); restore into a new, empty database (createdb) and point ENISHI_DATABASE_URL at it",

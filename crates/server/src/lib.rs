@@ -48,7 +48,7 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     // say, to create an index that was just dropped).
     let single = open(1).await?;
     let applied = enishi_db::migrate(&single).await;
-    single.conn.close().await?;
+    single.close().await?;
     let applied = applied.context("database migration failed")?;
     let db = open(config.db_max_connections).await?;
     if applied > 0 {

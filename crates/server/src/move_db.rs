@@ -64,9 +64,9 @@ pub async fn move_to_postgres(
             );
         }
     }
-    source.conn.close().await?;
-    live.conn.close().await?;
-    target.conn.close().await?;
+    source.close().await?;
+    live.close().await?;
+    target.close().await?;
     std::fs::remove_file(&snapshot)
         .with_context(|| format!("cannot remove {}", snapshot.display()))?;
     Ok(Moved {

@@ -132,7 +132,7 @@ async fn the_domain_commands_block_list_export_import_and_audit(t: TestDb) -> an
         "{audit}"
     );
     assert!(rows[5][4].contains("a spam wave"), "{audit}");
-    db.conn.close().await?;
+    db.close().await?;
     Ok(())
 }
 

@@ -136,7 +136,7 @@ async fn health_and_readiness_say_what_fails(t: TestDb) -> anyhow::Result<()> {
         s == 503 && body["checks"]["queue"] == "failing" && body["checks"]["migrations"] == "ok",
         "readyz with a delivery due for an hour: {s} {body}"
     );
-    db.conn.close().await?;
+    db.close().await?;
     stop(server)
 }
 
@@ -298,7 +298,7 @@ async fn a_backup_made_while_serving_restores_every_table(t: TestDb) -> anyhow::
         "the same tables: {:?}",
         got.keys()
     );
-    restored.conn.close().await?;
+    restored.close().await?;
 
     // The backup made during the writes is whole: it restores, and holds a moment's posts.
     let mid = TestDb::create(t.kind).await?;
@@ -318,7 +318,7 @@ async fn a_backup_made_while_serving_restores_every_table(t: TestDb) -> anyhow::
         (before_backup..all_written).contains(&mid_posts),
         "the backup made while posting holds {mid_posts} posts (between {before_backup} and {all_written})"
     );
-    mid_db.conn.close().await?;
+    mid_db.close().await?;
 
     // Restoring over a database in use is refused.
     let out = run(
@@ -332,7 +332,7 @@ async fn a_backup_made_while_serving_restores_every_table(t: TestDb) -> anyhow::
             && (refusal.contains("already exists") || refusal.contains("not empty")),
         "restoring over the live database: {refusal}"
     );
-    original.conn.close().await?;
+    original.close().await?;
     stop(server)?;
 
     // On SQLite, --replace sets the old file aside and restores in its place.
@@ -355,7 +355,7 @@ async fn a_backup_made_while_serving_restores_every_table(t: TestDb) -> anyhow::
         let db = enishi_db::connect(&t.url, 1).await?;
         let n = enishi_db::tables::count(&db, "post").await? as usize;
         anyhow::ensure!(n == mid_posts, "the replaced database has {n} posts");
-        db.conn.close().await?;
+        db.close().await?;
     }
     fresh.destroy().await?;
     mid.destroy().await?;
@@ -427,7 +427,7 @@ async fn sigterm_lets_a_request_in_flight_finish(t: TestDb) -> anyhow::Result<()
     // The voice was stored.
     let db = enishi_db::connect(&t.url, 1).await?;
     let n = enishi_db::tables::count(&db, "post").await?;
-    db.conn.close().await?;
+    db.close().await?;
     anyhow::ensure!(n == 1, "{n} posts stored");
     Ok(())
 }

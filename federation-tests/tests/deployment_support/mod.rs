@@ -180,7 +180,7 @@ pub async fn fan_out_survives_a_stopped_worker(
         .await?;
         ids.insert(id);
     }
-    db.conn.close().await?;
+    db.close().await?;
     let total = inboxes.len() * ACTIVITIES;
 
     let deadline = Instant::now() + Duration::from_secs(60);

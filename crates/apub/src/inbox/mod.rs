@@ -383,6 +383,16 @@ impl Inbound {
         }
     }
 
+    /// Whether the handler makes its whole change in one write transaction begun with
+    /// `enishi_db::begin_write` (or changes nothing), so that the record of the activity can
+    /// commit in it ([`enishi_db::inbound::Claim`]): a duplicate is then found by that
+    /// transaction, with no read before. The others take several steps, each in its own
+    /// transaction, and are recorded once all have succeeded, so that a failed step is
+    /// retried whole. (Create and Like are also nearly all of the traffic.)
+    pub fn changes_in_one_transaction(&self) -> bool {
+        matches!(self, Inbound::Create(_) | Inbound::Like(_))
+    }
+
     /// Makes the change the activity asks for.
     pub async fn receive(self, ctx: &InboxContext, actor: &Actor) -> Result<(), InboxError> {
         match self {
@@ -417,9 +427,10 @@ pub enum Outcome {
 
 /// Handles one delivery end to end: authenticate, parse, verify, receive.
 ///
-/// The record that the activity was handled commits in the same transaction as its change
-/// ([`enishi_db::inbound::Claim`]): a redelivery finds it there and changes nothing, and a
-/// crash between the two cannot leave a change whose redelivery would make it twice.
+/// For a post, comment or like, the record that the activity was handled commits in the same
+/// transaction as its change ([`enishi_db::inbound::Claim`]): a redelivery finds it there and
+/// changes nothing, and a crash cannot leave the change without the record. Other activities
+/// are recorded once handled, and a redelivery of one is refused before it is handled again.
 pub async fn handle(
     ctx: &InboxContext,
     request: &InboundRequest<'_>,
@@ -438,6 +449,12 @@ pub async fn handle(
         tracing::info!(%id, %kind, actor = %actor.ap_id, "ignored an activity of a type we do not handle");
         return Ok(Outcome::Ignored(kind));
     };
+    let atomic = inbound.changes_in_one_transaction();
+    // A handler of several steps is recorded after them all; a retry of one handled before
+    // is refused here, before any of its steps (or fetches) runs again.
+    if !atomic && enishi_db::inbound::seen(&ctx.db, &id).await? {
+        return Ok(Outcome::Duplicate);
+    }
     inbound.check_shape()?;
     inbound.verify(ctx, &actor).await?;
     let kind = type_of(&activity).unwrap_or("?");
@@ -447,16 +464,22 @@ pub async fn handle(
         kind,
         &actor.domain,
     ));
-    let claimed = InboxContext {
-        db: ctx.db.claiming(claim.clone()),
-        ..ctx.clone()
+    let claimed;
+    let receiving = if atomic {
+        claimed = InboxContext {
+            db: ctx.db.claiming(claim.clone()),
+            ..ctx.clone()
+        };
+        &claimed
+    } else {
+        ctx
     };
-    match inbound.receive(&claimed, &actor).await {
+    match inbound.receive(receiving, &actor).await {
         Ok(()) => {}
         Err(_) if claim.is_duplicate() => return Ok(Outcome::Duplicate),
         Err(e) => return Err(e),
     }
-    if !claim.record(&ctx.db).await? {
+    if claim.is_duplicate() || (!atomic && !claim.record(&ctx.db).await?) {
         return Ok(Outcome::Duplicate);
     }
     if let Some(header) = request

@@ -20,12 +20,11 @@ pub const DUPLICATE: &str = "inbound activity already handled";
 /// One inbound activity being handled: the record that it was handled goes into the first
 /// write transaction its handling begins ([`crate::begin_write`]), so the change and the
 /// record commit or roll back together, and an insert that finds the record already there
-/// decides that the delivery is a duplicate. Without a write, nothing needs recording: doing
-/// nothing again is harmless.
-///
-/// A write transaction that rolls back (say, a post nobody here follows) takes the record
-/// with it; the claim then counts as taken for the rest of the handling, so what a handler
-/// wrote outside transactions after that is not de-duplicated.
+/// decides that the delivery is a duplicate (two deliveries of it at once, or a redelivery
+/// after a crash). Only handlers that make their change in one transaction are given a
+/// claim; the others are recorded after they finish ([`Claim::record`]). For the first kind,
+/// a transaction that rolls back (say, a post nobody here follows) takes the record with it,
+/// which is right: nothing changed, so a redelivery has nothing to repeat.
 #[derive(Debug)]
 pub struct Claim {
     ap_id: String,
@@ -103,11 +102,13 @@ impl Claim {
         crate::outbox::host_ok(txn, &self.host).await
     }
 
-    /// Records the activity in a transaction of its own, for a handling that wrote nothing
-    /// (so that a redelivery is known as one). Returns whether it was new.
+    /// Records the activity in a transaction of its own, for a handler that made its change
+    /// in several steps (and so was given no claim). Returns whether it was new.
     pub async fn record(&self, db: &Db) -> Result<bool, DbErr> {
-        if self.is_taken() {
-            return Ok(!self.is_duplicate());
+        match self.state() {
+            ClaimState::Duplicate => return Ok(false),
+            ClaimState::Taken => return Ok(true),
+            ClaimState::Open => {}
         }
         let unclaimed = Db {
             claim: None,
@@ -125,9 +126,14 @@ impl Claim {
     }
 }
 
-/// Whether a database error is the refusal of a write for an activity handled before.
-pub fn is_duplicate(err: &DbErr) -> bool {
-    matches!(err, DbErr::Custom(m) if m == DUPLICATE)
+/// Whether the activity `ap_id` was already handled (the same activity delivered twice changes
+/// nothing): an indexed read, before anything else is done with a delivery.
+pub async fn seen(db: &Db, ap_id: &str) -> Result<bool, DbErr> {
+    Ok(inbound_activity::Entity::find()
+        .filter(inbound_activity::Column::ApId.eq(ap_id))
+        .one(&db.conn)
+        .await?
+        .is_some())
 }
 
 /// Forgets handled activities older than `before` (replays that old fail the Date check).
