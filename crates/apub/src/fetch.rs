@@ -469,6 +469,16 @@ impl Fetcher {
         result
     }
 
+    /// [`Fetcher::key_owner`] read again from the database, not from memory: for a key that
+    /// failed to verify, whose actor another process (or a moderator's change to when it was
+    /// fetched) may have changed since it was held.
+    pub async fn key_owner_stored(&self, key_id: &str) -> Result<(Actor, String), FetchError> {
+        if let Some((owner, _)) = self.keys.get(key_id).await {
+            self.keys.forget_actor(&owner.ap_id);
+        }
+        self.key_owner(key_id).await
+    }
+
     /// Forgets the keys held in memory for the actor `ap_id` (it changed, moved or left).
     pub fn forget_keys_of(&self, ap_id: &Url) {
         self.keys.forget_actor(ap_id);

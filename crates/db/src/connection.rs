@@ -37,6 +37,15 @@ pub struct Db {
 }
 
 impl Db {
+    /// The same pool with no inbound activity claimed: for a write that must not record the
+    /// activity as handled (a refusal, which is answered with an error and so may come again).
+    pub fn without_claim(&self) -> Db {
+        Db {
+            claim: None,
+            ..self.clone()
+        }
+    }
+
     /// Closes both pools (the writer's too, on SQLite; closing a pool twice is harmless where
     /// they are the same).
     pub async fn close(self) -> Result<(), DbErr> {

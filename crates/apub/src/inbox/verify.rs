@@ -83,6 +83,22 @@ pub async fn signer_of(ctx: &InboxContext, parts: &RequestParts<'_>) -> Result<A
             "key {key_id} belongs to this instance"
         )));
     }
+    let (owner, pem) = match verify_request(parts, &pem, SystemTime::now()) {
+        Ok(_) => return Ok(owner),
+        // The key held in memory may be older than the stored one: read that before deciding.
+        Err(SignatureError::Mismatch) => {
+            let (stored, stored_pem) = ctx
+                .fetcher
+                .key_owner_stored(&key_id)
+                .await
+                .map_err(|e| key_error(&key_id, e))?;
+            if stored_pem != pem && verify_request(parts, &stored_pem, SystemTime::now()).is_ok() {
+                return Ok(stored);
+            }
+            (stored, stored_pem)
+        }
+        Err(e) => return Err(signature_error(e)),
+    };
     match verify_request(parts, &pem, SystemTime::now()) {
         Ok(_) => Ok(owner),
         Err(SignatureError::Mismatch) if crate::fetch::may_refetch_for_key(&owner) => {

@@ -364,7 +364,9 @@ async fn refuse(
     activity_id: &str,
 ) -> OpResult<()> {
     let key = format!("refused:{object}");
-    let txn = crate::begin_write(db).await?;
+    // The delivery is answered 403, so its retries must be refused again, not taken for
+    // duplicates: the refusal does not record the activity as handled.
+    let txn = crate::begin_write(&db.without_claim()).await?;
     if crate::outbox::has_activity_about(&txn, &key).await? {
         return Ok(());
     }

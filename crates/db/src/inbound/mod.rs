@@ -110,11 +110,7 @@ impl Claim {
             ClaimState::Taken => return Ok(true),
             ClaimState::Open => {}
         }
-        let unclaimed = Db {
-            claim: None,
-            ..db.clone()
-        };
-        let txn = crate::begin_write(&unclaimed).await?;
+        let txn = crate::begin_write(&db.without_claim()).await?;
         match self.take(&txn).await {
             Ok(()) => {
                 txn.commit().await?;
