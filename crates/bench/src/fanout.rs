@@ -62,18 +62,6 @@ pub(crate) fn now_us() -> u128 {
         .unwrap_or(0)
 }
 
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .unwrap_or(0.0)
-        / 1024.0
-}
-
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -306,7 +294,7 @@ async fn measure(
         ours = Some(figures(start, arrivals));
     }
     let ours = ours.expect("two rounds ran");
-    let rss = peak_rss_mib();
+    let rss = crate::ingest::peak_rss_mib(std::process::id());
     println!(
         "{label:<9} enishi outbox: {:.0} deliveries/s ({:.0}% of the signing limit), commit→receipt p50 {:.0} ms, p99 {:.0} ms, peak RSS {rss:.1} MiB (bench process, Enishi in-process)",
         ours.rate,

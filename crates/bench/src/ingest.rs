@@ -284,7 +284,8 @@ fn first_refusal(answers: &[Answer]) -> Option<String> {
         .map(|a| format!("{} answered {}", a.id, a.status))
 }
 
-fn peak_rss_mib(pid: u32) -> f64 {
+/// The peak resident memory (`VmHWM`) of process `pid`, in MiB.
+pub(crate) fn peak_rss_mib(pid: u32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
