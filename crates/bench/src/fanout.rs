@@ -268,7 +268,9 @@ async fn measure(
     // A warm-up round first (connection pools, receivers' key caches), as on a server that has
     // been running; then the measured one.
     let mut ours = None;
+    let mut cpu = CpuSplit::default();
     for (round, name) in ["warm-up", "fanout"].into_iter().enumerate() {
+        let ticks_before = Ticks::read(recv.pid(), label == "postgres");
         let id = format!("{}/activities/{name}", run.base_url);
         let body = json!({"@context": "https://www.w3.org/ns/activitystreams", "id": id, "type": "Update", "actor": alice.ap_id.as_str(), "object": object}).to_string();
         let start = now_us();
@@ -291,6 +293,7 @@ async fn measure(
             .into_iter()
             .filter(|t| *t >= start)
             .collect();
+        cpu = Ticks::read(recv.pid(), label == "postgres").since(&ticks_before, n);
         ours = Some(figures(start, arrivals));
     }
     let ours = ours.expect("two rounds ran");
@@ -301,6 +304,18 @@ async fn measure(
         100.0 * ours.rate / limit,
         ours.p50_ms,
         ours.p99_ms
+    );
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    // One signature's CPU, from the signing limit on all cores.
+    let signing_ms = 1000.0 * cores / limit;
+    let sender_ms = cpu.enishi_ms + cpu.postgres_ms;
+    println!(
+        "{label:<9} CPU per delivery: Enishi {:.3} ms (of which signing {signing_ms:.3} ms), PostgreSQL {:.3} ms, receivers {:.3} ms | receivers' share of the CPU used {:.0}% | signing-rate-normalised: {:.0}% of the signing limit (signing's share of the sender's CPU: the rate with the cores to itself)",
+        cpu.enishi_ms,
+        cpu.postgres_ms,
+        cpu.receivers_ms,
+        100.0 * cpu.receivers_ms / (sender_ms + cpu.receivers_ms),
+        100.0 * signing_ms / sender_ms,
     );
     if args.outbox_only {
         return run.stop().await;
@@ -321,6 +336,43 @@ async fn measure(
         ours.rate / crate_fig.rate
     );
     run.stop().await
+}
+
+/// CPU ticks of the benchmark process (Enishi runs in it), the receivers and PostgreSQL.
+struct Ticks {
+    enishi: u64,
+    receivers: u64,
+    postgres: u64,
+}
+
+/// CPU per delivery of one round, in milliseconds.
+#[derive(Default)]
+struct CpuSplit {
+    enishi_ms: f64,
+    receivers_ms: f64,
+    postgres_ms: f64,
+}
+
+impl Ticks {
+    fn read(receivers: u32, postgres: bool) -> Ticks {
+        use crate::scale::{cpu_ticks, postgres_ticks};
+        Ticks {
+            enishi: cpu_ticks(std::process::id()),
+            receivers: cpu_ticks(receivers),
+            postgres: if postgres { postgres_ticks() } else { 0 },
+        }
+    }
+
+    fn since(&self, before: &Ticks, deliveries: usize) -> CpuSplit {
+        let ms = |a: u64, b: u64| {
+            a.saturating_sub(b) as f64 * crate::scale::TICK * 1000.0 / deliveries as f64
+        };
+        CpuSplit {
+            enishi_ms: ms(self.enishi, before.enishi),
+            receivers_ms: ms(self.receivers, before.receivers),
+            postgres_ms: ms(self.postgres, before.postgres),
+        }
+    }
 }
 
 /// Runs the benchmark.

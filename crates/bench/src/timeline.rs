@@ -35,6 +35,10 @@ pub struct Args {
     /// Base PostgreSQL URL (a database is created and dropped on it).
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
     postgres: String,
+    /// Measure beside one CPU-bound process (a shell's busy loop), as on a small machine that
+    /// runs something else busy: one of the two cores is taken while the requests are made.
+    #[arg(long)]
+    neighbour: bool,
 }
 
 impl Args {
@@ -48,6 +52,7 @@ impl Args {
             requests: 0,
             keep: false,
             postgres: String::new(),
+            neighbour: false,
         }
     }
 }
@@ -242,6 +247,29 @@ impl Drop for Server {
     }
 }
 
+/// A CPU-bound process beside the benchmark (`--neighbour`), stopped when dropped.
+pub(crate) struct Neighbour(Child);
+
+impl Neighbour {
+    /// Starts a shell spinning in a loop: one core's worth of work that never sleeps.
+    pub(crate) fn start() -> anyhow::Result<Neighbour> {
+        let child = Command::new("sh")
+            .args(["-c", "while :; do :; done"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .context("starting the busy neighbour (sh)")?;
+        Ok(Neighbour(child))
+    }
+}
+
+impl Drop for Neighbour {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn peak_rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
@@ -338,6 +366,11 @@ async fn measure(label: &str, url: &str, dir: &std::path::Path, args: &Args) -> 
         get("/api/v1/timeline".into()).await?;
         get_app("/api/v1/timelines/home".into()).await?;
     }
+    let neighbour = if args.neighbour {
+        Some(Neighbour::start()?)
+    } else {
+        None
+    };
     let mut first = Vec::with_capacity(args.requests);
     let mut paged = Vec::with_capacity(args.requests);
     let mut app_first = Vec::with_capacity(args.requests);
@@ -370,6 +403,7 @@ async fn measure(label: &str, url: &str, dir: &std::path::Path, args: &Args) -> 
         cursor = body["next"].as_str().map(str::to_owned);
         paged.push(ms);
     }
+    drop(neighbour);
     let rss = peak_rss_kib(server.0.id()).unwrap_or(0);
     drop(server);
     for list in [&mut first, &mut paged, &mut app_first, &mut app_paged] {
@@ -400,8 +434,16 @@ async fn measure(label: &str, url: &str, dir: &std::path::Path, args: &Args) -> 
 /// Runs the benchmark on the chosen databases.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     println!(
-        "home timeline: 1 member with {} friends among {} members, {} diaries and voice posts, {} measured requests each",
-        args.friends, args.members, args.posts, args.requests
+        "home timeline: 1 member with {} friends among {} members, {} diaries and voice posts, {} measured requests each{}",
+        args.friends,
+        args.members,
+        args.posts,
+        args.requests,
+        if args.neighbour {
+            ", beside a CPU-bound process (one core busy)"
+        } else {
+            ""
+        }
     );
     let dir = std::env::temp_dir().join(format!("enishi-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;

@@ -34,6 +34,11 @@ pub struct Db {
     /// The inbound activity being handled, if any: the first write transaction begun through
     /// this handle records it (see [`crate::inbound::Claim`]).
     pub claim: Option<std::sync::Arc<crate::inbound::Claim>>,
+    /// Hosts recorded well a moment ago (shared with the delivery workers' handle, whose
+    /// failures clear it).
+    pub hosts_well: std::sync::Arc<crate::hosts_well::HostsWell>,
+    /// The group commit of inbound posts (started on first use).
+    pub(crate) batcher: std::sync::Arc<crate::inbound::batch::BatcherCell>,
 }
 
 impl Db {
@@ -51,6 +56,21 @@ impl Db {
     pub async fn close(self) -> Result<(), DbErr> {
         self.conn.close().await?;
         self.writer.close().await
+    }
+
+    /// The same pools, sharing `hosts` with another handle of this process (so that the
+    /// delivery workers' failures reach what the inbox remembers).
+    pub fn sharing_hosts_well(self, hosts: std::sync::Arc<crate::hosts_well::HostsWell>) -> Db {
+        Db {
+            hosts_well: hosts,
+            ..self
+        }
+    }
+
+    /// The group commit of inbound posts, on the writer pool.
+    pub(crate) fn batcher(&self) -> &crate::inbound::batch::Batcher {
+        self.batcher
+            .get(&self.writer, self.backend, &self.hosts_well)
     }
 
     /// The herald, if this process federates.
@@ -92,6 +112,10 @@ fn options(url: &str, max_connections: u32, relaxed: bool) -> ConnectOptions {
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30))
+        // sqlx pings a connection on every checkout by default: a round trip (on SQLite, two
+        // thread switches) before each statement outside a transaction. Only a connection
+        // idle long enough to have been dropped by the server is pinged.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
             o.pragma("journal_mode", "WAL")
@@ -134,6 +158,8 @@ async fn connect_inner(url: &str, max_connections: u32, relaxed: bool) -> Result
         backend,
         herald: None,
         claim: None,
+        hosts_well: Default::default(),
+        batcher: Default::default(),
     })
 }
 
@@ -153,6 +179,8 @@ pub async fn open_sqlite_read_only(path: &std::path::Path) -> Result<Db, DbErr> 
         backend: Backend::Sqlite,
         herald: None,
         claim: None,
+        hosts_well: Default::default(),
+        batcher: Default::default(),
     })
 }
 

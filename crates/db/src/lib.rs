@@ -20,6 +20,7 @@ pub mod error;
 pub mod federation;
 pub mod footprints;
 pub mod friend_proof;
+pub mod hosts_well;
 pub mod idempotency;
 pub mod inbound;
 pub mod instance;
@@ -84,16 +85,29 @@ impl std::fmt::Debug for ActorKeys {
 /// commit together; if it was handled before, the transaction is refused with
 /// [`inbound::DUPLICATE`] and nothing is written.
 pub async fn begin_write(db: &Db) -> Result<sea_orm::DatabaseTransaction, DbErr> {
-    use sea_orm::{ConnectionTrait, TransactionTrait};
-    let txn = db.writer.begin().await?;
-    if db.backend == Backend::Sqlite {
-        txn.execute_unprepared("UPDATE instance_setting SET value = value WHERE key = 'domain'")
-            .await?;
-    }
+    let txn = begin_on(&db.writer, db.backend).await?;
     if let Some(claim) = &db.claim {
-        claim.take(&txn).await?;
+        claim.take(&txn, &db.hosts_well).await?;
     }
     Ok(txn)
+}
+
+/// Begins a write transaction on `writer` (`BEGIN IMMEDIATE` on SQLite).
+pub(crate) async fn begin_on(
+    writer: &sea_orm::DatabaseConnection,
+    backend: Backend,
+) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    if backend == Backend::Sqlite {
+        writer
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+    } else {
+        writer.begin().await
+    }
 }
 
 /// Begins a transaction that changes how two actors stand with each other (follows, requests,

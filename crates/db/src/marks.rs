@@ -233,6 +233,15 @@ pub(crate) async fn index_hashtags<'a>(
         .filter(post_hashtag::Column::PostId.eq(post.0))
         .exec(conn)
         .await?;
+    add_hashtags(conn, post, tags).await
+}
+
+/// Indexes a new post (one with no hashtags indexed yet) under `tags`.
+pub(crate) async fn add_hashtags<'a>(
+    conn: &impl ConnectionTrait,
+    post: PostId,
+    tags: impl Iterator<Item = &'a str>,
+) -> Result<(), DbErr> {
     let rows: Vec<post_hashtag::ActiveModel> = tags
         .map(|t| post_hashtag::ActiveModel {
             post_id: Set(post.0),

@@ -443,6 +443,7 @@ pub async fn host_failed(
     threshold: u32,
     probe_wait: impl Fn(u32) -> std::time::Duration,
 ) -> Result<bool, DbErr> {
+    db.hosts_well.forget(host);
     let now = Utc::now();
     let current = delivery_host::Entity::find_by_id(host.to_owned())
         .one(&db.conn)

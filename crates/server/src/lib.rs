@@ -356,9 +356,11 @@ pub async fn worker_database(config: &Config, db: &Db) -> anyhow::Result<Db> {
     if config.is_sqlite() {
         return Ok(db.clone());
     }
-    enishi_db::connect_for_delivery(&config.database_url, config.db_max_connections)
+    let workers = enishi_db::connect_for_delivery(&config.database_url, config.db_max_connections)
         .await
-        .context("cannot open the delivery workers' database pool")
+        .context("cannot open the delivery workers' database pool")?;
+    // A failed delivery must clear what the inbox remembers of its host being well.
+    Ok(workers.sharing_hosts_well(db.hosts_well.clone()))
 }
 
 /// The outgoing-request policy of `config` (see [`enishi_apub::egress`]): private networks

@@ -1,5 +1,6 @@
 //! Posts, comments and likes from other servers (DESIGN §5, inbound delivery).
 
+use super::batch;
 use crate::entity::{actor, comment, follow, post, post_like, post_recipient};
 use crate::error::OpResult;
 use crate::federation::{self, Event};
@@ -12,8 +13,10 @@ use enishi_core::{
 };
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, Set, TryInsertResult,
 };
+use std::sync::Arc;
 use url::Url;
 
 /// A post from another server, already checked and sanitised by the ActivityPub layer.
@@ -107,104 +110,209 @@ pub(super) fn new_row(new: &RemotePost<'_>, audience: Audience) -> post::ActiveM
 ///   followers narrows it here per reader.
 /// - Sent to named members only: stored as `private` with those members as recipients.
 pub async fn receive_post(db: &Db, new: RemotePost<'_>) -> OpResult<Received> {
-    let txn = crate::begin_write(db).await?;
-    let followers = local_followers(&txn, new.author.id).await?;
-    let mut named: Vec<ActorId> = new.addressed.to_vec();
-    named.sort_unstable();
-    named.dedup();
+    // Read before the write: on SQLite writers take turns on one connection, and every
+    // statement inside the turn keeps the others waiting.
+    let followers = local_followers(&db.conn, new.author.id).await?;
+    let mut recipients: Vec<ActorId> = new.addressed.to_vec();
+    recipients.sort_unstable();
+    recipients.dedup();
     let reaches_followers = (new.public || new.to_followers) && !followers.is_empty();
-    let existing = post::Entity::find()
-        .filter(post::Column::ApId.eq(new.ap_id.as_str()))
-        .one(&txn)
-        .await?;
-    if named.is_empty() && !reaches_followers {
-        match &existing {
-            Some(row) if row.author_id != new.author.id.0 => return Ok(Received::Ignored),
-            // Still public: the copy kept here stays, updated (members' comments hang off
-            // it, and anyone may read the original anyway); none is made for nobody.
-            Some(_) if new.public => {}
-            // Narrowed after the last follower here left: the copy kept of an earlier
-            // version must not outlive it.
-            Some(row) => {
-                post::Entity::delete_by_id(row.id).exec(&txn).await?;
-                txn.commit().await?;
-                return Ok(Received::Ignored);
-            }
-            None => return Ok(Received::Ignored),
+    let concerned = !recipients.is_empty() || reaches_followers;
+    if !concerned {
+        // A copy kept of an earlier version may need updating or removing; otherwise nobody
+        // here wants it, and nothing is written (nor recorded: a redelivery changes nothing).
+        let known = post::Entity::find()
+            .filter(post::Column::ApId.eq(new.ap_id.as_str()))
+            .one(&db.conn)
+            .await?
+            .is_some();
+        if !known {
+            return Ok(Received::Ignored);
         }
     }
-    let audience = if new.public {
+    let post = Arc::new(NewPost {
+        ap_id: new.ap_id.to_string(),
+        kind: new.kind,
+        author: new.author.id,
+        title: new.title.map(str::to_owned),
+        text: new.text.to_owned(),
+        html: new.html.to_owned(),
+        content_warning: new.content_warning.map(str::to_owned),
+        audience: audience_of(&new),
+        public: new.public,
+        concerned,
+        recipients,
+        mentioned: new.mentioned.to_vec(),
+        hashtags: new.hashtags.to_vec(),
+        attachments: new.attachments.to_vec(),
+        published: new.published.min(Utc::now()),
+    });
+    let change: batch::Change = Arc::new(move |txn| {
+        let post = post.clone();
+        Box::pin(async move { store_post(txn, &post).await })
+    });
+    Ok(db.batcher().run(db.claim.clone(), change).await?)
+}
+
+/// A post from another server as it is stored (owned: a batched change may run twice).
+struct NewPost {
+    ap_id: String,
+    kind: PostKind,
+    author: ActorId,
+    title: Option<String>,
+    text: String,
+    html: String,
+    content_warning: Option<String>,
+    audience: Audience,
+    public: bool,
+    /// Someone here follows its author (and it is public or to followers), or it names
+    /// members here.
+    concerned: bool,
+    recipients: Vec<ActorId>,
+    mentioned: Vec<ActorId>,
+    hashtags: Vec<String>,
+    attachments: Vec<crate::remote_media::RemoteAttachment>,
+    published: DateTime<Utc>,
+}
+
+/// Stores `new` in `txn`: a new post, or a new version of one kept here.
+async fn store_post(txn: &DatabaseTransaction, new: &NewPost) -> Result<Received, DbErr> {
+    let inserted = if new.concerned {
+        let row = post::ActiveModel {
+            public_id: Set(uuid::Uuid::now_v7().to_string()),
+            ap_id: Set(new.ap_id.clone()),
+            kind: Set(new.kind.as_str().into()),
+            author_id: Set(new.author.0),
+            title: Set(new.title.clone()),
+            body: Set(new.text.clone()),
+            content_html: Set(Some(new.html.clone())),
+            content_warning: Set(new.content_warning.clone()),
+            audience: Set(new.audience.as_str().into()),
+            created_at: Set(new.published),
+            updated_at: Set(new.published),
+            ..Default::default()
+        };
+        // The post's id decides "new or known" in the insert itself: no read before it.
+        match post::Entity::insert(row)
+            .on_conflict_do_nothing_on([post::Column::ApId])
+            .exec_with_returning(txn)
+            .await?
+        {
+            TryInsertResult::Inserted(row) => Some(row),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let Some(row) = inserted else {
+        return update_post(txn, new).await;
+    };
+    add_recipients(txn, row.id, &new.recipients).await?;
+    crate::marks::add_hashtags(txn, PostId(row.id), new.hashtags.iter().map(String::as_str))
+        .await?;
+    if !new.attachments.is_empty() {
+        crate::remote_media::sync_post(txn, new.author, PostId(row.id), &new.attachments).await?;
+    }
+    let setting = crate::marks::Setting {
+        owner: new.author,
+        audience: new.audience,
+        post: Some(PostId(row.id)),
+    };
+    let refs = notifications::Refs {
+        post: Some(row.id),
+        ..Default::default()
+    };
+    crate::marks::notify_members_who_see(txn, &new.mentioned, new.author, setting, refs).await?;
+    Ok(Received::Stored)
+}
+
+/// How a post from another server is stored: public, to the author's followers, or to the
+/// members it names.
+fn audience_of(new: &RemotePost<'_>) -> Audience {
+    if new.public {
         Audience::Public
     } else if new.to_followers {
         Audience::Friends
     } else {
         Audience::Private
-    };
-    let recipients = named;
-    let created = existing.is_none();
-    let row = match existing {
-        Some(row) if row.author_id != new.author.id.0 => return Ok(Received::Ignored),
-        Some(row) => {
-            let narrowed = row
-                .audience
-                .parse::<Audience>()
-                .is_ok_and(|old| !audience.includes(old));
-            if narrowed {
-                // Those who got the old URLs may no longer see the post.
-                crate::media::rekey_post(&txn, PostId(row.id)).await?;
-            }
-            let mut row: post::ActiveModel = row.into();
-            row.title = Set(new.title.map(str::to_owned));
-            row.body = Set(new.text.to_owned());
-            row.content_html = Set(Some(new.html.to_owned()));
-            row.content_warning = Set(new.content_warning.map(str::to_owned));
-            row.audience = Set(audience.as_str().into());
-            row.updated_at = Set(Utc::now());
-            row.update(&txn).await?
-        }
-        None => new_row(&new, audience).insert(&txn).await?,
-    };
-    if !recipients.is_empty() {
-        let rows: Vec<post_recipient::ActiveModel> = recipients
-            .iter()
-            .map(|a| post_recipient::ActiveModel {
-                post_id: Set(row.id),
-                actor_id: Set(a.0),
-            })
-            .collect();
-        post_recipient::Entity::insert_many(rows)
-            .on_conflict(
-                OnConflict::columns([
-                    post_recipient::Column::PostId,
-                    post_recipient::Column::ActorId,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await?;
     }
-    crate::marks::index_hashtags(
-        &txn,
-        PostId(row.id),
-        new.hashtags.iter().map(String::as_str),
-    )
-    .await?;
-    crate::remote_media::sync_post(&txn, new.author.id, PostId(row.id), new.attachments).await?;
-    if created {
-        let setting = crate::marks::Setting {
-            owner: new.author.id,
-            audience,
-            post: Some(PostId(row.id)),
-        };
-        let refs = notifications::Refs {
-            post: Some(row.id),
-            ..Default::default()
-        };
-        crate::marks::notify_members_who_see(&txn, new.mentioned, new.author.id, setting, refs)
-            .await?;
+}
+
+/// The members a post from another server names, as its recipients.
+async fn add_recipients(
+    conn: &impl ConnectionTrait,
+    post: i64,
+    recipients: &[ActorId],
+) -> Result<(), DbErr> {
+    if recipients.is_empty() {
+        return Ok(());
     }
-    txn.commit().await?;
+    let rows: Vec<post_recipient::ActiveModel> = recipients
+        .iter()
+        .map(|a| post_recipient::ActiveModel {
+            post_id: Set(post),
+            actor_id: Set(a.0),
+        })
+        .collect();
+    post_recipient::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([
+                post_recipient::Column::PostId,
+                post_recipient::Column::ActorId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// A new version of a post already kept here.
+async fn update_post(txn: &DatabaseTransaction, new: &NewPost) -> Result<Received, DbErr> {
+    let Some(row) = post::Entity::find()
+        .filter(post::Column::ApId.eq(new.ap_id.as_str()))
+        .one(txn)
+        .await?
+    else {
+        // Deleted in between: nothing to update.
+        return Ok(Received::Ignored);
+    };
+    if row.author_id != new.author.0 {
+        return Ok(Received::Ignored);
+    }
+    if !new.concerned && !new.public {
+        // Narrowed after the last follower here left: the copy kept of an earlier version
+        // must not outlive it. (Still public, the copy stays, updated: members' comments hang
+        // off it, and anyone may read the original anyway.)
+        post::Entity::delete_by_id(row.id).exec(txn).await?;
+        return Ok(Received::Ignored);
+    }
+    let narrowed = row
+        .audience
+        .parse::<Audience>()
+        .is_ok_and(|old| !new.audience.includes(old));
+    if narrowed {
+        // Those who got the old URLs may no longer see the post.
+        crate::media::rekey_post(txn, PostId(row.id))
+            .await
+            .map_err(|e| match e {
+                crate::error::OpError::Db(e) => e,
+                other => DbErr::Custom(other.to_string()),
+            })?;
+    }
+    let mut row: post::ActiveModel = row.into();
+    row.title = Set(new.title.clone());
+    row.body = Set(new.text.clone());
+    row.content_html = Set(Some(new.html.clone()));
+    row.content_warning = Set(new.content_warning.clone());
+    row.audience = Set(new.audience.as_str().into());
+    row.updated_at = Set(Utc::now());
+    let row = row.update(txn).await?;
+    add_recipients(txn, row.id, &new.recipients).await?;
+    crate::marks::index_hashtags(txn, PostId(row.id), new.hashtags.iter().map(String::as_str))
+        .await?;
+    crate::remote_media::sync_post(txn, new.author, PostId(row.id), &new.attachments).await?;
     Ok(Received::Stored)
 }
 

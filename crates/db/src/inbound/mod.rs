@@ -1,6 +1,7 @@
 //! What other servers tell us: the database side of the inbox. The ActivityPub layer verifies
 //! each activity (signature, actor, shape) and then calls one function here per change.
 
+pub(crate) mod batch;
 pub mod boosts;
 pub mod content;
 pub mod introductions;
@@ -8,6 +9,7 @@ pub mod social;
 
 use crate::Db;
 use crate::entity::inbound_activity;
+use crate::hosts_well::HostsWell;
 use chrono::{DateTime, Utc};
 use enishi_core::ActorId;
 use sea_orm::sea_query::OnConflict;
@@ -63,6 +65,14 @@ impl Claim {
         *self.state.lock().unwrap_or_else(|e| e.into_inner()) = state;
     }
 
+    /// Forgets a record taken in a transaction that rolled back, so that the next one takes it
+    /// again.
+    pub(crate) fn reopen(&self) {
+        if self.state() == ClaimState::Taken {
+            self.set(ClaimState::Open);
+        }
+    }
+
     /// Whether the activity turned out to be handled before.
     pub fn is_duplicate(&self) -> bool {
         self.state() == ClaimState::Duplicate
@@ -74,7 +84,13 @@ impl Claim {
     }
 
     /// Records the activity in `txn` unless already done in this handling.
-    pub(crate) async fn take(&self, txn: &sea_orm::DatabaseTransaction) -> Result<(), DbErr> {
+    /// The sender's host is recorded well too, unless `hosts_well` says that was done a moment
+    /// ago.
+    pub(crate) async fn take(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        hosts_well: &HostsWell,
+    ) -> Result<(), DbErr> {
         match self.state() {
             ClaimState::Taken => return Ok(()),
             ClaimState::Duplicate => return Err(DbErr::Custom(DUPLICATE.into())),
@@ -99,7 +115,14 @@ impl Claim {
             return Err(DbErr::Custom(DUPLICATE.into()));
         }
         self.set(ClaimState::Taken);
-        crate::outbox::host_ok(txn, &self.host).await
+        if hosts_well.fresh(&self.host) {
+            return Ok(());
+        }
+        crate::outbox::host_ok(txn, &self.host).await?;
+        // Marked before the commit: should it roll back, the host's rest (if any) ends at its
+        // next activity after `FRESH_FOR` instead of this one.
+        hosts_well.mark(&self.host);
+        Ok(())
     }
 
     /// Records the activity in a transaction of its own, for a handler that made its change
@@ -111,7 +134,7 @@ impl Claim {
             ClaimState::Open => {}
         }
         let txn = crate::begin_write(&db.without_claim()).await?;
-        match self.take(&txn).await {
+        match self.take(&txn, &db.hosts_well).await {
             Ok(()) => {
                 txn.commit().await?;
                 Ok(true)
