@@ -283,6 +283,13 @@ async fn received(data: Data<Shared>) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "received": received, "refused": refused, "arrivals_us": arrivals }))
 }
 
+/// How many deliveries were accepted and refused so far (cheap to poll).
+async fn count(data: Data<Shared>) -> Json<serde_json::Value> {
+    let accepted = data.arrivals.lock().unwrap().len();
+    let refused = *data.refused.lock().unwrap();
+    Json(serde_json::json!({ "accepted": accepted, "refused": refused }))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut ports = 1usize;
@@ -370,6 +377,7 @@ async fn main() -> anyhow::Result<()> {
         let app = Router::new()
             .route("/inbox/{name}", post(inbox))
             .route("/received", get(received))
+            .route("/count", get(count))
             .with_state(state)
             .layer(FederationMiddleware::new(config.clone()));
         tokio::spawn(async move { axum::serve(listener, app).await });

@@ -448,7 +448,7 @@ impl DeliveryWorker {
             // buffer still holds a round, wait for runners to use it up.
             let in_flight = concurrency - slots.available_permits();
             let want = (2 * concurrency).saturating_sub(buffered + in_flight);
-            if buffered >= concurrency || want < (concurrency / 4).max(1) {
+            if buffered >= concurrency || want < (concurrency / 2).max(1) {
                 tokio::select! {
                     _ = &mut stop => break,
                     _ = self.wake.notified() => {},
