@@ -223,6 +223,36 @@ pub(crate) async fn notify_members_who_see(
     Ok(())
 }
 
+/// The local members among `members` who may see a post from another server by `owner`, at
+/// `audience` and addressed to `recipients`, before it is written: read outside the write
+/// transaction (on SQLite every statement inside it keeps the other writers waiting). A
+/// relation that changes in between is caught where notifications are shown, which hides
+/// those about posts the reader may not see.
+pub(crate) async fn members_who_would_see(
+    conn: &impl ConnectionTrait,
+    members: &[ActorId],
+    owner: ActorId,
+    audience: Audience,
+    recipients: &[ActorId],
+) -> Result<Vec<ActorId>, DbErr> {
+    let mut out = Vec::new();
+    for &member in members {
+        let Some(actor) = crate::actors::find_by_id(conn, member).await? else {
+            continue;
+        };
+        if !actor.is_local {
+            continue;
+        }
+        let viewer = Viewer::member(actor.id);
+        let mut rel = relations::relation(conn, &viewer, owner).await?;
+        rel.addressed = recipients.contains(&member);
+        if may_see(audience, viewer.kind, rel) {
+            out.push(member);
+        }
+    }
+    Ok(out)
+}
+
 /// Replaces the hashtag index of a post with `tags`.
 pub(crate) async fn index_hashtags<'a>(
     conn: &impl ConnectionTrait,

@@ -130,6 +130,19 @@ pub async fn receive_post(db: &Db, new: RemotePost<'_>) -> OpResult<Received> {
             return Ok(Received::Ignored);
         }
     }
+    let audience = audience_of(&new);
+    let notify = if new.mentioned.is_empty() {
+        Vec::new()
+    } else {
+        crate::marks::members_who_would_see(
+            &db.conn,
+            new.mentioned,
+            new.author.id,
+            audience,
+            &recipients,
+        )
+        .await?
+    };
     let post = Arc::new(NewPost {
         ap_id: new.ap_id.to_string(),
         kind: new.kind,
@@ -138,11 +151,11 @@ pub async fn receive_post(db: &Db, new: RemotePost<'_>) -> OpResult<Received> {
         text: new.text.to_owned(),
         html: new.html.to_owned(),
         content_warning: new.content_warning.map(str::to_owned),
-        audience: audience_of(&new),
+        audience,
         public: new.public,
         concerned,
         recipients,
-        mentioned: new.mentioned.to_vec(),
+        notify,
         hashtags: new.hashtags.to_vec(),
         attachments: new.attachments.to_vec(),
         published: new.published.min(Utc::now()),
@@ -169,7 +182,8 @@ struct NewPost {
     /// members here.
     concerned: bool,
     recipients: Vec<ActorId>,
-    mentioned: Vec<ActorId>,
+    /// The members it mentions who may see it: told of it when it is new.
+    notify: Vec<ActorId>,
     hashtags: Vec<String>,
     attachments: Vec<crate::remote_media::RemoteAttachment>,
     published: DateTime<Utc>,
@@ -213,16 +227,13 @@ async fn store_post(txn: &DatabaseTransaction, new: &NewPost) -> Result<Received
     if !new.attachments.is_empty() {
         crate::remote_media::sync_post(txn, new.author, PostId(row.id), &new.attachments).await?;
     }
-    let setting = crate::marks::Setting {
-        owner: new.author,
-        audience: new.audience,
-        post: Some(PostId(row.id)),
-    };
     let refs = notifications::Refs {
         post: Some(row.id),
         ..Default::default()
     };
-    crate::marks::notify_members_who_see(txn, &new.mentioned, new.author, setting, refs).await?;
+    for &member in &new.notify {
+        notifications::create(txn, member, NotificationKind::Mention, new.author, refs).await?;
+    }
     Ok(Received::Stored)
 }
 
