@@ -151,6 +151,36 @@ async fn concurrent_posts_are_each_stored_and_recorded_once(t: TestDb) -> anyhow
         matches!(&again, Err(enishi_db::error::OpError::Db(e)) if e.to_string().contains(DUPLICATE)),
         "{again:?}"
     );
+    // A new version of a kept post (an `Update`, recorded after its handling, so no claim).
+    let ap_id: url::Url = "https://remote.example/notes/7".parse()?;
+    let addressed = [member.id];
+    let edited = content::receive_post(
+        &db,
+        RemotePost {
+            ap_id: &ap_id,
+            kind: PostKind::Voice,
+            author: &remote,
+            title: None,
+            text: "hello again",
+            html: "<p>hello again</p>",
+            content_warning: None,
+            public: false,
+            to_followers: false,
+            addressed: &addressed,
+            mentioned: &[],
+            hashtags: &[],
+            attachments: &[],
+            published: Utc::now(),
+        },
+    )
+    .await?;
+    assert_eq!(edited, Received::Stored);
+    let kept = post::Entity::find()
+        .filter(post::Column::ApId.eq(ap_id.as_str()))
+        .one(&db.conn)
+        .await?
+        .expect("the post is kept");
+    assert_eq!(kept.body, "hello again", "the kept post is updated");
     // The failed one, delivered again once it can be stored, is stored.
     let retried = deliver(
         &db,

@@ -75,6 +75,7 @@ impl Batcher {
             backend,
             hosts_well,
         };
+        let writer = Arc::new(writer);
         tokio::spawn(async move {
             while let Some(first) = pending.recv().await {
                 let mut batch = vec![first];
@@ -84,7 +85,12 @@ impl Batcher {
                         Err(_) => break,
                     }
                 }
-                writer.commit(batch).await;
+                // A batch of its own task: should a change panic, its batch's deliveries get
+                // an error (their answers are dropped) and the next batch runs as usual.
+                let writer = writer.clone();
+                if let Err(e) = tokio::spawn(async move { writer.commit(batch).await }).await {
+                    tracing::error!(error = %e, "a batch of inbound changes failed");
+                }
             }
         });
         Batcher { queue }
@@ -126,6 +132,8 @@ impl Writer {
                     for p in &batch {
                         if let Some(claim) = &p.claim {
                             claim.reopen();
+                            // Its "host is well" was rolled back too: written again alone.
+                            self.hosts_well.forget(claim.host());
                         }
                     }
                 }

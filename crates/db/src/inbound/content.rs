@@ -14,7 +14,7 @@ use enishi_core::{
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, Set, TryInsertResult,
+    QueryFilter, Set,
 };
 use std::sync::Arc;
 use url::Url;
@@ -208,12 +208,19 @@ async fn store_post(txn: &DatabaseTransaction, new: &NewPost) -> Result<Received
         };
         // The post's id decides "new or known" in the insert itself: no read before it.
         match post::Entity::insert(row)
-            .on_conflict_do_nothing_on([post::Column::ApId])
+            .on_conflict(
+                OnConflict::column(post::Column::ApId)
+                    .do_nothing()
+                    .to_owned(),
+            )
             .exec_with_returning(txn)
-            .await?
+            .await
         {
-            TryInsertResult::Inserted(row) => Some(row),
-            _ => None,
+            Ok(row) => Some(row),
+            // Nothing inserted, nothing returned: a post with this id is kept already.
+            // (sea-orm reports an empty RETURNING as "not found".)
+            Err(DbErr::RecordNotFound(_) | DbErr::RecordNotInserted) => None,
+            Err(e) => return Err(e),
         }
     } else {
         None

@@ -65,12 +65,16 @@ impl Claim {
         *self.state.lock().unwrap_or_else(|e| e.into_inner()) = state;
     }
 
-    /// Forgets a record taken in a transaction that rolled back, so that the next one takes it
-    /// again.
+    /// Forgets what a transaction that rolled back found: the record it took, or the record
+    /// of another delivery of the same activity in the same (rolled back) transaction that made
+    /// this one look like a duplicate. The next transaction takes it again.
     pub(crate) fn reopen(&self) {
-        if self.state() == ClaimState::Taken {
-            self.set(ClaimState::Open);
-        }
+        self.set(ClaimState::Open);
+    }
+
+    /// The sender's server.
+    pub(crate) fn host(&self) -> &str {
+        &self.host
     }
 
     /// Whether the activity turned out to be handled before.
