@@ -87,15 +87,20 @@ impl Receiver {
             .collect()
     }
 
-    /// What it has accepted so far.
-    pub async fn received(&self) -> anyhow::Result<Received> {
-        let v: Value = self
+    /// A JSON document the receiver serves at `path`.
+    async fn get_json(&self, path: &str) -> anyhow::Result<Value> {
+        Ok(self
             .client
-            .get(format!("http://localhost:{}/received", self.ports[0]))
+            .get(format!("http://localhost:{}{path}", self.ports[0]))
             .send()
             .await?
             .json()
-            .await?;
+            .await?)
+    }
+
+    /// What it has accepted so far.
+    pub async fn received(&self) -> anyhow::Result<Received> {
+        let v = self.get_json("/received").await?;
         Ok(Received {
             by_inbox: serde_json::from_value(v["received"].clone())?,
             refused: v["refused"].as_u64().unwrap_or(0),
@@ -108,13 +113,7 @@ impl Receiver {
         let deadline = Instant::now() + within;
         loop {
             // Counts only while waiting: the whole list grows with every delivery.
-            let count: Value = self
-                .client
-                .get(format!("http://localhost:{}/count", self.ports[0]))
-                .send()
-                .await?
-                .json()
-                .await?;
+            let count = self.get_json("/count").await?;
             let (accepted, refused) = (
                 count["accepted"].as_u64().unwrap_or(0),
                 count["refused"].as_u64().unwrap_or(0),

@@ -113,21 +113,34 @@ async fn stored(
 
 /// Whether `actor` may see what `setting` protects.
 async fn sees(conn: &impl ConnectionTrait, actor: &Actor, setting: Setting) -> Result<bool, DbErr> {
+    let addressed = match setting.post {
+        Some(post) => post_recipient::Entity::find_by_id((post.0, actor.id.0))
+            .one(conn)
+            .await?
+            .is_some(),
+        None => false,
+    };
+    sees_addressed(conn, actor, setting.owner, setting.audience, addressed).await
+}
+
+/// Whether `actor` may see what `owner` shares at `audience`, named in it or not.
+async fn sees_addressed(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    owner: ActorId,
+    audience: Audience,
+    addressed: bool,
+) -> Result<bool, DbErr> {
     let viewer = if actor.is_local {
         Viewer::member(actor.id)
     } else {
         Viewer::remote(actor.id)
     };
-    let mut rel = relations::relation(conn, &viewer, setting.owner).await?;
-    if let Some(post) = setting.post {
-        rel.addressed = post_recipient::Entity::find_by_id((post.0, actor.id.0))
-            .one(conn)
-            .await?
-            .is_some();
-    }
+    let mut rel = relations::relation(conn, &viewer, owner).await?;
+    rel.addressed = addressed;
     // Friends-of-friends content leaves the instance for friends only: a remote friend of a
     // friend may read it here, but is not sent it and so is not named in it.
-    let audience = match setting.audience {
+    let audience = match audience {
         Audience::FriendsOfFriends if !actor.is_local => Audience::Friends,
         a => a,
     };
@@ -240,13 +253,9 @@ pub(crate) async fn members_who_would_see(
         let Some(actor) = crate::actors::find_by_id(conn, member).await? else {
             continue;
         };
-        if !actor.is_local {
-            continue;
-        }
-        let viewer = Viewer::member(actor.id);
-        let mut rel = relations::relation(conn, &viewer, owner).await?;
-        rel.addressed = recipients.contains(&member);
-        if may_see(audience, viewer.kind, rel) {
+        if actor.is_local
+            && sees_addressed(conn, &actor, owner, audience, recipients.contains(&member)).await?
+        {
             out.push(member);
         }
     }

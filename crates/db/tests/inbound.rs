@@ -23,6 +23,31 @@ async fn open(t: &TestDb) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// A voice post `object` by `author` with `text`, addressed to `to`, as `receive_post` takes it.
+fn note<'a>(
+    author: &'a enishi_core::Actor,
+    ap_id: &'a url::Url,
+    to: &'a [ActorId],
+    text: &'a str,
+) -> RemotePost<'a> {
+    RemotePost {
+        ap_id,
+        kind: PostKind::Voice,
+        author,
+        title: None,
+        text,
+        html: text,
+        content_warning: None,
+        public: false,
+        to_followers: false,
+        addressed: to,
+        mentioned: &[],
+        hashtags: &[],
+        attachments: &[],
+        published: Utc::now(),
+    }
+}
+
 /// One delivery of a post addressed to `to`, as activity `activity`.
 async fn deliver(
     db: &Db,
@@ -33,24 +58,8 @@ async fn deliver(
 ) -> Result<Received, enishi_db::error::OpError> {
     let claim = Arc::new(Claim::new(activity, author.id, "Create", &author.domain));
     let ap_id: url::Url = object.parse().expect("a URL");
-    let addressed = [to];
-    let post = RemotePost {
-        ap_id: &ap_id,
-        kind: PostKind::Voice,
-        author,
-        title: None,
-        text: "hello",
-        html: "<p>hello</p>",
-        content_warning: None,
-        public: false,
-        to_followers: false,
-        addressed: &addressed,
-        mentioned: &[],
-        hashtags: &[],
-        attachments: &[],
-        published: Utc::now(),
-    };
-    content::receive_post(&db.claiming(claim), post).await
+    let to = [to];
+    content::receive_post(&db.claiming(claim), note(author, &ap_id, &to, "hello")).await
 }
 
 async fn concurrent_posts_are_each_stored_and_recorded_once(t: TestDb) -> anyhow::Result<()> {
@@ -154,26 +163,8 @@ async fn concurrent_posts_are_each_stored_and_recorded_once(t: TestDb) -> anyhow
     // A new version of a kept post (an `Update`, recorded after its handling, so no claim).
     let ap_id: url::Url = "https://remote.example/notes/7".parse()?;
     let addressed = [member.id];
-    let edited = content::receive_post(
-        &db,
-        RemotePost {
-            ap_id: &ap_id,
-            kind: PostKind::Voice,
-            author: &remote,
-            title: None,
-            text: "hello again",
-            html: "<p>hello again</p>",
-            content_warning: None,
-            public: false,
-            to_followers: false,
-            addressed: &addressed,
-            mentioned: &[],
-            hashtags: &[],
-            attachments: &[],
-            published: Utc::now(),
-        },
-    )
-    .await?;
+    let edited =
+        content::receive_post(&db, note(&remote, &ap_id, &addressed, "hello again")).await?;
     assert_eq!(edited, Received::Stored);
     let kept = post::Entity::find()
         .filter(post::Column::ApId.eq(ap_id.as_str()))

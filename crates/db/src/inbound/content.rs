@@ -145,12 +145,8 @@ pub async fn receive_post(db: &Db, new: RemotePost<'_>) -> OpResult<Received> {
     };
     let post = Arc::new(NewPost {
         ap_id: new.ap_id.to_string(),
-        kind: new.kind,
         author: new.author.id,
-        title: new.title.map(str::to_owned),
-        text: new.text.to_owned(),
-        html: new.html.to_owned(),
-        content_warning: new.content_warning.map(str::to_owned),
+        row: new_row(&new, audience),
         audience,
         public: new.public,
         concerned,
@@ -158,7 +154,6 @@ pub async fn receive_post(db: &Db, new: RemotePost<'_>) -> OpResult<Received> {
         notify,
         hashtags: new.hashtags.to_vec(),
         attachments: new.attachments.to_vec(),
-        published: new.published.min(Utc::now()),
     });
     let change: batch::Change = Arc::new(move |txn| {
         let post = post.clone();
@@ -170,12 +165,9 @@ pub async fn receive_post(db: &Db, new: RemotePost<'_>) -> OpResult<Received> {
 /// A post from another server as it is stored (owned: a batched change may run twice).
 struct NewPost {
     ap_id: String,
-    kind: PostKind,
     author: ActorId,
-    title: Option<String>,
-    text: String,
-    html: String,
-    content_warning: Option<String>,
+    /// The row of it as new ([`new_row`]); a known post takes its edited fields.
+    row: post::ActiveModel,
     audience: Audience,
     public: bool,
     /// Someone here follows its author (and it is public or to followers), or it names
@@ -186,28 +178,13 @@ struct NewPost {
     notify: Vec<ActorId>,
     hashtags: Vec<String>,
     attachments: Vec<crate::remote_media::RemoteAttachment>,
-    published: DateTime<Utc>,
 }
 
 /// Stores `new` in `txn`: a new post, or a new version of one kept here.
 async fn store_post(txn: &DatabaseTransaction, new: &NewPost) -> Result<Received, DbErr> {
     let inserted = if new.concerned {
-        let row = post::ActiveModel {
-            public_id: Set(uuid::Uuid::now_v7().to_string()),
-            ap_id: Set(new.ap_id.clone()),
-            kind: Set(new.kind.as_str().into()),
-            author_id: Set(new.author.0),
-            title: Set(new.title.clone()),
-            body: Set(new.text.clone()),
-            content_html: Set(Some(new.html.clone())),
-            content_warning: Set(new.content_warning.clone()),
-            audience: Set(new.audience.as_str().into()),
-            created_at: Set(new.published),
-            updated_at: Set(new.published),
-            ..Default::default()
-        };
         // The post's id decides "new or known" in the insert itself: no read before it.
-        match post::Entity::insert(row)
+        match post::Entity::insert(new.row.clone())
             .on_conflict(
                 OnConflict::column(post::Column::ApId)
                     .do_nothing()
@@ -320,11 +297,11 @@ async fn update_post(txn: &DatabaseTransaction, new: &NewPost) -> Result<Receive
             })?;
     }
     let mut row: post::ActiveModel = row.into();
-    row.title = Set(new.title.clone());
-    row.body = Set(new.text.clone());
-    row.content_html = Set(Some(new.html.clone()));
-    row.content_warning = Set(new.content_warning.clone());
-    row.audience = Set(new.audience.as_str().into());
+    row.title = new.row.title.clone();
+    row.body = new.row.body.clone();
+    row.content_html = new.row.content_html.clone();
+    row.content_warning = new.row.content_warning.clone();
+    row.audience = new.row.audience.clone();
     row.updated_at = Set(Utc::now());
     let row = row.update(txn).await?;
     add_recipients(txn, row.id, &new.recipients).await?;
