@@ -209,27 +209,37 @@ pub async fn claim(
         ""
     };
     let per_host = per_host.max(1);
-    // The window numbers each host's due rows; taking every host's first row, then every
-    // host's second, and so on spreads a batch over as many hosts as possible (one host's
-    // backlog cannot fill it). The outer select locks them: PostgreSQL allows no row locks in
-    // a query with a window function. It repeats the "still free" conditions because those
-    // are what PostgreSQL checks again on a row another worker claimed and committed while
-    // this statement waited: the window's list was read from an older snapshot, and without
-    // them both workers would take the row (a duplicate delivery).
+    // Only the first rows that could go now, in the order they fell due, are looked at: the
+    // statement's cost follows the batch, not the backlog (numbering every pending row made a
+    // claim grow with the queue). A host whose rows fill that window gets at most `per_host`
+    // of this batch and is then on the worker's skip list (it has a full share claimed), so
+    // the next window reaches the hosts behind it.
+    let window = Ord::max(limit.saturating_mul(4), per_host as u64);
+    // The window's rows are numbered per host; taking every host's first row, then every
+    // host's second, and so on spreads a batch over as many hosts as possible. The outer
+    // select locks them: PostgreSQL allows no row locks in a query with a window function.
+    // It repeats the "still free" conditions because those are what PostgreSQL checks again
+    // on a row another worker claimed and committed while this statement waited: the
+    // window's list was read from an older snapshot, and without them both workers would
+    // take the row (a duplicate delivery).
     let sql = format!(
         "UPDATE delivery SET locked_until = $1, attempts = attempts + 1 WHERE id IN (
            SELECT c.id FROM delivery c WHERE c.state = 'pending'
              AND (c.locked_until IS NULL OR c.locked_until < $2) AND c.id IN (
              SELECT w.id FROM (
-               SELECT d.id, ROW_NUMBER() OVER (PARTITION BY d.host ORDER BY d.id) AS nth
-               FROM delivery d
-               WHERE d.state = 'pending' AND d.next_attempt_at <= $2
-                 AND (d.locked_until IS NULL OR d.locked_until < $2)
-                 AND NOT EXISTS (SELECT 1 FROM delivery e WHERE e.inbox_url = d.inbox_url
-                                 AND e.object_key = d.object_key AND e.id < d.id AND e.state = 'pending')
-                 AND NOT EXISTS (SELECT 1 FROM delivery_host h WHERE h.host = d.host
-                                 AND h.available = FALSE AND h.next_probe_at > $2)
-                 {skip}
+               SELECT v.id, ROW_NUMBER() OVER (PARTITION BY v.host ORDER BY v.id) AS nth
+               FROM (
+                 SELECT d.id, d.host FROM delivery d
+                 WHERE d.state = 'pending' AND d.next_attempt_at <= $2
+                   AND (d.locked_until IS NULL OR d.locked_until < $2)
+                   AND NOT EXISTS (SELECT 1 FROM delivery e WHERE e.inbox_url = d.inbox_url
+                                   AND e.object_key = d.object_key AND e.id < d.id
+                                   AND e.state = 'pending')
+                   AND NOT EXISTS (SELECT 1 FROM delivery_host h WHERE h.host = d.host
+                                   AND h.available = FALSE AND h.next_probe_at > $2)
+                   {skip}
+                 ORDER BY d.next_attempt_at LIMIT {window}
+               ) v
              ) w WHERE w.nth <= {per_host} ORDER BY w.nth, w.id LIMIT {limit})
            {skip_locked})
          RETURNING id, activity_id, inbox_url, host, attempts, created_at"

@@ -20,6 +20,7 @@ enishi_testkit::main!(db: [
     friends_of_friends_proof_falls_due_and_expires,
     invites_are_created,
     delivery_health_is_shown_per_host,
+    a_claim_looks_at_a_window_and_reaches_past_a_busy_host,
     members_are_listed_and_suspended,
 ]);
 
@@ -381,6 +382,60 @@ async fn invites_are_created(t: TestDb) -> anyhow::Result<()> {
     assert!(invites::delete(&db, listed[0].id).await?);
     assert!(!invites::delete(&db, listed[0].id).await?, "already gone");
     assert_eq!(invites::list(&db).await?.len(), 1);
+    Ok(())
+}
+
+/// A claim looks only at the first due rows (its cost follows the batch, not the backlog):
+/// behind one host's backlog the other hosts wait for the next claim, which skips that host
+/// once the worker has its share; no claim takes more than `per_host` of one host, no row is
+/// claimed twice, and every row is reached.
+async fn a_claim_looks_at_a_window_and_reaches_past_a_busy_host(t: TestDb) -> anyhow::Result<()> {
+    use enishi_db::outbox::{self, Outgoing};
+    let db = open(&t).await?;
+    let alice = member(&db, "alice").await?;
+    let busy: Vec<url::Url> = (0..40)
+        .map(|n| format!("https://busy.example/users/{n}/inbox").parse())
+        .collect::<Result<_, _>>()?;
+    let quiet: Vec<url::Url> = ["https://one.example/inbox", "https://two.example/inbox"]
+        .iter()
+        .map(|u| u.parse())
+        .collect::<Result<_, _>>()?;
+    for (n, inboxes) in [(1, &busy), (2, &quiet)] {
+        outbox::enqueue(
+            &db.conn,
+            Outgoing {
+                ap_id: &format!("http://localhost:8080/activities/{n}"),
+                actor: alice.actor.id,
+                object_key: &format!("http://localhost:8080/diaries/{n}"),
+                body: "{}",
+            },
+            inboxes,
+        )
+        .await?;
+    }
+    let lease = chrono::Duration::minutes(5);
+    let hosts = |c: &[outbox::Claimed]| c.iter().map(|c| c.host.clone()).collect::<Vec<_>>();
+    // The window (four batches' worth) holds only the busy host's rows: its share, no more.
+    let first = outbox::claim(&db, 4, lease, &[], 2).await?;
+    assert_eq!(hosts(&first), ["busy.example", "busy.example"]);
+    // With its share claimed the worker skips it, and the next window reaches the others.
+    let skip = ["busy.example".to_owned()];
+    let second = outbox::claim(&db, 4, lease, &skip, 2).await?;
+    assert_eq!(hosts(&second), ["one.example", "two.example"]);
+    // The rest of the backlog is reached, each row once.
+    let mut seen: std::collections::BTreeSet<i64> =
+        first.iter().chain(&second).map(|c| c.id).collect();
+    loop {
+        let next = outbox::claim(&db, 4, lease, &[], 2).await?;
+        if next.is_empty() {
+            break;
+        }
+        anyhow::ensure!(next.len() <= 2, "more than a host's share: {next:?}");
+        for c in next {
+            anyhow::ensure!(seen.insert(c.id), "row {} claimed twice", c.id);
+        }
+    }
+    assert_eq!(seen.len(), 42);
     Ok(())
 }
 

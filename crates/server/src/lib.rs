@@ -74,6 +74,9 @@ pub struct Running {
     pub wake: Arc<Notify>,
     /// Where `/metrics` is served on an address of its own (`ENISHI_METRICS_BIND`).
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// The server and account blocks this process holds in force (they follow the database
+    /// within `BLOCKS_POLL`).
+    pub blocks: enishi_core::moderation::LiveBlocks,
     shutdown: Option<oneshot::Sender<()>>,
     worker_stop: Option<oneshot::Sender<()>>,
     worker: Option<tokio::task::JoinHandle<()>>,
@@ -263,6 +266,7 @@ pub async fn start(
         media_upkeep,
         metrics_task,
         metrics_addr,
+        blocks,
         blocks_task,
         task,
     })
