@@ -203,54 +203,74 @@ pub async fn claim(
         format!("AND d.host NOT IN ({})", list.join(", "))
     };
     let backend = db.conn.get_database_backend();
-    let skip_locked = if backend == DbBackend::Postgres {
-        "FOR UPDATE SKIP LOCKED"
-    } else {
-        ""
-    };
-    let per_host = per_host.max(1);
+    let per_host = per_host.max(1) as u64;
     // Only the first rows that could go now, in the order they fell due, are looked at: the
     // statement's cost follows the batch, not the backlog (numbering every pending row made a
     // claim grow with the queue). A host whose rows fill that window gets at most `per_host`
     // of this batch and is then on the worker's skip list (it has a full share claimed), so
-    // the next window reaches the hosts behind it.
-    let window = Ord::max(limit.saturating_mul(4), per_host as u64);
-    // The window's rows are numbered per host; taking every host's first row, then every
-    // host's second, and so on spreads a batch over as many hosts as possible. The outer
-    // select locks them: PostgreSQL allows no row locks in a query with a window function.
-    // It repeats the "still free" conditions because those are what PostgreSQL checks again
-    // on a row another worker claimed and committed while this statement waited: the
-    // window's list was read from an older snapshot, and without them both workers would
-    // take the row (a duplicate delivery).
-    let sql = format!(
-        "UPDATE delivery SET locked_until = $1, attempts = attempts + 1 WHERE id IN (
-           SELECT c.id FROM delivery c WHERE c.state = 'pending'
-             AND (c.locked_until IS NULL OR c.locked_until < $2) AND c.id IN (
-             SELECT w.id FROM (
-               SELECT v.id, ROW_NUMBER() OVER (PARTITION BY v.host ORDER BY v.id) AS nth
-               FROM (
-                 SELECT d.id, d.host FROM delivery d
-                 WHERE d.state = 'pending' AND d.next_attempt_at <= $2
-                   AND (d.locked_until IS NULL OR d.locked_until < $2)
-                   AND NOT EXISTS (SELECT 1 FROM delivery e WHERE e.inbox_url = d.inbox_url
-                                   AND e.object_key = d.object_key AND e.id < d.id
-                                   AND e.state = 'pending')
-                   AND NOT EXISTS (SELECT 1 FROM delivery_host h WHERE h.host = d.host
-                                   AND h.available = FALSE AND h.next_probe_at > $2)
-                   {skip}
-                 ORDER BY d.next_attempt_at LIMIT {window}
-               ) v
-             ) w WHERE w.nth <= {per_host} ORDER BY w.nth, w.id LIMIT {limit})
-           {skip_locked})
-         RETURNING id, activity_id, inbox_url, host, attempts, created_at"
+    // the next window reaches the hosts behind it. The window's rows are numbered per host;
+    // taking every host's first row, then every host's second, and so on spreads a batch
+    // over as many hosts as possible.
+    let window = Ord::max(limit.saturating_mul(4), per_host);
+    let pick = format!(
+        "SELECT w.id FROM (
+           SELECT v.id, ROW_NUMBER() OVER (PARTITION BY v.host ORDER BY v.id) AS nth
+           FROM (
+             SELECT d.id, d.host FROM delivery d
+             WHERE d.state = 'pending' AND d.next_attempt_at <= $2
+               AND (d.locked_until IS NULL OR d.locked_until < $2)
+               AND NOT EXISTS (SELECT 1 FROM delivery e WHERE e.inbox_url = d.inbox_url
+                               AND e.object_key = d.object_key AND e.id < d.id
+                               AND e.state = 'pending')
+               AND NOT EXISTS (SELECT 1 FROM delivery_host h WHERE h.host = d.host
+                               AND h.available = FALSE AND h.next_probe_at > $2)
+               {skip}
+             ORDER BY d.next_attempt_at LIMIT $3
+           ) v
+         ) w WHERE w.nth <= $4 ORDER BY w.nth, w.id LIMIT $5"
     );
+    let sql = if backend == DbBackend::Postgres {
+        // The middle select locks the picked rows: PostgreSQL allows no row locks in a query
+        // with a window function. It repeats the "still free" conditions because those are
+        // what PostgreSQL checks again on a row another worker claimed and committed while
+        // this statement waited: the window was read from an older snapshot, and without them
+        // both workers would take the row (a duplicate delivery). The ids go through arrays
+        // so that both steps look rows up by primary key; `IN (subquery)` was planned as a
+        // hash join over a scan of the whole table, settled rows included. "Not settled" is
+        // "pending" said so that the planner cannot answer it from the partial indexes of
+        // pending rows: on a young table's statistics it scanned one of them whole to AND it
+        // with the few ids.
+        format!(
+            "UPDATE delivery SET locked_until = $1, attempts = attempts + 1
+             WHERE id = ANY(ARRAY(
+               SELECT c.id FROM delivery c WHERE c.id = ANY(ARRAY({pick}))
+                 AND c.state NOT IN ('done', 'dead')
+                 AND (c.locked_until IS NULL OR c.locked_until < $2)
+               FOR UPDATE SKIP LOCKED))
+             RETURNING id, activity_id, inbox_url, host, attempts, created_at"
+        )
+    } else {
+        // SQLite has one writer at a time (`Db::writer`): nothing can claim a row between
+        // the pick and the update.
+        format!(
+            "UPDATE delivery SET locked_until = $1, attempts = attempts + 1 WHERE id IN ({pick})
+             RETURNING id, activity_id, inbox_url, host, attempts, created_at"
+        )
+    };
+    let as_i64 = |n: u64| Value::from(i64::try_from(n).unwrap_or(i64::MAX));
     // A write: on SQLite it waits its turn with the other writers (`Db::writer`).
     let rows = db
         .writer
         .query_all_raw(Statement::from_sql_and_values(
             backend,
             sql,
-            [Value::from(now + lease), Value::from(now)],
+            [
+                Value::from(now + lease),
+                Value::from(now),
+                as_i64(window),
+                as_i64(per_host),
+                as_i64(limit),
+            ],
         ))
         .await?;
     if rows.is_empty() {
