@@ -393,6 +393,13 @@ impl Inbound {
         matches!(self, Inbound::Create(_) | Inbound::Like(_))
     }
 
+    /// Whether the activity removes its sender's account here (a `Delete` of itself): once
+    /// handled there is no account left to record it against, and a redelivery finds the
+    /// sender unknown and learns it anew.
+    pub fn forgets_sender(&self, sender: &Actor) -> bool {
+        matches!(self, Inbound::Delete(d) if id_of(d.object()).is_some_and(|id| id == sender.ap_id))
+    }
+
     /// Makes the change the activity asks for.
     pub async fn receive(self, ctx: &InboxContext, actor: &Actor) -> Result<(), InboxError> {
         match self {
@@ -474,7 +481,9 @@ pub async fn handle(
     } else {
         ctx
     };
+    let forgets_sender = inbound.forgets_sender(&actor);
     match inbound.receive(receiving, &actor).await {
+        Ok(()) if forgets_sender => return Ok(Outcome::Handled),
         Ok(()) => {}
         Err(_) if claim.is_duplicate() => return Ok(Outcome::Duplicate),
         Err(e) => return Err(e),
