@@ -231,10 +231,11 @@ pub async fn claim(
     );
     let sql = if backend == DbBackend::Postgres {
         // The middle select locks the picked rows: PostgreSQL allows no row locks in a query
-        // with a window function. It repeats the "still free" conditions because those are
-        // what PostgreSQL checks again on a row another worker claimed and committed while
-        // this statement waited: the window was read from an older snapshot, and without them
-        // both workers would take the row (a duplicate delivery). The ids go through arrays
+        // with a window function. It repeats the "still free and due" conditions because
+        // those are what PostgreSQL checks again on a row another worker claimed and
+        // committed while this statement waited: the window was read from an older snapshot,
+        // and without them both workers would take the row (a duplicate delivery), or one
+        // would send again at once a delivery the other had just put off (its backoff lost). The ids go through arrays
         // so that both steps look rows up by primary key; `IN (subquery)` was planned as a
         // hash join over a scan of the whole table, settled rows included. "Not settled" is
         // "pending" said so that the planner cannot answer it from the partial indexes of
@@ -244,7 +245,7 @@ pub async fn claim(
             "UPDATE delivery SET locked_until = $1, attempts = attempts + 1
              WHERE id = ANY(ARRAY(
                SELECT c.id FROM delivery c WHERE c.id = ANY(ARRAY({pick}))
-                 AND c.state NOT IN ('done', 'dead')
+                 AND c.state NOT IN ('done', 'dead') AND c.next_attempt_at <= $2
                  AND (c.locked_until IS NULL OR c.locked_until < $2)
                FOR UPDATE SKIP LOCKED))
              RETURNING id, activity_id, inbox_url, host, attempts, created_at"
